@@ -1,0 +1,44 @@
+# Every target brings its own tools: Node 24 comes from the npm registry into
+# node_modules/.bin (the machines ship Node 20), kube-apiserver and etcd are built
+# from the Go module proxy into a cache outside the repository.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: setup build generate bundle test test-unit k8s-binaries serve demo bench clean
+
+# npm ci only when the lock file changed since the last install.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+setup: node_modules/.installed
+
+build: setup
+	npm run build
+
+generate: setup
+	npm run generate
+
+bundle: setup
+	npm run bundle
+
+k8s-binaries:
+	./scripts/build-k8s.sh
+
+# The whole suite: unit, integration against a real kube-apiserver, end to end.
+test: setup k8s-binaries
+	./scripts/run-tests.sh
+
+# Quick tier: no API server.
+test-unit: setup
+	./scripts/run-tests.sh --project unit
+
+# The three functions serving on localhost against $KUBECONFIG's cluster (dry-run without one).
+serve: setup
+	npm start
+
+bench: setup k8s-binaries
+	npm run bench
+
+clean:
+	rm -rf dist .cache coverage node_modules/.installed

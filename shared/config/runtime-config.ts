@@ -1,0 +1,65 @@
+// Settings of the HTTP runtime itself (transport, auth, limits), shared by every function.
+import { EnvReader, type Env } from './env-reader.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface RuntimeConfig {
+  port: number;
+  host: string;
+  bodyLimitBytes: number;
+  /** Alerts being handled at once; beyond it the answer is 429 with Retry-After. */
+  maxInFlight: number;
+  /** The shared token callers must present, or undefined when authentication is off. */
+  authToken: string | undefined;
+  /** Extra header that may carry the token (besides `Authorization: Bearer` and the CloudEvent extension). */
+  authHeader: string;
+  /** CloudEvent extension attribute that may carry the token (Falcosidekick's cloudevents.extensions). */
+  authExtension: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** OpenFaaS's exec probe looks for this file once the server listens; empty disables it. */
+  lockFile: string | undefined;
+  shutdownTimeoutMs: number;
+}
+
+export function readRuntimeConfig(reader: EnvReader): RuntimeConfig {
+  const inline = reader.optionalString('AUTH_TOKEN');
+  const fromFile = reader.secretFile('AUTH_TOKEN_FILE');
+  if (inline !== undefined && reader.raw('AUTH_TOKEN_FILE') !== undefined) {
+    reader.problem('AUTH_TOKEN and AUTH_TOKEN_FILE are both set: set one');
+  }
+  // A secret file with only whitespace would silently turn authentication off: refuse instead.
+  if (fromFile !== undefined && fromFile.trim() === '') {
+    reader.problem(`AUTH_TOKEN_FILE=${JSON.stringify(reader.raw('AUTH_TOKEN_FILE'))}: the file is empty; refusing to run without the token it should hold`);
+  }
+  if (reader.isSetButBlank('AUTH_TOKEN')) {
+    reader.problem('AUTH_TOKEN is set but blank; refusing to run open (unset it to turn authentication off)');
+  }
+  const authToken = inline ?? fromFile?.trim();
+  const extension = reader.string('AUTH_CE_EXTENSION', 'authtoken').toLowerCase();
+  if (!/^[a-z0-9]{1,20}$/.test(extension)) {
+    reader.problem(`AUTH_CE_EXTENSION=${JSON.stringify(extension)}: CloudEvent extension names are lowercase letters and digits`);
+  }
+  const header = reader.string('AUTH_HEADER', 'x-falco-response-token').toLowerCase();
+  if (!/^[a-z0-9-]+$/.test(header)) reader.problem(`AUTH_HEADER=${JSON.stringify(header)}: not a header name`);
+  // Unset: OpenFaaS's default path; set to an empty value: no lock file.
+  const lockFile = reader.isSetButBlank('LOCK_FILE') ? undefined : reader.string('LOCK_FILE', '/tmp/.lock');
+  return {
+    port: reader.integer('PORT', 8080, { min: 0, max: 65535 }),
+    host: reader.string('HOST', '0.0.0.0'),
+    bodyLimitBytes: reader.integer('BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+    maxInFlight: reader.integer('MAX_IN_FLIGHT', 64, { min: 1, max: 100000 }),
+    authToken,
+    authHeader: header,
+    authExtension: extension,
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    lockFile,
+    shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 25, { min: 1, max: 3600 }) * 1000,
+  };
+}
+
+export function runtimeConfigFromEnv(env: Env): RuntimeConfig {
+  const reader = new EnvReader(env);
+  const config = readRuntimeConfig(reader);
+  reader.throwIfProblems();
+  return config;
+}
