@@ -1,0 +1,5 @@
+// Entry point of the isolate-pod function: `node dist/isolate-pod/index.js` (bundle) or `node functions/isolate-pod/index.ts`.
+import { runFunction } from '../../shared/function-main.ts';
+import { isolatePodSpec } from './spec.ts';
+
+await runFunction(isolatePodSpec);

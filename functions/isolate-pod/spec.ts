@@ -1,0 +1,86 @@
+// isolate-pod: cuts the pod off the network without killing it, so it can be examined.
+// A deny-all NetworkPolicy selects a label unique to the pod; the pod gets that label and
+// annotations saying why and when.
+import { KubeError } from '../../shared/k8s/errors.ts';
+import { acted, skipped } from '../../shared/runtime/decision.ts';
+import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
+import { isIntactQuarantine, policiesUndoingQuarantine, QUARANTINE_LABEL, quarantinePolicy, quarantinePolicyName } from './quarantine.ts';
+
+async function plan({ pod, target, alert, kube }: PlanContext) {
+  if (pod.metadata?.deletionTimestamp) return skipped('already-terminating', `pod ${target.namespace}/${target.pod} is being deleted: nothing to isolate`, { target });
+  const uid = pod.metadata!.uid!;
+  const policyName = quarantinePolicyName(target.pod);
+  const labelled = pod.metadata?.labels?.[QUARANTINE_LABEL] === uid;
+  const existing = await kube.getNetworkPolicy(target.namespace, policyName);
+  if (labelled && existing && isIntactQuarantine(existing, uid)) {
+    return skipped('already-isolated', `pod ${target.namespace}/${target.pod} is already isolated by NetworkPolicy ${policyName}`, { target, details: { networkPolicy: policyName } });
+  }
+  return {
+    reason: 'isolate',
+    message: `isolate pod ${target.namespace}/${target.pod}: label ${QUARANTINE_LABEL}=${uid} and deny-all NetworkPolicy ${policyName}`,
+    target,
+    details: { networkPolicy: policyName, selector: { [QUARANTINE_LABEL]: uid } },
+    async execute() {
+      const now = new Date();
+      const desired = quarantinePolicy(pod, alert, now);
+      let policyChanged = false;
+      if (!existing) {
+        policyChanged = (await kube.createNetworkPolicy(target.namespace, desired)) === 'created';
+      }
+      const current = policyChanged ? undefined : (existing ?? (await kube.getNetworkPolicy(target.namespace, policyName)));
+      if (current && !isIntactQuarantine(current, uid)) {
+        // Someone edited our policy (or an older pod of that name left it): put the deny-all back.
+        await kube.replaceNetworkPolicy(target.namespace, { ...desired, metadata: { ...desired.metadata, resourceVersion: current.metadata?.resourceVersion } });
+        policyChanged = true;
+      }
+      let labelChanged = false;
+      if (!labelled) {
+        try {
+          await kube.patchPodMetadata(target.namespace, target.pod, {
+            labels: { [QUARANTINE_LABEL]: uid },
+            annotations: {
+              'falco-response.dev/isolated-at': now.toISOString(),
+              'falco-response.dev/isolated-by-rule': alert.rule.slice(0, 1000),
+              'falco-response.dev/quarantine-policy': policyName,
+            },
+            // Only the pod as read: one instance labels it; a racing one gets 409.
+            resourceVersion: pod.metadata?.resourceVersion,
+          });
+          labelChanged = true;
+        } catch (error) {
+          if (!(error instanceof KubeError && error.kind === 'conflict')) throw error;
+          const now = await kube.getPod(target.namespace, target.pod);
+          if (now?.metadata?.uid !== uid) return { decision: skipped('target-replaced', `pod ${target.namespace}/${target.pod} was replaced while being isolated`, { target }) };
+          if (now.metadata?.labels?.[QUARANTINE_LABEL] !== uid) throw error;
+        }
+      }
+      const podLabels = { ...pod.metadata?.labels, [QUARANTINE_LABEL]: uid };
+      const holes = policiesUndoingQuarantine((await kube.listNetworkPolicies(target.namespace)).items, podLabels, policyName);
+      const warnings = holes.length > 0 ? [`quarantine incomplete: ${holes.join('; ')}`] : [];
+      const details = { networkPolicy: policyName, selector: { [QUARANTINE_LABEL]: uid }, policyCreated: policyChanged, podLabelled: labelChanged };
+      if (!policyChanged && !labelChanged) {
+        return { decision: skipped('already-isolated', `pod ${target.namespace}/${target.pod} was isolated meanwhile (NetworkPolicy ${policyName})`, { target, warnings, details }) };
+      }
+      return {
+        decision: acted('isolated', `isolated pod ${target.namespace}/${target.pod} with NetworkPolicy ${policyName}`, { target, warnings, details }),
+        event: {
+          regarding: { apiVersion: 'v1', kind: 'Pod', name: target.pod, namespace: target.namespace, uid },
+          reason: holes.length > 0 ? 'IsolatedIncompletely' : 'Isolated',
+          action: 'Isolate',
+          type: holes.length > 0 ? ('Warning' as const) : ('Normal' as const),
+          note: `falco-response isolate-pod: all ingress and egress denied by NetworkPolicy ${policyName}.${holes.length > 0 ? ` INCOMPLETE: ${holes.join('; ')}.` : ''}`,
+        },
+      };
+    },
+  };
+}
+
+export const isolatePodSpec: ResponseFunctionSpec = {
+  name: 'isolate-pod',
+  summary: 'Quarantines the pod a Falco alert names: deny-all NetworkPolicy plus a label, without killing it.',
+  rbacRules: [
+    { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'get', 'list', 'update'] },
+  ],
+  plan,
+};

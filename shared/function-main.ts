@@ -1,0 +1,111 @@
+// Everything a function's entry point does: read and check configuration, build the
+// pipeline around its spec, serve it. The Kubernetes client is loaded on the first alert
+// that needs it, so filtered alerts (and health probes) never pay for it.
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { ConfigError, EnvReader, type Env } from './config/env-reader.ts';
+import { readGuardConfig, type GuardConfig } from './config/guard-config.ts';
+import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config.ts';
+import { hasClusterCredentials, loadKubeConfig } from './k8s/kube-config.ts';
+import { KubeClient } from './k8s/kube-client.ts';
+import { createPipeline, type Pipeline } from './respond/pipeline.ts';
+import type { ResponseFunctionSpec } from './respond/function-spec.ts';
+import { listenAndServe } from './runtime/lifecycle.ts';
+import { FunctionMetrics } from './runtime/metrics.ts';
+import { createFunctionServer } from './runtime/server.ts';
+
+export interface FunctionConfig {
+  runtime: RuntimeConfig;
+  guards: GuardConfig;
+  cloudEventReplies: 'event' | 'empty';
+  /** No cluster credentials at all: decisions are dry-runs made without reading the cluster. */
+  offline: boolean;
+}
+
+export function readFunctionConfig(env: Env): FunctionConfig {
+  const reader = new EnvReader(env);
+  const runtime = readRuntimeConfig(reader);
+  const guards = readGuardConfig(reader);
+  const cloudEventReplies = reader.oneOf('CLOUDEVENT_REPLY', ['event', 'empty'] as const, 'event');
+  reader.throwIfProblems();
+  const offline = !hasClusterCredentials(env as NodeJS.ProcessEnv);
+  return { runtime, guards: offline ? { ...guards, dryRun: true } : guards, cloudEventReplies, offline };
+}
+
+export interface BuiltFunction {
+  app: FastifyInstance;
+  pipeline: Pipeline;
+  metrics: FunctionMetrics;
+}
+
+export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig): BuiltFunction {
+  const metrics = new FunctionMetrics(spec.name);
+  let client: Promise<KubeClient> | undefined;
+  const kube = () =>
+    (client ??= import('@kubernetes/client-node').then((module) => {
+      const { config: kubeConfig } = loadKubeConfig(module);
+      return new KubeClient(module, kubeConfig, {
+        timeoutMs: config.guards.kubeTimeoutMs,
+        retry: { attempts: config.guards.kubeRetries, baseDelayMs: 100, maxDelayMs: 2000 },
+        onCall: (operation, ms, outcome) => metrics.recordKubeCall(operation, ms, outcome),
+        controller: `falco-response.dev/${spec.name}`,
+        instance: hostname(),
+      });
+    }));
+  let app: FastifyInstance | undefined;
+  const pipeline = createPipeline(spec, config.guards, kube, {
+    offline: config.offline,
+    onLimitReached: () => {
+      metrics.recordLimitReached();
+      app?.log.error({ limit: config.guards.maxActionsPerWindow, windowSeconds: config.guards.actionWindowSeconds }, 'BLAST-RADIUS LIMIT REACHED: further actions are dry-runs until the window passes');
+    },
+    onEventFailed: (error) => {
+      metrics.recordEventFailure();
+      app?.log.warn({ err: error }, 'could not record the Kubernetes Event');
+    },
+  });
+  app = createFunctionServer({
+    name: spec.name,
+    config: config.runtime,
+    cloudEventReplies: config.cloudEventReplies,
+    handle: async (alert) => {
+      metrics.inFlight.inc();
+      try {
+        return await pipeline.respond(alert);
+      } finally {
+        metrics.inFlight.dec();
+      }
+    },
+    onDecision: (decision, alert, ms) => metrics.recordDecision(decision, alert, ms),
+    extraRoutes: (server) => {
+      server.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    },
+  });
+  return { app, pipeline, metrics };
+}
+
+/** The entry point of every function: exits 1 with a clear message on bad configuration. */
+export async function runFunction(spec: ResponseFunctionSpec, env: Env = process.env): Promise<void> {
+  let config: FunctionConfig;
+  try {
+    config = readFunctionConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${spec.name}: ${error.message}\n`);
+    process.exit(1);
+  }
+  const { app } = buildFunction(spec, config);
+  await listenAndServe(app, config.runtime);
+  app.log.info(
+    {
+      dryRun: config.guards.dryRun,
+      offline: config.offline,
+      authentication: config.runtime.authToken ? 'token' : 'off',
+      rules: config.guards.rules.map((r) => r.source),
+      minPriority: config.guards.minPriority,
+      protectedNamespaces: config.guards.protectedNamespaces.map((p) => p.source),
+      ownNamespace: config.guards.ownNamespace,
+    },
+    config.offline ? 'ready (no cluster credentials: dry-run only)' : 'ready',
+  );
+}

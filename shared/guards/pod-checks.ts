@@ -1,0 +1,81 @@
+// Checks on the pod as the API server returns it, before anything is changed.
+import type { V1Namespace, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+
+/** Label or annotation `falco-response.dev/ignore: "true"` on a pod or its namespace: never touched. */
+export const OPT_OUT_KEY = 'falco-response.dev/ignore';
+/** Annotation with an RFC 3339 time: ignored until then (e.g. while someone debugs the pod). */
+export const IGNORE_UNTIL_KEY = 'falco-response.dev/ignore-until';
+
+function optOutOf(meta: V1ObjectMeta | undefined, what: string, now: Date): string | undefined {
+  const labels = meta?.labels ?? {};
+  const annotations = meta?.annotations ?? {};
+  for (const [source, values] of [['label', labels], ['annotation', annotations]] as const) {
+    const value = values[OPT_OUT_KEY];
+    if (value !== undefined && value.toLowerCase() !== 'false') return `${what} carries the ${source} ${OPT_OUT_KEY}=${value}`;
+  }
+  const until = annotations[IGNORE_UNTIL_KEY];
+  if (until !== undefined) {
+    const time = Date.parse(until);
+    // An unreadable time is honoured as an opt-out: the person who set it meant "leave it alone".
+    if (Number.isNaN(time)) return `${what} carries ${IGNORE_UNTIL_KEY}=${until} (not a valid time; treated as ignore)`;
+    if (time > now.getTime()) return `${what} is ignored until ${until} (${IGNORE_UNTIL_KEY})`;
+  }
+  return undefined;
+}
+
+export function optOutReason(pod: V1Pod, namespace: V1Namespace | undefined, now: Date = new Date()): string | undefined {
+  return optOutOf(pod.metadata, `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`, now) ?? optOutOf(namespace?.metadata, `namespace ${pod.metadata?.namespace}`, now);
+}
+
+function runtimeIdOf(containerID: string): string {
+  // "containerd://6ac7d190134e…" → "6ac7d190134e…"
+  return containerID.replace(/^[a-z0-9-]+:\/\//i, '').toLowerCase();
+}
+
+/**
+ * Whether the pod still runs the container the alert saw. Falco prints the first 12 hex
+ * digits of the container id. Pods that report no container statuses cannot tell: they
+ * pass. Ephemeral containers count (`kubectl debug` shells are what such alerts catch).
+ */
+export function runsContainer(pod: V1Pod, containerId: string | undefined): boolean {
+  if (!containerId || containerId === 'host') return true;
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
+  const ids = statuses.map((s) => s.containerID).filter((id): id is string => Boolean(id));
+  if (ids.length === 0) return true;
+  const wanted = containerId.toLowerCase();
+  return ids.some((id) => runtimeIdOf(id).startsWith(wanted));
+}
+
+/** What incident response needs to keep when the pod is changed or destroyed. */
+export function evidenceOf(pod: V1Pod) {
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
+  const controller = pod.metadata?.ownerReferences?.find((ref) => ref.controller);
+  return {
+    uid: pod.metadata?.uid,
+    node: pod.spec?.nodeName,
+    phase: pod.status?.phase,
+    podIP: pod.status?.podIP,
+    serviceAccount: pod.spec?.serviceAccountName,
+    labels: pod.metadata?.labels ?? {},
+    owner: controller ? `${controller.kind}/${controller.name}` : undefined,
+    containers: (pod.spec?.containers ?? []).map((c) => {
+      const status = statuses.find((s) => s.name === c.name);
+      return {
+        name: c.name,
+        image: c.image,
+        imageID: status?.imageID,
+        containerID: status?.containerID,
+        state: status?.state ? Object.keys(status.state).find((k) => (status.state as Record<string, unknown>)[k]) : undefined,
+        restartCount: status?.restartCount,
+      };
+    }),
+  };
+}
+
+export type Evidence = ReturnType<typeof evidenceOf>;
+
+/** One line for a Kubernetes Event (1 KiB limit): where it ran and what it ran. */
+export function shortEvidence(evidence: Evidence): string {
+  const images = evidence.containers.map((c) => `${c.name}=${c.imageID || c.image}`).join(', ');
+  return `node=${evidence.node ?? '-'} owner=${evidence.owner ?? 'none'} images: ${images}`;
+}

@@ -1,0 +1,37 @@
+// The pod an alert names, or why it names none: never guess a target.
+import type { FalcoAlert } from '../alert/falco-alert.ts';
+import type { GuardConfig } from '../config/guard-config.ts';
+
+export interface PodTarget {
+  namespace: string;
+  pod: string;
+}
+
+// Kubernetes object names: namespaces are DNS-1123 labels, pods DNS-1123 subdomains.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export type TargetProblem = { reason: 'no-target' | 'invalid-target'; message: string };
+
+export function podTargetOf(alert: FalcoAlert): PodTarget | TargetProblem {
+  const { namespace, podName } = alert;
+  if (!namespace || !podName) {
+    const missing = [!namespace && 'k8s.ns.name', !podName && 'k8s.pod.name'].filter(Boolean).join(' and ');
+    return { reason: 'no-target', message: `the alert does not name a pod (${missing} missing): nothing to act on` };
+  }
+  if (!DNS_LABEL.test(namespace)) return { reason: 'invalid-target', message: `k8s.ns.name ${JSON.stringify(namespace)} is not a valid namespace name` };
+  if (podName.length > 253 || !DNS_SUBDOMAIN.test(podName)) return { reason: 'invalid-target', message: `k8s.pod.name ${JSON.stringify(podName)} is not a valid pod name` };
+  return { namespace, pod: podName };
+}
+
+export function isTargetProblem(value: PodTarget | TargetProblem): value is TargetProblem {
+  return 'reason' in value;
+}
+
+/** Protected namespaces: the configured list plus the function's own namespace, compared case-insensitively (names are lower case; a differently-cased name in an alert still means the same namespace). */
+export function protectionOf(namespace: string, config: Pick<GuardConfig, 'protectedNamespaces' | 'ownNamespace'>): string | undefined {
+  const name = namespace.toLowerCase();
+  if (config.ownNamespace && name === config.ownNamespace.toLowerCase()) return `namespace ${namespace} is where this function runs`;
+  const hit = config.protectedNamespaces.find((pattern) => pattern.test(name));
+  return hit ? `namespace ${namespace} is protected (${hit.source})` : undefined;
+}

@@ -1,0 +1,234 @@
+// The one Kubernetes wrapper the functions share: typed operations they need and nothing
+// more, each with a timeout, bounded retries, the patch content type the API server
+// expects, and errors mapped to KubeError.
+import type * as k8s from '@kubernetes/client-node';
+import { KubeError, toKubeError } from './errors.ts';
+import { withRetry, type RetryPolicy } from './retry.ts';
+
+type ClientModule = typeof import('@kubernetes/client-node');
+
+export type ScalableKind = 'Deployment' | 'StatefulSet' | 'ReplicaSet' | 'ReplicationController';
+export type WorkloadKind = ScalableKind | 'DaemonSet' | 'Job' | 'CronJob';
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: k8s.V1ObjectMeta;
+  spec?: Record<string, any>;
+  status?: Record<string, any>;
+}
+
+export interface KubeClientOptions {
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Observes every API call (metrics). */
+  onCall?: (operation: string, durationMs: number, outcome: 'ok' | KubeError['kind']) => void;
+  /** Identifies this instance in Events (reportingInstance). */
+  instance: string;
+  controller: string;
+}
+
+export interface EventToRecord {
+  regarding: { apiVersion: string; kind: string; name: string; namespace: string; uid?: string | undefined };
+  reason: string;
+  action: string;
+  note: string;
+  type: 'Normal' | 'Warning';
+}
+
+export class KubeClient {
+  private readonly module: ClientModule;
+  private readonly config: k8s.KubeConfig;
+  private readonly options: KubeClientOptions;
+  private readonly apis = new Map<string, unknown>();
+
+  constructor(module: ClientModule, config: k8s.KubeConfig, options: KubeClientOptions) {
+    this.module = module;
+    this.config = config;
+    this.options = options;
+  }
+
+  private api<T>(type: new (...args: any[]) => T): T {
+    let api = this.apis.get(type.name) as T | undefined;
+    if (!api) {
+      api = this.config.makeApiClient(type as any) as T;
+      this.apis.set(type.name, api);
+    }
+    return api;
+  }
+  private get core() { return this.api(this.module.CoreV1Api); }
+  private get apps() { return this.api(this.module.AppsV1Api); }
+  private get batch() { return this.api(this.module.BatchV1Api); }
+  private get networking() { return this.api(this.module.NetworkingV1Api); }
+  private get events() { return this.api(this.module.EventsV1Api); }
+
+  /** Per-call options: an abort after the timeout, and a content type for patches. */
+  private callOptions(contentType?: string): k8s.ConfigurationOptions {
+    const timeoutMs = this.options.timeoutMs;
+    const Observable = this.module.Observable;
+    return {
+      middleware: [
+        {
+          pre: (context: k8s.RequestContext) => {
+            context.setSignal(AbortSignal.timeout(timeoutMs));
+            if (contentType) context.setHeaderParam('Content-Type', contentType);
+            return new Observable(Promise.resolve(context));
+          },
+          post: (response: k8s.ResponseContext) => new Observable(Promise.resolve(response)),
+        },
+      ],
+      middlewareMergeStrategy: 'append',
+    } as k8s.ConfigurationOptions;
+  }
+
+  private async call<T>(operation: string, run: (options: k8s.ConfigurationOptions) => Promise<T>, opts: { contentType?: string; retryConflicts?: boolean } = {}): Promise<T> {
+    const policy = { ...this.options.retry, retryConflicts: opts.retryConflicts ?? false };
+    return withRetry(operation, policy, async () => {
+      const started = performance.now();
+      try {
+        const result = await run(this.callOptions(opts.contentType));
+        this.options.onCall?.(operation, performance.now() - started, 'ok');
+        return result;
+      } catch (error) {
+        const mapped = toKubeError(error, operation);
+        this.options.onCall?.(operation, performance.now() - started, mapped.kind);
+        throw mapped;
+      }
+    });
+  }
+
+  /** undefined when the object does not exist. */
+  private async readOrUndefined<T>(operation: string, run: (options: k8s.ConfigurationOptions) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(operation, run);
+    } catch (error) {
+      if (error instanceof KubeError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+  }
+
+  getPod(namespace: string, name: string): Promise<k8s.V1Pod | undefined> {
+    return this.readOrUndefined('get pod', (o) => this.core.readNamespacedPod({ namespace, name }, o));
+  }
+
+  getNamespace(name: string): Promise<k8s.V1Namespace | undefined> {
+    return this.readOrUndefined('get namespace', (o) => this.core.readNamespace({ name }, o));
+  }
+
+  /**
+   * Deletes the pod only if it is still the one read (UID precondition): a pod recreated
+   * under the same name in between is never hit.
+   */
+  async deletePod(namespace: string, name: string, uid: string, gracePeriodSeconds: number | undefined): Promise<'deleted' | 'already-gone' | 'replaced'> {
+    try {
+      await this.call('delete pod', (o) =>
+        this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, body: { preconditions: { uid }, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) } }, o),
+      );
+      return 'deleted';
+    } catch (error) {
+      if (!(error instanceof KubeError)) throw error;
+      if (error.kind === 'not-found') return 'already-gone';
+      // A failed UID precondition is answered 409 Conflict.
+      if (error.kind === 'conflict') return 'replaced';
+      throw error;
+    }
+  }
+
+  /** Merge-patches labels/annotations; with resourceVersion the write fails (409) if the pod changed since it was read. */
+  patchPodMetadata(namespace: string, name: string, change: { labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string }): Promise<k8s.V1Pod> {
+    const { resourceVersion, ...rest } = change;
+    const body = { metadata: { ...rest, ...(resourceVersion ? { resourceVersion } : {}) } };
+    return this.call('patch pod', (o) => this.core.patchNamespacedPod({ namespace, name, body }, o), { contentType: this.module.PatchStrategy.MergePatch });
+  }
+
+  listNetworkPolicies(namespace: string): Promise<k8s.V1NetworkPolicyList> {
+    return this.call('list networkpolicies', (o) => this.networking.listNamespacedNetworkPolicy({ namespace }, o));
+  }
+
+  getNetworkPolicy(namespace: string, name: string): Promise<k8s.V1NetworkPolicy | undefined> {
+    return this.readOrUndefined('get networkpolicy', (o) => this.networking.readNamespacedNetworkPolicy({ namespace, name }, o));
+  }
+
+  /** Creates the policy; 'exists' when one of that name is already there (another instance or an earlier alert won). */
+  async createNetworkPolicy(namespace: string, body: k8s.V1NetworkPolicy): Promise<'created' | 'exists'> {
+    try {
+      await this.call('create networkpolicy', (o) => this.networking.createNamespacedNetworkPolicy({ namespace, body }, o));
+      return 'created';
+    } catch (error) {
+      if (error instanceof KubeError && error.kind === 'conflict' && error.reason === 'AlreadyExists') return 'exists';
+      throw error;
+    }
+  }
+
+  /** Replaces the policy; body.metadata.resourceVersion makes it fail (409) if it changed since read. */
+  replaceNetworkPolicy(namespace: string, body: k8s.V1NetworkPolicy): Promise<k8s.V1NetworkPolicy> {
+    return this.call('update networkpolicy', (o) => this.networking.replaceNamespacedNetworkPolicy({ namespace, name: body.metadata!.name!, body }, o));
+  }
+
+  getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const params = { namespace, name };
+    const operation = `get ${kind.toLowerCase()}`;
+    switch (kind) {
+      case 'Deployment': return this.readOrUndefined(operation, (o) => this.apps.readNamespacedDeployment(params, o));
+      case 'ReplicaSet': return this.readOrUndefined(operation, (o) => this.apps.readNamespacedReplicaSet(params, o));
+      case 'StatefulSet': return this.readOrUndefined(operation, (o) => this.apps.readNamespacedStatefulSet(params, o));
+      case 'DaemonSet': return this.readOrUndefined(operation, (o) => this.apps.readNamespacedDaemonSet(params, o));
+      case 'ReplicationController': return this.readOrUndefined(operation, (o) => this.core.readNamespacedReplicationController(params, o));
+      case 'Job': return this.readOrUndefined(operation, (o) => this.batch.readNamespacedJob(params, o));
+      case 'CronJob': return this.readOrUndefined(operation, (o) => this.batch.readNamespacedCronJob(params, o));
+    }
+  }
+
+  readScale(kind: ScalableKind, namespace: string, name: string): Promise<k8s.V1Scale> {
+    const params = { namespace, name };
+    const operation = `get ${kind.toLowerCase()}/scale`;
+    switch (kind) {
+      case 'Deployment': return this.call(operation, (o) => this.apps.readNamespacedDeploymentScale(params, o));
+      case 'StatefulSet': return this.call(operation, (o) => this.apps.readNamespacedStatefulSetScale(params, o));
+      case 'ReplicaSet': return this.call(operation, (o) => this.apps.readNamespacedReplicaSetScale(params, o));
+      case 'ReplicationController': return this.call(operation, (o) => this.core.readNamespacedReplicationControllerScale(params, o));
+    }
+  }
+
+  /** Writes the scale subresource; the body's resourceVersion is a precondition (409 if the workload changed). */
+  replaceScale(kind: ScalableKind, namespace: string, name: string, body: k8s.V1Scale): Promise<k8s.V1Scale> {
+    const params = { namespace, name, body };
+    const operation = `update ${kind.toLowerCase()}/scale`;
+    switch (kind) {
+      case 'Deployment': return this.call(operation, (o) => this.apps.replaceNamespacedDeploymentScale(params, o));
+      case 'StatefulSet': return this.call(operation, (o) => this.apps.replaceNamespacedStatefulSetScale(params, o));
+      case 'ReplicaSet': return this.call(operation, (o) => this.apps.replaceNamespacedReplicaSetScale(params, o));
+      case 'ReplicationController': return this.call(operation, (o) => this.core.replaceNamespacedReplicationControllerScale(params, o));
+    }
+  }
+
+  /** Merge-patches a workload's annotations, failing with 409 if it changed since resourceVersion. */
+  patchWorkloadAnnotations(kind: ScalableKind, namespace: string, name: string, annotations: Record<string, string>, resourceVersion: string): Promise<KubeObject> {
+    const params = { namespace, name, body: { metadata: { annotations, resourceVersion } } };
+    const operation = `patch ${kind.toLowerCase()}`;
+    const contentType = this.module.PatchStrategy.MergePatch;
+    switch (kind) {
+      case 'Deployment': return this.call(operation, (o) => this.apps.patchNamespacedDeployment(params, o), { contentType });
+      case 'StatefulSet': return this.call(operation, (o) => this.apps.patchNamespacedStatefulSet(params, o), { contentType });
+      case 'ReplicaSet': return this.call(operation, (o) => this.apps.patchNamespacedReplicaSet(params, o), { contentType });
+      case 'ReplicationController': return this.call(operation, (o) => this.core.patchNamespacedReplicationController(params, o), { contentType });
+    }
+  }
+
+  /** Records an events.k8s.io/v1 Event on the object acted on (what `kubectl describe` and `kubectl events` show). */
+  async recordEvent(event: EventToRecord): Promise<void> {
+    const now = new Date();
+    const body: k8s.EventsV1Event = {
+      metadata: { generateName: `${event.regarding.name.slice(0, 200)}.`, namespace: event.regarding.namespace },
+      eventTime: new this.module.V1MicroTime(now.getTime()),
+      reportingController: this.options.controller,
+      reportingInstance: this.options.instance.slice(0, 128),
+      action: event.action,
+      reason: event.reason,
+      note: event.note.length > 1024 ? `${event.note.slice(0, 1021)}...` : event.note,
+      type: event.type,
+      regarding: event.regarding,
+    };
+    await this.call('create event', (o) => this.events.createNamespacedEvent({ namespace: event.regarding.namespace, body }, o));
+  }
+}

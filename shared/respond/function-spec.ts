@@ -1,0 +1,56 @@
+// What each function declares next to its code: its name, what it does, the Kubernetes
+// permissions it uses (the manifests are generated from these), and its plan for a pod.
+import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { FalcoAlert } from '../alert/falco-alert.ts';
+import type { GuardConfig } from '../config/guard-config.ts';
+import type { Evidence } from '../guards/pod-checks.ts';
+import type { ControllingOwner } from '../guards/owner.ts';
+import type { PodTarget } from '../guards/target.ts';
+import type { EventToRecord, KubeClient } from '../k8s/kube-client.ts';
+import type { Decision, DecisionTarget } from '../runtime/decision.ts';
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+export interface PlanContext {
+  alert: FalcoAlert;
+  target: PodTarget;
+  pod: V1Pod;
+  namespace: V1Namespace | undefined;
+  owner: ControllingOwner;
+  evidence: Evidence;
+  kube: KubeClient;
+  config: GuardConfig;
+}
+
+/** What the function would do; `execute` does it. Dry-run reports the plan and stops. */
+export interface Plan {
+  reason: string;
+  message: string;
+  target: DecisionTarget;
+  details?: Record<string, unknown>;
+  warnings?: string[];
+  execute(): Promise<ExecutionResult>;
+}
+
+export interface ExecutionResult {
+  decision: Decision;
+  /** The Event to record on the object acted on, when something changed. */
+  event?: Omit<EventToRecord, 'type'> & { type?: EventToRecord['type'] };
+}
+
+export interface ResponseFunctionSpec {
+  name: 'delete-pod' | 'isolate-pod' | 'scale-to-zero';
+  summary: string;
+  /** Permissions this function's own code uses, beyond what the shared pipeline needs. */
+  rbacRules: readonly PolicyRule[];
+  /** The plan for this pod, or a decision when there is nothing to do (already done, not applicable). */
+  plan(context: PlanContext): Promise<Plan | Decision>;
+}
+
+export function isPlan(value: Plan | Decision): value is Plan {
+  return typeof (value as Plan).execute === 'function';
+}
