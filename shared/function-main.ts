@@ -3,6 +3,7 @@
 // that needs it, so filtered alerts (and health probes) never pay for it.
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { AlertRejection, parseAlertRequest } from './alert/parse-request.ts';
 import { ConfigError, EnvReader, type Env } from './config/env-reader.ts';
 import { readGuardConfig, type GuardConfig } from './config/guard-config.ts';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config.ts';
@@ -84,8 +85,37 @@ export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig
   return { app, pipeline, metrics };
 }
 
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * One-shot mode for pipeline engines (Argo Workflows, Tekton) that run a container per
+ * alert: the alert comes from $BODY (or stdin), the decision is printed as JSON, and the
+ * exit code says how it went: 0 acted/skipped/dry-run, 1 failed, 2 not a usable alert.
+ */
+export async function runOnce(spec: ResponseFunctionSpec, config: FunctionConfig, env: Env): Promise<number> {
+  const body = env.BODY ?? (await readStdin());
+  const contentType = body.trimStart().startsWith('{') && /"specversion"\s*:/.test(body) ? 'application/cloudevents+json' : 'application/json';
+  let alert;
+  try {
+    alert = parseAlertRequest({ headers: { 'content-type': contentType }, body }).alert;
+  } catch (error) {
+    if (!(error instanceof AlertRejection)) throw error;
+    process.stdout.write(`${JSON.stringify({ function: spec.name, outcome: 'error', reason: 'bad-request', field: error.field, message: error.reason })}\n`);
+    return 2;
+  }
+  const { pipeline } = buildFunction(spec, { ...config, runtime: { ...config.runtime, logLevel: 'silent' } });
+  const { retryable: _retryable, ...decision } = await pipeline.respond(alert);
+  process.stdout.write(`${JSON.stringify({ function: spec.name, ...decision, alert: { uuid: alert.uuid, rule: alert.rule, priority: alert.priority, time: alert.timeText } })}\n`);
+  return decision.outcome === 'error' ? 1 : 0;
+}
+
 /** The entry point of every function: exits 1 with a clear message on bad configuration. */
-export async function runFunction(spec: ResponseFunctionSpec, env: Env = process.env): Promise<void> {
+export async function runFunction(spec: ResponseFunctionSpec, env: Env = process.env, argv: string[] = process.argv.slice(2)): Promise<void> {
   let config: FunctionConfig;
   try {
     config = readFunctionConfig(env);
@@ -93,6 +123,10 @@ export async function runFunction(spec: ResponseFunctionSpec, env: Env = process
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${spec.name}: ${error.message}\n`);
     process.exit(1);
+  }
+  if (argv.includes('--once')) {
+    process.exitCode = await runOnce(spec, config, env);
+    return;
   }
   const { app } = buildFunction(spec, config);
   await listenAndServe(app, config.runtime);

@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { falcoAlert, freshAlert } from '../support/fixtures.ts';
+import { postJson, sendRequest } from '../support/http-client.ts';
+import { runToExit, spawnFunction } from '../support/spawn-function.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+const slowEntry = join(root, 'test/support/slow-function-entry.ts');
+const deletePodEntry = join(root, 'functions/delete-pod/index.ts');
+const scratch = mkdtempSync(join(tmpdir(), 'frf-lifecycle-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const offline = { KUBECONFIG: join(scratch, 'no-kubeconfig'), LOG_LEVEL: 'info' };
+
+describe('process lifecycle as OpenFaaS and Knative expect', () => {
+  it('writes the lock file once listening; on SIGTERM finishes the alert in flight, removes the lock and exits 0', async () => {
+    const lockFile = join(scratch, '.lock');
+    const fn = await spawnFunction(slowEntry, { LOCK_FILE: lockFile, SLOW_MS: '800' });
+    expect(existsSync(lockFile)).toBe(true);
+    const inFlight = postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')));
+    await new Promise((r) => setTimeout(r, 200));
+    const exit = fn.stop('SIGTERM');
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).reason).toBe('slow');
+    expect(await exit).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+    await expect(sendRequest(fn.url, 'GET', '/healthz', {})).rejects.toThrow();
+  });
+
+  it('serves a function from its entry point and logs one line per decision', async () => {
+    const fn = await spawnFunction(deletePodEntry, offline);
+    try {
+      const answer = await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')));
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toMatchObject({ function: 'delete-pod', outcome: 'dry-run', reason: 'no-cluster' });
+      const metrics = await sendRequest(fn.url, 'GET', '/metrics', {});
+      expect(metrics.body).toMatch(/falco_response_alerts_total\{outcome="dry-run",reason="no-cluster",rule="Terminal shell in container"/);
+    } finally {
+      expect(await fn.stop()).toBe(0);
+    }
+    const decisions = fn.output().split('\n').filter((line) => line.includes('"msg":"decision:'));
+    expect(decisions).toHaveLength(1);
+    expect(JSON.parse(decisions[0]!)).toMatchObject({ function: 'delete-pod', namespace: 'falcoresponse', pod: 'alpine', outcome: 'dry-run', rule: 'Terminal shell in container' });
+  });
+
+  it('never logs the auth token', async () => {
+    const token = 'never-log-me-0123456789abcdef';
+    const fn = await spawnFunction(deletePodEntry, { ...offline, AUTH_TOKEN: token, LOG_LEVEL: 'trace' });
+    try {
+      await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')), { Authorization: `Bearer ${token}` });
+      await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')), { Authorization: `Bearer wrong-${token}` });
+    } finally {
+      await fn.stop();
+    }
+    expect(fn.output()).not.toContain(token);
+  });
+});
+
+describe('configuration is checked at start-up', () => {
+  it('refuses to start on bad values, naming each variable', async () => {
+    const result = await runToExit(deletePodEntry, { ...offline, MIN_PRIORITY: 'loud', MAX_IN_FLIGHT: '-1', DRY_RUN: 'perhaps' });
+    expect(result.code).toBe(1);
+    for (const name of ['MIN_PRIORITY', 'MAX_IN_FLIGHT', 'DRY_RUN']) expect(result.stderr).toContain(name);
+  });
+
+  it('refuses to run open when the token file is empty or unreadable, or AUTH_TOKEN is blank', async () => {
+    const empty = join(scratch, 'empty-token');
+    writeFileSync(empty, '\n');
+    for (const env of [{ AUTH_TOKEN_FILE: empty }, { AUTH_TOKEN_FILE: join(scratch, 'missing') }, { AUTH_TOKEN: '   ' }]) {
+      const result = await runToExit(deletePodEntry, { ...offline, ...env });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/AUTH_TOKEN/);
+    }
+  });
+});
+
+describe('one-shot mode (Argo Workflows, Tekton)', () => {
+  it('reads the alert from BODY, prints the decision and exits 0', async () => {
+    const result = await runToExit(deletePodEntry, { ...offline, BODY: JSON.stringify(freshAlert(falcoAlert('terminal-shell-tekton'))) }, ['--once']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ function: 'delete-pod', outcome: 'dry-run', target: { namespace: 'falcoresponse', pod: 'alpine' } });
+  });
+
+  it('reads the alert from stdin, including a structured CloudEvent', async () => {
+    const event = { specversion: '1.0', id: '1', source: 'https://falco.org', type: 'falco.rule.output.v1', datacontenttype: 'application/json', data: freshAlert(falcoAlert('terminal-shell-flux')) };
+    const result = await runToExit(deletePodEntry, offline, ['--once'], JSON.stringify(event));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).target.pod).toBe('alpine-deployment-77789455d6-m7flp');
+  });
+
+  it('exits 2 with the field and reason for an unusable alert', async () => {
+    const result = await runToExit(deletePodEntry, { ...offline, BODY: '{"rule":"x"}' }, ['--once']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'error', field: 'priority' });
+  });
+});
