@@ -9,6 +9,7 @@ import { readGuardConfig, type GuardConfig } from './config/guard-config.ts';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config.ts';
 import { hasClusterCredentials, loadKubeConfig } from './k8s/kube-config.ts';
 import { KubeClient } from './k8s/kube-client.ts';
+import { loadClient } from './k8s/load-client.ts';
 import { createPipeline, type Pipeline } from './respond/pipeline.ts';
 import type { ResponseFunctionSpec } from './respond/function-spec.ts';
 import { listenAndServe } from './runtime/lifecycle.ts';
@@ -23,13 +24,13 @@ export interface FunctionConfig {
   offline: boolean;
 }
 
-export function readFunctionConfig(env: Env): FunctionConfig {
+export function readFunctionConfig(env: Env, assumeCluster = false): FunctionConfig {
   const reader = new EnvReader(env);
   const runtime = readRuntimeConfig(reader);
   const guards = readGuardConfig(reader);
   const cloudEventReplies = reader.oneOf('CLOUDEVENT_REPLY', ['event', 'empty'] as const, 'event');
   reader.throwIfProblems();
-  const offline = !hasClusterCredentials(env as NodeJS.ProcessEnv);
+  const offline = !assumeCluster && !hasClusterCredentials(env as NodeJS.ProcessEnv);
   return { runtime, guards: offline ? { ...guards, dryRun: true } : guards, cloudEventReplies, offline };
 }
 
@@ -39,12 +40,17 @@ export interface BuiltFunction {
   metrics: FunctionMetrics;
 }
 
-export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig): BuiltFunction {
+export interface BuildOptions {
+  /** Where credentials come from; default: in-cluster, else KUBECONFIG. Tests pass a ServiceAccount's. */
+  loadKubeConfig?: (module: typeof import('@kubernetes/client-node')) => import('@kubernetes/client-node').KubeConfig;
+}
+
+export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig, options: BuildOptions = {}): BuiltFunction {
   const metrics = new FunctionMetrics(spec.name);
   let client: Promise<KubeClient> | undefined;
   const kube = () =>
-    (client ??= import('@kubernetes/client-node').then((module) => {
-      const { config: kubeConfig } = loadKubeConfig(module);
+    (client ??= loadClient().then((module) => {
+      const kubeConfig = options.loadKubeConfig ? options.loadKubeConfig(module) : loadKubeConfig(module).config;
       return new KubeClient(module, kubeConfig, {
         timeoutMs: config.guards.kubeTimeoutMs,
         retry: { attempts: config.guards.kubeRetries, baseDelayMs: 100, maxDelayMs: 2000 },

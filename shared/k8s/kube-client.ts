@@ -1,6 +1,7 @@
 // The one Kubernetes wrapper the functions share: typed operations they need and nothing
 // more, each with a timeout, bounded retries, the patch content type the API server
 // expects, and errors mapped to KubeError.
+import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { KubeError, toKubeError } from './errors.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
@@ -219,7 +220,8 @@ export class KubeClient {
   async recordEvent(event: EventToRecord): Promise<void> {
     const now = new Date();
     const body: k8s.EventsV1Event = {
-      metadata: { generateName: `${event.regarding.name.slice(0, 200)}.`, namespace: event.regarding.namespace },
+      // Named as client-go's recorder names them: <object>.<unique hex>.
+      metadata: { name: `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace: event.regarding.namespace },
       eventTime: new this.module.V1MicroTime(now.getTime()),
       reportingController: this.options.controller,
       reportingInstance: this.options.instance.slice(0, 128),

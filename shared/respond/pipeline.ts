@@ -96,7 +96,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
       const note = `${result.event.note} Alert: ${alert.rule} (${alert.priority}) at ${alert.timeText}${alert.uuid ? ` uuid=${alert.uuid}` : ''}. Evidence: ${shortEvidence(evidence)}`;
       await recordEvent(client, { type: 'Normal', ...result.event, note });
     }
-    return { ...result.decision, details: { ...result.decision.details, evidence } };
+    return { ...result.decision, details: { ...plan.details, ...result.decision.details, evidence } };
   }
 
   async function recordEvent(client: KubeClient, event: Parameters<KubeClient['recordEvent']>[0]): Promise<void> {

@@ -48,7 +48,7 @@ describe('caller authentication with a shared token', () => {
   });
 
   it('answers 401 to CloudEvents without or with a wrong extension, as a CloudEvent', async () => {
-    for (const extensions of [{}, { authtoken: 'wrong' }]) {
+    for (const extensions of [{}, { authtoken: "wrong" }] as Array<Record<string, string>>) {
       const message = binaryEvent(extensions);
       const answer = await sendRequest(fn.url, 'POST', '/', message.headers as Record<string, string>, String(message.body));
       expect(answer.status).toBe(401);

@@ -68,7 +68,7 @@ describe('configuration is checked at start-up', () => {
   it('refuses to run open when the token file is empty or unreadable, or AUTH_TOKEN is blank', async () => {
     const empty = join(scratch, 'empty-token');
     writeFileSync(empty, '\n');
-    for (const env of [{ AUTH_TOKEN_FILE: empty }, { AUTH_TOKEN_FILE: join(scratch, 'missing') }, { AUTH_TOKEN: '   ' }]) {
+    for (const env of [{ AUTH_TOKEN_FILE: empty }, { AUTH_TOKEN_FILE: join(scratch, 'missing') }, { AUTH_TOKEN: '   ' }] as Array<Record<string, string>>) {
       const result = await runToExit(deletePodEntry, { ...offline, ...env });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/AUTH_TOKEN/);

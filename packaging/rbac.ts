@@ -1,0 +1,63 @@
+// The Kubernetes permissions of each function, from the one source: the rules each
+// function declares next to its code plus the shared pipeline's. The Knative, OpenFaaS Pro
+// and OpenFaaS CE manifests and the RBAC proofs are all made from these functions.
+import type { V1ClusterRole } from '@kubernetes/client-node';
+import { deletePodSpec } from '../functions/delete-pod/spec.ts';
+import { isolatePodSpec } from '../functions/isolate-pod/spec.ts';
+import { scaleToZeroSpec } from '../functions/scale-to-zero/spec.ts';
+import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
+import { SHARED_RBAC_RULES } from '../shared/respond/shared-rbac.ts';
+
+export const FUNCTION_SPECS: readonly ResponseFunctionSpec[] = [deletePodSpec, isolatePodSpec, scaleToZeroSpec];
+
+/** Rules merged and sorted: one rule per (apiGroup, resource) with its verbs, so equal permissions always print the same. */
+export function normalizeRules(rules: readonly PolicyRule[]): PolicyRule[] {
+  const verbsByResource = new Map<string, Set<string>>();
+  for (const rule of rules) {
+    for (const group of rule.apiGroups) {
+      for (const resource of rule.resources) {
+        const key = `${group}\u0000${resource}`;
+        const verbs = verbsByResource.get(key) ?? new Set<string>();
+        for (const verb of rule.verbs) verbs.add(verb);
+        verbsByResource.set(key, verbs);
+      }
+    }
+  }
+  // Resources with the same group and verbs share one rule, as a person would write it.
+  const grouped = new Map<string, PolicyRule>();
+  for (const [key, verbs] of [...verbsByResource].sort(([a], [b]) => a.localeCompare(b))) {
+    const [group, resource] = key.split('\u0000') as [string, string];
+    const sortedVerbs = [...verbs].sort();
+    const ruleKey = `${group}\u0000${sortedVerbs.join(',')}`;
+    const rule = grouped.get(ruleKey) ?? { apiGroups: [group], resources: [], verbs: sortedVerbs };
+    rule.resources.push(resource);
+    grouped.set(ruleKey, rule);
+  }
+  return [...grouped.values()];
+}
+
+/** Everything one function may do: its own rules plus the shared pipeline's. */
+export function rulesFor(spec: ResponseFunctionSpec): PolicyRule[] {
+  return normalizeRules([...SHARED_RBAC_RULES, ...spec.rbacRules]);
+}
+
+/** The union for OpenFaaS Community Edition, where every function runs as openfaas-fn:default. */
+export function unionRules(specs: readonly ResponseFunctionSpec[] = FUNCTION_SPECS): PolicyRule[] {
+  return normalizeRules(specs.flatMap((spec) => [...SHARED_RBAC_RULES, ...spec.rbacRules]));
+}
+
+export function clusterRoleFor(spec: ResponseFunctionSpec): V1ClusterRole {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: `falco-response-${spec.name}`, labels: { 'app.kubernetes.io/part-of': 'falco-response-functions' } },
+    rules: rulesFor(spec),
+  };
+}
+
+/** Each (apiGroup, resource, verb) a set of rules grants, as "group/resource:verb" strings: for comparing permissions exactly. */
+export function permissionSet(rules: readonly PolicyRule[]): string[] {
+  const out = new Set<string>();
+  for (const rule of rules) for (const group of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) out.add(`${group}/${resource}:${verb}`);
+  return [...out].sort();
+}
