@@ -43,10 +43,22 @@ export async function functionToken(cluster: ClusterCoords, spec: ResponseFuncti
   return serviceAccountToken(cluster, FUNCTION_NAMESPACE, spec.name);
 }
 
+/** For the fault proxy, which speaks plain HTTP: client-node only allows that with skipTLSVerify. */
+function plainHttpKubeConfig(module: typeof import('@kubernetes/client-node'), server: string, token: string) {
+  const config = new module.KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'proxy', server, skipTLSVerify: true }],
+    users: [{ name: 'fn', token }],
+    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'fn' }],
+    currentContext: 'proxy',
+  });
+  return config;
+}
+
 export async function startFunctionUnderTest(cluster: ClusterCoords, spec: ResponseFunctionSpec, env: Record<string, string> = {}, token?: string): Promise<FunctionUnderTest> {
   const saToken = token ?? (await functionToken(cluster, spec));
   const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', ...env }, true);
-  const built = buildFunction(spec, config, { loadKubeConfig: () => kubeConfigFor(cluster, saToken) });
+  const built = buildFunction(spec, config, { loadKubeConfig: (module) => (cluster.server.startsWith('http:') ? plainHttpKubeConfig(module, cluster.server, saToken) : kubeConfigFor(cluster, saToken)) });
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = built.app.server.address() as AddressInfo;
   return { ...built, url: `http://127.0.0.1:${port}`, identity: `system:serviceaccount:${FUNCTION_NAMESPACE}:${spec.name}`, close: () => built.app.close() };
