@@ -121,7 +121,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
     if (remembered) {
       return skipped('already-handled', `an alert for ${target.namespace}/${target.pod} was handled ${Math.round((Date.now() - remembered.at) / 1000)} s ago (${remembered.decision.outcome}: ${remembered.decision.reason})`, { target });
     }
-    const { decision } = await recent.once(key, async () => {
+    const { decision, shared } = await recent.once(key, async () => {
       let outcome: Decision;
       try {
         outcome = await decideAgainstCluster(alert, target);
@@ -131,6 +131,10 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
       if (isSettled(outcome)) recent.remember(key, outcome);
       return outcome;
     });
+    // Alerts that arrived while another one for the same target was being handled did nothing themselves.
+    if (shared && decision.outcome === 'acted') {
+      return skipped('already-handled', `a concurrent alert for ${target.namespace}/${target.pod} handled it (${decision.reason})`, { target: decision.target ?? target });
+    }
     return decision;
   }
 
