@@ -1,4 +1,4 @@
-module github.com/falco-response-functions/test/senders/cloudevents
+module falco-response-functions/test/senders/cloudevents
 
 go 1.26.0
 

@@ -77,7 +77,7 @@ type report struct {
 	// The SDK's own verdict on the delivery (cloudevents.IsACK of the result).
 	ACK bool `json:"ack"`
 	// The SDK's result text, e.g. "200: " or "401: ".
-	Result string `json:"result"`
+	Result string      `json:"result"`
 	Sent   sentSummary `json:"sent"`
 	// The reply as the SDK parsed it (structured JSON form), or null when the body was empty
 	// or not a CloudEvent.
