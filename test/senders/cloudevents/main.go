@@ -235,6 +235,10 @@ func main() {
 	if err != nil {
 		usageError("%v", err)
 	}
+	// Falcosidekick names the source of alerts that carry none (older Falco) "syscalls".
+	if payload.Source == "" {
+		payload.Source = "syscalls"
+	}
 	if !*keepUUID || payload.UUID == "" {
 		payload.UUID = newUUID()
 	}
@@ -260,15 +264,17 @@ func main() {
 
 	reply, result := client.Request(ctx, event)
 	out := report{Sent: summarize(event, *mode), Reply: json.RawMessage("null")}
-	if cloudevents.IsUndelivered(result) {
-		out.Error = result.Error()
-		emit(out)
-		os.Exit(1)
-	}
 	recorder.mu.Lock()
 	out.Status, out.ACK = recorder.status, cloudevents.IsACK(result)
 	body := recorder.body
 	recorder.mu.Unlock()
+	// No HTTP answer at all (refused, timed out): the SDK calls that a NACK, it is a failure to deliver.
+	if cloudevents.IsUndelivered(result) || out.Status == 0 {
+		out.ACK = false
+		out.Error = fmt.Sprint(result)
+		emit(out)
+		os.Exit(1)
+	}
 	if result != nil {
 		out.Result = strings.TrimSpace(result.Error())
 	}

@@ -1,0 +1,68 @@
+// Least privilege, proven against the real API server's RBAC: each function's identity is
+// granted exactly the rules it declares (plus the shared pipeline's), nothing more.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_SPECS, permissionSet, rulesFor } from '../../packaging/rbac.ts';
+import { createTestNamespace, serviceAccountToken, type ClusterCoords } from '../harness/cluster.ts';
+import { useCluster } from '../harness/context.ts';
+import { FUNCTION_NAMESPACE, functionToken } from '../support/function-under-test.ts';
+import { grantedPermissions, subjectAllowed } from '../support/rbac-review.ts';
+
+let cluster: ClusterCoords;
+let ns: string;
+let baseline: Set<string>;
+
+const granted = (token: string) => grantedPermissions(cluster, token, ns);
+const allowed = (user: string, verb: string, group: string, resource: string, namespace: string, subresource?: string) =>
+  subjectAllowed(cluster, { user, groups: ['system:serviceaccounts', `system:serviceaccounts:${FUNCTION_NAMESPACE}`, 'system:authenticated'] }, { verb, group, resource, namespace, subresource });
+
+beforeAll(async () => {
+  cluster = useCluster();
+  ns = await createTestNamespace(cluster, 'rbac');
+  // What every authenticated identity gets (system:basic-user, system:discovery, …): an SA with no bindings.
+  baseline = await granted(await serviceAccountToken(cluster, ns, 'nobody'));
+});
+
+describe('each function is granted exactly its declared rules', () => {
+  it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))('%s: SelfSubjectRulesReview beyond the baseline equals the declared rules', async (_name, spec) => {
+    const permissions = await granted(await functionToken(cluster, spec));
+    const beyondBaseline = [...permissions].filter((p) => !baseline.has(p)).sort();
+    expect(beyondBaseline).toEqual(permissionSet(rulesFor(spec)).filter((p) => !baseline.has(p)));
+  });
+});
+
+describe('spot checks', () => {
+  const identity = (name: string) => `system:serviceaccount:${FUNCTION_NAMESPACE}:${name}`;
+  beforeAll(async () => {
+    for (const spec of FUNCTION_SPECS) await functionToken(cluster, spec);
+  });
+
+  it('delete-pod can delete pods but cannot patch deployments or read secrets', async () => {
+    expect(await allowed(identity('delete-pod'), 'delete', '', 'pods', ns)).toBe(true);
+    expect(await allowed(identity('delete-pod'), 'patch', 'apps', 'deployments', ns)).toBe(false);
+    expect(await allowed(identity('delete-pod'), 'get', '', 'secrets', ns)).toBe(false);
+    expect(await allowed(identity('delete-pod'), 'list', '', 'secrets', ns)).toBe(false);
+  });
+
+  it('isolate-pod cannot delete pods (or anything)', async () => {
+    for (const [group, resource] of [['', 'pods'], ['networking.k8s.io', 'networkpolicies'], ['apps', 'deployments'], ['', 'namespaces']] as const) {
+      expect(await allowed(identity('isolate-pod'), 'delete', group, resource, ns)).toBe(false);
+    }
+    expect(await allowed(identity('isolate-pod'), 'create', 'networking.k8s.io', 'networkpolicies', ns)).toBe(true);
+  });
+
+  it('scale-to-zero cannot delete anything, and can only scale', async () => {
+    for (const [group, resource] of [['', 'pods'], ['apps', 'deployments'], ['apps', 'statefulsets'], ['apps', 'replicasets'], ['', 'replicationcontrollers']] as const) {
+      expect(await allowed(identity('scale-to-zero'), 'delete', group, resource, ns)).toBe(false);
+    }
+    expect(await allowed(identity('scale-to-zero'), 'update', 'apps', 'deployments', ns, 'scale')).toBe(true);
+    expect(await allowed(identity('scale-to-zero'), 'update', 'apps', 'deployments', ns)).toBe(false);
+  });
+
+  it('no function can read secrets, exec into pods or touch RBAC', async () => {
+    for (const spec of FUNCTION_SPECS) {
+      expect(await allowed(identity(spec.name), 'get', '', 'secrets', ns)).toBe(false);
+      expect(await allowed(identity(spec.name), 'create', '', 'pods', ns, 'exec')).toBe(false);
+      expect(await allowed(identity(spec.name), 'create', 'rbac.authorization.k8s.io', 'rolebindings', ns)).toBe(false);
+    }
+  });
+});
