@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build generate bundle test test-unit k8s-binaries serve demo bench clean
+.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries serve demo bench clean
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -18,6 +18,14 @@ build: setup
 
 generate: setup
 	npm run generate
+
+# RBAC manifests (knative/, openfaas/) from the rules each function declares.
+manifests: setup
+	npm run generate:manifests
+
+# Only to refresh the committed Knative Service CRD (test/fixtures/knative/).
+knative-crds:
+	./scripts/fetch-knative-crds.sh
 
 bundle: setup
 	npm run bundle

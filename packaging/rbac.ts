@@ -25,7 +25,8 @@ export function normalizeRules(rules: readonly PolicyRule[]): PolicyRule[] {
   }
   // Resources with the same group and verbs share one rule, as a person would write it.
   const grouped = new Map<string, PolicyRule>();
-  for (const [key, verbs] of [...verbsByResource].sort(([a], [b]) => a.localeCompare(b))) {
+  // Code-unit order, so the core group ("") comes first, as people write it.
+  for (const [key, verbs] of [...verbsByResource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const [group, resource] = key.split('\u0000') as [string, string];
     const sortedVerbs = [...verbs].sort();
     const ruleKey = `${group}\u0000${sortedVerbs.join(',')}`;

@@ -1,4 +1,4 @@
-// Entry point of the isolate-pod function: `node dist/isolate-pod/index.js` (bundle) or `node functions/isolate-pod/index.ts`.
+// Entry point of the isolate-pod function: `node dist/isolate-pod/index.mjs` (bundle, `make bundle`) or `node functions/isolate-pod/index.ts`.
 import { runFunction } from '../../shared/function-main.ts';
 import { isolatePodSpec } from './spec.ts';
 

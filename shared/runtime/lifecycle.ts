@@ -7,7 +7,14 @@ import type { RuntimeConfig } from '../config/runtime-config.ts';
 
 export async function listenAndServe(app: FastifyInstance, config: RuntimeConfig): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
-  if (config.lockFile) writeFileSync(config.lockFile, `${process.pid}\n`);
+  if (config.lockFile) {
+    try {
+      writeFileSync(config.lockFile, `${process.pid}\n`);
+    } catch (error) {
+      await app.close();
+      throw new Error(`cannot write LOCK_FILE=${config.lockFile} (${(error as NodeJS.ErrnoException).code}): mount a writable /tmp, or set LOCK_FILE= (empty) when no exec probe needs it`);
+    }
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

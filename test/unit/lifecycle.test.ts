@@ -17,6 +17,8 @@ describe('process lifecycle as OpenFaaS and Knative expect', () => {
   it('writes the lock file once listening; on SIGTERM finishes the alert in flight, removes the lock and exits 0', async () => {
     const lockFile = join(scratch, '.lock');
     const fn = await spawnFunction(slowEntry, { LOCK_FILE: lockFile, SLOW_MS: '800' });
+    // Written right after the "listening" log line.
+    for (let i = 0; i < 50 && !existsSync(lockFile); i++) await new Promise((r) => setTimeout(r, 20));
     expect(existsSync(lockFile)).toBe(true);
     const inFlight = postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')));
     await new Promise((r) => setTimeout(r, 200));

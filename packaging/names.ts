@@ -1,0 +1,26 @@
+// The names every deployment manifest derives from a function's name. One place, so the
+// Knative, OpenFaaS and pipeline-engine manifests (and their tests) agree on every name.
+import type { ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
+import { FUNCTION_SPECS } from './rbac.ts';
+
+export type FunctionName = ResponseFunctionSpec['name'];
+
+export const FUNCTION_NAMES: readonly FunctionName[] = FUNCTION_SPECS.map((spec) => spec.name);
+
+/** Where the Knative Services (and their ServiceAccounts) live. */
+export const KNATIVE_NAMESPACE = 'falco-response';
+/** OpenFaaS Community Edition deploys functions here only. */
+export const OPENFAAS_FUNCTION_NAMESPACE = 'openfaas-fn';
+/** Secret holding the shared token callers present (key `token` on Knative; the key is the file name on OpenFaaS). */
+export const AUTH_TOKEN_SECRET = 'falco-response-token';
+/** OpenFaaS mounts each key of a function secret as /var/openfaas/secrets/<key>. */
+export const OPENFAAS_AUTH_TOKEN_FILE = `/var/openfaas/secrets/${AUTH_TOKEN_SECRET}`;
+/** Common label value on every object we ship (the same as packaging/rbac.ts's ClusterRoles). */
+export const PART_OF = 'falco-response-functions';
+
+export const serviceAccountName = (fn: FunctionName): string => `falco-response-${fn}`;
+export const clusterRoleName = (fn: FunctionName): string => `falco-response-${fn}`;
+/** OpenFaaS CE: one role for the shared `default` ServiceAccount of openfaas-fn. */
+export const OPENFAAS_CE_CLUSTER_ROLE = 'falco-response-openfaas-ce';
+/** Image repository name (the registry prefix is the user's). */
+export const imageName = (fn: FunctionName): string => `falco-${fn}`;

@@ -1,0 +1,23 @@
+// How an image starts its function. The Dockerfile's ENTRYPOINT, the bundle test and the
+// pipeline-engine examples all use these, and tests hold them equal.
+import { join } from 'node:path';
+
+/** Where the Dockerfile puts the bundle. */
+export const IMAGE_APP_DIR = '/app';
+/** Exec-form ENTRYPOINT of every function image. */
+export const IMAGE_ENTRYPOINT: readonly string[] = ['node', `${IMAGE_APP_DIR}/index.mjs`];
+/** Container args that switch the same image to one-shot mode (alert from $BODY or stdin). */
+export const ONE_SHOT_ARGS: readonly string[] = ['--once'];
+
+/**
+ * The image's start command, run against a directory standing in for /app: `node` is the
+ * Node running the tests (the same release as the image's, see the Dockerfile test).
+ */
+export function entrypointIn(appDir: string, nodeBinary: string = process.execPath): { command: string; args: string[] } {
+  const [node, ...args] = IMAGE_ENTRYPOINT;
+  if (node !== 'node') throw new Error(`unexpected entrypoint ${IMAGE_ENTRYPOINT.join(' ')}`);
+  return {
+    command: nodeBinary,
+    args: args.map((arg) => (arg.startsWith(`${IMAGE_APP_DIR}/`) ? join(appDir, arg.slice(IMAGE_APP_DIR.length + 1)) : arg)),
+  };
+}
