@@ -1,4 +1,4 @@
-// docs/deploy.md walks a newcomer through each path: the files it names must exist, and the
+// The README's Deploying section walks a newcomer through each path: the files it names must exist, and the
 // names in its commands (Secrets, keys, Trigger filters) must be the ones the manifests use.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,10 +8,12 @@ import { AUTH_TOKEN_SECRET } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
 import { readYamlDocument, readYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
 
-const DOC = readFileSync(join(repoRoot, 'docs/deploy.md'), 'utf8');
+// The deployment walk-through is the README's "Deploying" section.
+const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+const DOC = README.slice(README.indexOf('\n## Deploying'), README.indexOf('\n## Development'));
 const ROOTS = ['knative/', 'openfaas/', 'falco/', 'falcosidekick/', 'examples/', 'packaging/', 'scripts/', 'template/', 'docs/', 'test/'];
 
-describe('docs/deploy.md', () => {
+describe('README: Deploying', () => {
   it('names only files and folders that exist (dist/ and build/ are made by the build)', () => {
     const named = [...DOC.matchAll(/`([a-z0-9._/<>-]+)`/g)].map((match) => match[1]!).filter((path) => ROOTS.some((root) => path.startsWith(root)) || path === 'stack.yml');
     const concrete = named.filter((path) => !path.includes('<') && !path.includes('*'));
