@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries serve demo bench clean
+.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries senders serve demo bench clean
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -33,13 +33,22 @@ bundle: setup
 k8s-binaries:
 	./scripts/build-k8s.sh
 
+# The real clients the end-to-end tests send alerts with (CloudEvents Go SDK), cached by hash.
+senders:
+	./scripts/build-senders.sh >/dev/null
+
 # The whole suite: unit, integration against a real kube-apiserver, end to end.
-test: setup k8s-binaries
+test: setup k8s-binaries senders
 	./scripts/run-tests.sh
 
 # Quick tier: no API server.
 test-unit: setup
 	./scripts/run-tests.sh --project unit
+
+# The README's main command: a real kube-apiserver + etcd, the three bundled functions, and
+# real Falco alerts sent as Falcosidekick's outputs send them; prints what changed.
+demo: setup k8s-binaries senders
+	node scripts/demo.ts
 
 # The three functions serving on localhost against $KUBECONFIG's cluster (dry-run without one).
 serve: setup

@@ -42,6 +42,13 @@ function alertSummary(alert: FalcoAlert | undefined) {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+// No route has a JSON schema (the alert parser validates bodies itself), so fastify's schema
+// compilers (ajv, fast-json-stringify) are never needed: left unset, fastify would load and
+// initialise them on every start anyway. A schema added later fails loudly here.
+function noSchemaCompiler(): never {
+  throw new Error('route schemas are not supported: createFunctionServer() sets no validator or serializer compiler (see server.ts)');
+}
+
 export function createFunctionServer(options: FunctionServerOptions): FastifyInstance {
   const { config, name } = options;
   const cloudEventReplies = options.cloudEventReplies ?? 'event';
@@ -52,6 +59,7 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     genReqId: () => randomUUID(),
+    schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
   });
   let inFlight = 0;
   let shuttingDown = false;

@@ -18,7 +18,10 @@ export interface FunctionProcess {
   pid: number;
   /** Everything it logged so far (pino JSON lines): shown when a test fails. */
   output(): string;
+  /** SIGTERM, as the platform stops it; waits for the exit and removes its kubeconfig. */
   stop(): Promise<void>;
+  /** For exit hooks: SIGKILL now if still running, without waiting. */
+  killNow(): void;
 }
 
 /** The Node release the images are built FROM (package.json devDependency "node", equal to the Dockerfile's). */
@@ -64,6 +67,10 @@ export async function startFunctionProcess(cluster: ClusterCoords, spec: Respons
     output: spawned.output,
     async stop() {
       await spawned.stop('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    killNow() {
+      if (spawned.child.exitCode === null && spawned.child.signalCode === null) spawned.child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,17 @@
+// The two kinds of alert the benchmark sends: one every function filters out before any API
+// call, and one that names a pod to act on. Stamped with the current time when made.
+import { alertFor } from '../../test/support/alerts.ts';
+
+/** Priority Debug is below the default MIN_PRIORITY (notice): skipped without an API call. */
+export function filteredAlert(): string {
+  return JSON.stringify(alertFor('bench', 'bench-pod', undefined, { priority: 'Debug' }));
+}
+
+/** A real "Terminal shell in container" alert naming namespace/pod. */
+export function actingAlert(namespace: string, pod: string): string {
+  return JSON.stringify(alertFor(namespace, pod));
+}
+
+export function outcomeOf(answerBody: string): string {
+  return (JSON.parse(answerBody) as { outcome?: string }).outcome ?? '(none)';
+}

@@ -1,0 +1,96 @@
+// Starts a server process and polls it with the same POST until it answers 2xx: every cold
+// start in the table (floor, references, functions) is timed by this one function.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { post, type Answer } from './http.ts';
+import { freePort } from './ports.ts';
+
+export interface Launchable {
+  /** Arguments to `node` (the benchmark's own Node 24). */
+  args: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export interface Running {
+  port: number;
+  child: ChildProcess;
+  /** Resident set size now, in MiB, from /proc. */
+  rssMiB(): number;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export interface ColdStart extends Running {
+  /** exec → first 2xx answer to `body`. */
+  ms: number;
+  answer: Answer;
+}
+
+const POLL_INTERVAL_MS = 1;
+const START_TIMEOUT_MS = 20_000;
+
+function baseEnv(port: number): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', LOCK_FILE: '' };
+}
+
+function rssMiBOf(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+function isRefused(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET';
+}
+
+export function launch(what: Launchable, port: number): Running {
+  // stdout (the decision log lines) goes to /dev/null as a log collector would take it away.
+  const child = spawn(process.execPath, what.args, { cwd: what.cwd, env: { ...baseEnv(port), ...what.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    port,
+    child,
+    rssMiB: () => rssMiBOf(child.pid),
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Spawns and POSTs `body` every millisecond until the first 2xx; fails on any other status. */
+export async function coldStart(what: Launchable, body: string): Promise<ColdStart> {
+  const port = await freePort();
+  const started = performance.now();
+  const running = launch(what, port);
+  for (;;) {
+    if (running.child.exitCode !== null || running.child.signalCode !== null) throw new Error(`${what.args.join(' ')} exited with ${running.child.exitCode ?? running.child.signalCode}:\n${running.stderr()}`);
+    if (performance.now() - started > START_TIMEOUT_MS) {
+      await running.stop();
+      throw new Error(`${what.args.join(' ')} did not answer within ${START_TIMEOUT_MS} ms:\n${running.stderr()}`);
+    }
+    let answer: Answer;
+    try {
+      answer = await post(port, body);
+    } catch (error) {
+      if (!isRefused(error)) {
+        await running.stop();
+        throw error;
+      }
+      await sleep(POLL_INTERVAL_MS);
+      continue;
+    }
+    const ms = performance.now() - started;
+    if (answer.status < 200 || answer.status > 299) {
+      await running.stop();
+      throw new Error(`${what.args.join(' ')} answered ${answer.status}: ${answer.body}\n${running.stderr()}`);
+    }
+    return { ...running, ms, answer };
+  }
+}

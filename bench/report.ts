@@ -1,0 +1,155 @@
+// Turns the samples into the table printed at the end of `npm run bench` and kept in
+// bench/RESULTS.md (between its results markers; the analysis around them is hand-written).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Machine } from './lib/machine.ts';
+import type { Samples } from './lib/samples.ts';
+import { percentile } from './lib/stats.ts';
+import type { BundleSize } from './sections/bundle-size.ts';
+
+export interface Row {
+  measure: string;
+  value: string;
+  reference: string;
+  ratio: string;
+  target: string;
+  met: string;
+}
+
+export interface ReportInput {
+  machine: Machine;
+  loadAtEnd: number[];
+  settings: { coldRounds: number; loadRounds: number; loadSeconds: number; connections: number; pods: number; settledSeconds: number };
+  functions: string[];
+  coldVariants: Array<{ name: string; label: string }>;
+  cold: Samples;
+  memory: Samples;
+  load: Samples;
+  remediation: Samples;
+  sizes: BundleSize[];
+  notes: string[];
+}
+
+const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
+const mib = (v: number) => `${v.toFixed(1)} MiB`;
+const kib = (v: number) => `${(v / 1024).toFixed(0)} KiB`;
+const times = (v: number) => `${v.toFixed(2)}×`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+function row(measure: string, value: string, reference = '', ratio = '', target = '', met = ''): Row {
+  return { measure, value, reference, ratio, target, met };
+}
+
+export function buildRows(input: ReportInput): Row[] {
+  const { cold, memory, load, remediation } = input;
+  const rows: Row[] = [];
+  const floorMs = cold.median('floor');
+  // Targets apply to the forms an image can run; the unbundled run is the naive reference.
+  const hasTargets = (variant: string) => variant !== 'unbundled';
+
+  rows.push(row(`**Cold start** (exec → first 2xx, median of ${input.settings.coldRounds})`, ''));
+  rows.push(row('floor: `node -e` http server', ms(floorMs), '(reference)'));
+  rows.push(row('fastify hello-world, bundled', ms(cold.median('fastify-hello')), 'floor', times(cold.median('fastify-hello') / floorMs)));
+  for (const [kind, label, limit] of [['filtered', '(a) filtered alert', 2], ['acting', '(b) acting alert, until acted', 3]] as const) {
+    for (const fn of input.functions) {
+      for (const variant of input.coldVariants) {
+        const value = cold.median(`${fn}/${variant.name}/${kind}`);
+        const ratio = value / floorMs;
+        const targeted = hasTargets(variant.name);
+        rows.push(row(`${fn} ${label}: ${variant.label}`, ms(value), 'floor', times(ratio), targeted ? `≤ ${limit}×` : '', targeted ? verdict(ratio <= limit) : ''));
+      }
+    }
+  }
+
+  const helloRps = load.median('rps:fastify-hello');
+  rows.push(row(`**Throughput** (alerts/s, one instance, ${input.settings.connections} connections, ${input.settings.loadSeconds} s, median of ${input.settings.loadRounds})`, ''));
+  rows.push(row('fastify hello-world POST, bundled', helloRps.toFixed(0), '(reference)'));
+  const rpsRow = (key: string, label: string, target: boolean) => {
+    const value = load.median(`rps:${key}`);
+    if (Number.isNaN(value)) return;
+    rows.push(row(label, value.toFixed(0), 'fastify', times(value / helloRps), target ? '≥ 0.70×' : '', target ? verdict(value / helloRps >= 0.7) : ''));
+  };
+  for (const fn of input.functions) {
+    rpsRow(`${fn}/filtered`, `${fn} filtered alert: bundled`, true);
+    rpsRow(`${fn}/fast-start/filtered`, `${fn} filtered alert: fast start`, true);
+    rpsRow(`${fn}/dry-run`, `${fn} dry-run decision (offline, bundled)`, false);
+  }
+
+  const at = (key: string, p: number) => remediation.percentile(key, p);
+  rows.push(row(`**Time to remediation** (delete-pod bundled, ${input.settings.pods} bare pods each way, alternating: alert in → answer, sent once delete and Event are acknowledged)`, ''));
+  for (const p of [50, 90, 99]) {
+    rows.push(row(`direct client-node calls in-process (get pod, get namespace, delete with UID precondition, create Event): p${p}`, ms(at('direct', p)), '(reference)'));
+  }
+  // How far p99 moves by chance here: the direct path's own p99, first half of the pods against the second.
+  const direct = remediation.values('direct');
+  const half = Math.floor(direct.length / 2);
+  const noise = Math.abs(percentile(direct.slice(0, half), 99) - percentile(direct.slice(half), 99));
+  for (const p of [50, 90, 99]) {
+    const overhead = at('function', p) - at('direct', p);
+    // A 2 ms target cannot be judged when p99 itself moves by more than that between halves of the run.
+    const judged = p !== 99 ? '' : noise >= 2 ? `unresolved: p99 noise ${ms(noise)}` : verdict(overhead < 2);
+    rows.push(row(`through delete-pod over HTTP: p${p}`, ms(at('function', p)), `direct p${p}`, `${overhead >= 0 ? '+' : ''}${ms(overhead)}`, p === 99 ? '< +2 ms' : '', judged));
+  }
+  rows.push(row('p99 noise: direct path, first half of the pods vs second half', ms(noise)));
+
+  const floorIdle = memory.median('idle:floor');
+  rows.push(row(`**Memory** (RSS, median of ${input.settings.loadRounds}; idle: one filtered alert answered, then ${input.settings.settledSeconds} s without work; in brackets 1 s after it)`, ''));
+  const idleRow = (key: string, label: string, target: boolean) => {
+    const idle = memory.median(`idle:${key}`);
+    const value = `${mib(idle)} (${mib(memory.median(`started:${key}`))})`;
+    rows.push(row(label, value, key === 'floor' ? '(reference)' : 'floor idle', key === 'floor' ? '' : times(idle / floorIdle), target ? '≤ 1.2×' : '', target ? verdict(idle / floorIdle <= 1.2) : ''));
+  };
+  idleRow('floor', 'floor idle', false);
+  idleRow('fastify-hello', 'fastify hello-world idle', false);
+  for (const fn of input.functions) {
+    for (const variant of input.coldVariants.filter((v) => v.name !== 'unbundled')) idleRow(`${fn}/${variant.name}`, `${fn} idle: ${variant.label}`, true);
+  }
+  for (const fn of input.functions) {
+    for (const [key, label] of [[`${fn}/filtered`, 'filtered load, bundled'], [`${fn}/dry-run`, 'dry-run load, bundled'], [`${fn}/fast-start/filtered`, 'filtered load, fast start']] as const) {
+      const peak = load.median(`peak:${key}`);
+      if (!Number.isNaN(peak)) rows.push(row(`${fn} peak under ${label}`, mib(peak), 'floor idle', times(peak / floorIdle)));
+    }
+    for (const variant of input.coldVariants.filter((v) => v.name !== 'unbundled')) {
+      const afterAction = cold.median(`rss:${fn}/${variant.name}/acting`);
+      if (!Number.isNaN(afterAction)) rows.push(row(`${fn} right after its first action (client-node loaded): ${variant.label}`, mib(afterAction), 'floor idle', times(afterAction / floorIdle)));
+    }
+  }
+
+  rows.push(row('**Bundle size** (all files Node may load)', ''));
+  for (const size of input.sizes) {
+    const startup = size.startupBytes === undefined ? '' : ` (${kib(size.startupBytes)} at start-up)`;
+    const reference = `client-node only: ${kib(size.clientNodeOnlyBytes)}`;
+    rows.push(row(`${size.fn}: bundled (index.mjs + chunks)`, `${kib(size.bytes)}${startup}`, reference, times(size.bytes / size.clientNodeOnlyBytes), '≤ 1.3×', verdict(size.bytes / size.clientNodeOnlyBytes <= 1.3)));
+    rows.push(row(`${size.fn}: fast start (app.cjs + kube.cjs + start.cjs; + ${kib(size.fastStartCacheBytes)} V8 caches)`, kib(size.fastStartBytes), reference, times(size.fastStartBytes / size.clientNodeOnlyBytes), '≤ 1.3×', verdict(size.fastStartBytes / size.clientNodeOnlyBytes <= 1.3)));
+  }
+  return rows;
+}
+
+export function markdownTable(rows: Row[]): string {
+  const header = '| Measure | Value | Reference | Ratio | Target | |\n|---|--:|---|--:|---|---|';
+  return [header, ...rows.map((r) => `| ${r.measure} | ${r.value} | ${r.reference} | ${r.ratio} | ${r.target} | ${r.met} |`)].join('\n');
+}
+
+export function machineSection(input: ReportInput): string {
+  const m = input.machine;
+  return [
+    `- Date: ${m.date}`,
+    `- Machine: ${m.cores} cores (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.platform}`,
+    `- Node ${m.node} (V8 ${m.v8}), from node_modules (the \`node\` package)`,
+    `- Load average (1, 5, 15 min) at start: ${m.loadAtStart.join(', ')}; at end: ${input.loadAtEnd.join(', ')}`,
+    `- Settings: cold start ${input.settings.coldRounds} rounds; load ${input.settings.loadRounds} rounds × ${input.settings.loadSeconds} s, ${input.settings.connections} connections; ${input.settings.pods} pods each way`,
+    ...input.notes.map((note) => `- ${note}`),
+  ].join('\n');
+}
+
+const START = '<!-- results:start (written by `npm run bench`) -->';
+const END = '<!-- results:end -->';
+
+/** Replaces the generated part of RESULTS.md, keeping the hand-written text around it. */
+export function writeResults(path: string, input: ReportInput, rows: Row[]): void {
+  const generated = `${START}\n${machineSection(input)}\n\n${markdownTable(rows)}\n${END}`;
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : `# Benchmark results\n\n${START}\n${END}\n`;
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next = start >= 0 && end > start ? current.slice(0, start) + generated + current.slice(end + END.length) : `${current.trimEnd()}\n\n${generated}\n`;
+  writeFileSync(path, next);
+}

@@ -1,0 +1,125 @@
+// `npm run bench`: builds, starts a real kube-apiserver, measures cold start, throughput and
+// memory, time to remediation and bundle sizes, prints the table and updates RESULTS.md.
+import { join } from 'node:path';
+import { dryRunBody } from './sections/throughput.ts';
+import { filteredAlert } from './lib/alerts.ts';
+import { benchCache, buildAll } from './lib/build.ts';
+import { repoRoot } from './lib/bundle-like-functions.ts';
+import { startBenchCluster } from './lib/cluster.ts';
+import { BENCH_FUNCTIONS } from './lib/functions.ts';
+import { currentLoad, describeMachine } from './lib/machine.ts';
+import { bundled, fastifyHello, fastStart, floor, functionEnv, unbundled } from './lib/targets.ts';
+import { buildRows, markdownTable, writeResults, type ReportInput } from './report.ts';
+import { measureBundleSizes } from './sections/bundle-size.ts';
+import { measureColdStarts } from './sections/cold-start.ts';
+import { measureIdleMemory } from './sections/memory.ts';
+import { measureRemediation } from './sections/remediation.ts';
+import { probeSnapshot } from './sections/snapshot-probe.ts';
+import { measureThroughput } from './sections/throughput.ts';
+
+export interface BenchOptions {
+  coldRounds: number;
+  loadRounds: number;
+  loadSeconds: number;
+  connections: number;
+  pods: number;
+  /** Write bench/RESULTS.md (off for trial runs). */
+  write: boolean;
+}
+
+const OFFLINE_KUBECONFIG = '/nonexistent/kubeconfig';
+/** Long enough for V8's memory reducer, which runs after ~8 s without work. */
+const SETTLED_MS = 12_000;
+
+export async function runBench(options: BenchOptions): Promise<void> {
+  const began = performance.now();
+  const progress = (line: string) => process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+  const machine = describeMachine();
+  const functions = BENCH_FUNCTIONS;
+
+  progress('building bundles and references');
+  const builds = await buildAll();
+  progress('probing a V8 startup snapshot of delete-pod');
+  const snapshot = await probeSnapshot(join(benchCache, 'snapshot'));
+  progress('starting kube-apiserver + etcd');
+  const cluster = await startBenchCluster(functions);
+  const env = (fn: string) => functionEnv(cluster.kubeconfigPath(fn));
+  const coldVariants = [
+    { name: 'bundled', label: 'bundled (as shipped)', launchable: (fn: string) => bundled(builds, fn, env(fn)) },
+    { name: 'fast-start', label: 'fast start (start.cjs + V8 code cache)', launchable: (fn: string) => fastStart(builds, fn, env(fn)) },
+    { name: 'unbundled', label: 'unbundled (node functions/…/index.ts)', launchable: (fn: string) => unbundled(fn, env(fn)) },
+  ];
+  let input: ReportInput;
+  try {
+    const cold = await measureColdStarts(
+      {
+        rounds: options.coldRounds,
+        references: [
+          { name: 'floor', launchable: floor },
+          { name: 'fastify-hello', launchable: fastifyHello(builds) },
+        ],
+        functions,
+        variants: coldVariants,
+        cluster,
+      },
+      progress,
+    );
+    const memory = await measureIdleMemory(
+      {
+        rounds: options.loadRounds,
+        targets: [
+          { key: 'floor', launchable: floor },
+          { key: 'fastify-hello', launchable: fastifyHello(builds) },
+          ...functions.flatMap((fn) => coldVariants.filter((v) => v.name !== 'unbundled').map((v) => ({ key: `${fn.name}/${v.name}`, launchable: v.launchable(fn.name) }))),
+        ],
+        settledAfterMs: SETTLED_MS,
+      },
+      progress,
+    );
+    const load = await measureThroughput(
+      {
+        rounds: options.loadRounds,
+        targets: [
+          { key: 'fastify-hello', launchable: fastifyHello(builds), body: filteredAlert },
+          ...functions.flatMap((fn) => [
+            { key: `${fn.name}/filtered`, launchable: bundled(builds, fn.name, env(fn.name)), body: filteredAlert },
+            { key: `${fn.name}/dry-run`, launchable: bundled(builds, fn.name, functionEnv(OFFLINE_KUBECONFIG)), body: dryRunBody },
+          ]),
+          // Same code once warm; measured for one function to show the start-up form costs nothing later.
+          { key: 'delete-pod/fast-start/filtered', launchable: fastStart(builds, 'delete-pod', env('delete-pod')), body: filteredAlert },
+        ],
+        connections: options.connections,
+        warmupSeconds: 0.5,
+        seconds: options.loadSeconds,
+      },
+      progress,
+    );
+    const remediation = await measureRemediation({ pods: options.pods, warmupPods: 10, cluster, deletePod: bundled(builds, 'delete-pod', env('delete-pod')) }, progress);
+    input = {
+      machine,
+      loadAtEnd: currentLoad(),
+      settings: { coldRounds: options.coldRounds, loadRounds: options.loadRounds, loadSeconds: options.loadSeconds, connections: options.connections, pods: options.pods, settledSeconds: SETTLED_MS / 1000 },
+      functions: functions.map((fn) => fn.name),
+      coldVariants,
+      cold,
+      memory,
+      load,
+      remediation,
+      sizes: measureBundleSizes(builds, functions),
+      notes: [
+        `Cold start (b) includes the API server's own time: the same four calls issued directly, warm, take p50 ${remediation.percentile('direct', 50).toFixed(0)} ms here (time to remediation); client-node opens a new TLS connection for every call`,
+        `Dry-run throughput uses offline mode (KUBECONFIG=${OFFLINE_KUBECONFIG}: decision 'dry-run no-cluster', no API call)`,
+        `V8 startup snapshot of delete-pod (node --build-snapshot): ${snapshot.built ? snapshot.detail : `not buildable with this Node: ${snapshot.detail}`}`,
+      ],
+    };
+  } finally {
+    await cluster.stop();
+  }
+  const rows = buildRows(input);
+  console.log(markdownTable(rows));
+  if (options.write) {
+    writeResults(join(repoRoot, 'bench', 'RESULTS.md'), input, rows);
+    progress('wrote bench/RESULTS.md');
+  }
+  progress('done');
+}

@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+// make demo: the whole chain on this machine, shown step by step to someone who has never
+// seen the project. A real kube-apiserver + etcd on loopback, the three functions started as
+// their images run them (each with its own ServiceAccount), and the seeds' "Terminal shell in
+// container" alert sent through Falcosidekick's Knative output (CloudEvents Go SDK) and its
+// OpenFaaS output (through a gateway stand-in). Then it reads back what changed, cleans up,
+// and checks nothing it started is left running. Exits 1 if any step fails.
+//
+//   node scripts/demo.ts      (Node 24; `make demo` sets it up first)
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { deletePodSpec } from '../functions/delete-pod/spec.ts';
+import { isolatePodSpec } from '../functions/isolate-pod/spec.ts';
+import { scaleToZeroSpec } from '../functions/scale-to-zero/spec.ts';
+import { rulesFor } from '../packaging/rbac.ts';
+import type { ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
+import { startTestCluster, type TestCluster } from '../test/harness/cluster.ts';
+import { alertFor } from '../test/support/alerts.ts';
+import { adminApis, createDeploymentChain, createPod, newContainerId, type AdminApis } from '../test/support/cluster-objects.ts';
+import { functionToken } from '../test/support/function-under-test.ts';
+import { startOpenFaasGateway, type Gateway } from '../test/support/openfaas-gateway.ts';
+import type { FunctionName } from '../test/e2e/support/bundles.ts';
+import { assertImageNode, startFunctionProcess, type FunctionProcess } from '../test/e2e/support/function-process.ts';
+import { cloudEventsBinary, openFaasOutput, type FalcosidekickOutput, type OutputAnswer } from '../test/e2e/support/outputs.ts';
+import { clip, DemoConsole, table } from './demo/console.ts';
+import { prepareParts } from './demo/prepare.ts';
+import { showClusterState, type DemoTargets } from './demo/cluster-view.ts';
+
+const SPECS: ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }> = [deletePodSpec, isolatePodSpec, scaleToZeroSpec] as ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }>;
+
+const out = new DemoConsole(7);
+const startedAt = performance.now();
+
+// Everything started, so the clean-up can stop it whatever failed.
+let cluster: TestCluster | undefined;
+let gateway: Gateway | undefined;
+const functions = new Map<FunctionName, FunctionProcess>();
+const ports = new Set<number>();
+const pids = new Set<number>();
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+/** The writes its ClusterRole allows (its reads are only of what it decides on). */
+function writesAllowed(spec: ResponseFunctionSpec): string {
+  return rulesFor(spec)
+    .map((rule) => ({ verbs: rule.verbs.filter((verb) => WRITE_VERBS.has(verb)), resources: rule.resources }))
+    .filter((rule) => rule.verbs.length > 0)
+    .map((rule) => `${rule.verbs.join('/')} ${rule.resources.join(', ')}`)
+    .join('; ');
+}
+
+async function startCluster(): Promise<TestCluster> {
+  out.heading('Starting Kubernetes on this machine: etcd + kube-apiserver on loopback, nothing else');
+  const started = performance.now();
+  const running = await startTestCluster();
+  ports.add(portOf(running.server));
+  out.ok(`API server ready at ${running.server} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  out.detail('No scheduler, kubelet or controllers: pods are API objects, no containers run.');
+  return running;
+}
+
+async function startFunctions(running: TestCluster): Promise<void> {
+  out.heading('Giving each function its own ServiceAccount, allowed only what it needs, and starting it');
+  for (const spec of SPECS) {
+    await functionToken(running, spec);
+  }
+  // allSettled: every process that did start is known to the clean-up, even if another failed.
+  const results = await Promise.allSettled(SPECS.map((spec) => startFunctionProcess(running, spec)));
+  const started: FunctionProcess[] = [];
+  for (const result of results) {
+    if (result.status === 'rejected') continue;
+    const fn = result.value;
+    started.push(fn);
+    functions.set(fn.name, fn);
+    ports.add(portOf(fn.url));
+    pids.add(fn.pid);
+  }
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  const rows = started.map((fn) => [fn.name, `pid ${fn.pid}`, fn.url]);
+  for (const [index, line] of table(rows).entries()) {
+    out.ok(line);
+    out.detail(`may write: ${writesAllowed(SPECS[index]!)}`, 6);
+  }
+  out.detail(`Each runs \`node dist/<name>/index.mjs\` (Node ${process.versions.node}, as in its image) with a kubeconfig holding`);
+  out.detail(`its ServiceAccount's token; apart from these writes it may only read what it decides on.`);
+  gateway = await startOpenFaasGateway(Object.fromEntries(started.map((fn) => [fn.name, fn.url])));
+  ports.add(portOf(gateway.url));
+  out.ok(`OpenFaaS gateway stand-in at ${gateway.url}: /function/<name>.openfaas-fn → the function`);
+}
+
+async function createWorkloads(api: AdminApis): Promise<DemoTargets> {
+  out.heading('Creating the workloads an attacker will open a shell in');
+  const namespace = `demo-${randomBytes(4).toString('hex')}`;
+  await api.core.createNamespace({ body: { metadata: { name: namespace } } });
+  out.ok(`Namespace ${namespace}`);
+  const toolboxId = newContainerId();
+  await createPod(api, namespace, 'debug-toolbox', { labels: { app: 'debug-toolbox' }, containerId: toolboxId.full });
+  out.ok('Pod debug-toolbox: a bare pod, running (nothing would recreate it)');
+  const webId = newContainerId();
+  const chain = await createDeploymentChain(api, namespace, 'storefront', { replicas: 2, readyReplicas: 2, containerId: webId.full });
+  out.ok(`Deployment storefront (2 replicas) → ReplicaSet ${chain.replicaSet.metadata!.name} → Pod ${chain.podName}`);
+  return {
+    namespace,
+    bare: { pod: 'debug-toolbox', containerId: toolboxId.short },
+    deployment: { name: 'storefront', pod: chain.podName, containerId: webId.short, replicas: 2 },
+  };
+}
+
+function describeAnswer(answer: OutputAnswer): string {
+  const { decision } = answer;
+  return `${answer.status} ${decision.outcome}: ${decision.message}`;
+}
+
+async function deliver(output: FalcosidekickOutput, route: string, name: FunctionName, alert: Record<string, any>): Promise<void> {
+  out.info(`→ ${route}`, 2);
+  const fn = functions.get(name)!;
+  let answer: OutputAnswer;
+  try {
+    answer = await output.send(fn, alert);
+  } catch (error) {
+    out.fail(`${name}: the sender failed: ${(error as Error).message}`, 4);
+    return;
+  }
+  out.check(answer.status === 200 && answer.decision.outcome === 'acted', `${name} answered ${describeAnswer(answer)}`, `${name} answered ${describeAnswer(answer)}`, 4);
+  for (const warning of answer.decision.warnings ?? []) out.detail(`! ${warning}`, 6);
+  if (answer.cloudEvent) {
+    const reply = answer.cloudEvent.reply;
+    out.check(
+      answer.cloudEvent.ack && answer.cloudEvent.replyValid,
+      `the reply is a CloudEvent the SDK accepts (type ${reply?.type}), so a Knative Broker would count it delivered`,
+      `the CloudEvents SDK did not accept the reply: ${answer.cloudEvent.replyError ?? answer.cloudEvent.result}`,
+      4,
+    );
+  }
+}
+
+async function sendAlerts(targets: DemoTargets): Promise<void> {
+  out.heading('Falco: "Terminal shell in container" in both pods');
+  const webAlert = alertFor(targets.namespace, targets.deployment.pod, targets.deployment.containerId);
+  const toolboxAlert = alertFor(targets.namespace, targets.bare.pod, targets.bare.containerId);
+  out.detail(`The seeds' real Falco alert (test/fixtures/falco/terminal-shell-tekton.json), stamped now and aimed at the demo pods:`, 2);
+  for (const alert of [webAlert, toolboxAlert]) {
+    const fields = alert.output_fields;
+    out.detail(`rule "${alert.rule}", priority ${alert.priority}, k8s.ns.name=${fields['k8s.ns.name']} k8s.pod.name=${fields['k8s.pod.name']} container.id=${fields['container.id']} proc.cmdline="${fields['proc.cmdline']}"`, 4);
+  }
+  const knative = 'Knative output (CloudEvents binary mode, CloudEvents Go SDK)';
+  // scale-to-zero first: once the Deployment is at 0, nothing brings the deleted pod back.
+  await deliver(cloudEventsBinary, `${knative} → scale-to-zero`, 'scale-to-zero', webAlert);
+  await deliver(cloudEventsBinary, `${knative} → delete-pod`, 'delete-pod', webAlert);
+  await deliver(openFaasOutput(() => gateway!.url), 'OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod', 'isolate-pod', toolboxAlert);
+}
+
+function portIsClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+function processIsGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// Ctrl+C: finish the step under way, then clean up (a second Ctrl+C exits at once; the
+// cluster's watchdog then stops kube-apiserver and etcd, the exit hook the functions).
+let interruption: NodeJS.Signals | undefined;
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (interruption) {
+    console.log(`\n✗ ${signal} again: exiting now.`);
+    process.exit(130);
+  }
+  interruption = signal;
+  out.fail(`interrupted (${signal}): stopping after this step and cleaning up; ${signal === 'SIGINT' ? 'Ctrl+C again exits at once' : 'signal again to exit at once'}`);
+}
+
+/** Between steps: stop here if interrupted. */
+function checkpoint(): void {
+  if (interruption) throw new Error(`interrupted (${interruption})`);
+}
+
+/** Stops everything that was started, whatever failed before, and checks it is gone. */
+async function cleanUp(): Promise<void> {
+  out.section('Cleaning up');
+  await gateway?.close();
+  await Promise.all([...functions.values()].map((fn) => fn.stop()));
+  if (functions.size > 0) out.check([...pids].every(processIsGone), `stopped the three functions and the gateway`, 'a function process is still running');
+  if (cluster) {
+    const dataDir = cluster.dataDir;
+    await cluster.stop();
+    out.check(!existsSync(dataDir), `stopped kube-apiserver and etcd, removed ${dataDir}`, `${dataDir} is still there`);
+  }
+  const closed = await Promise.all([...ports].map(portIsClosed));
+  if (ports.size > 0) out.check(closed.every(Boolean), `nothing listens any more on ports ${[...ports].join(', ')}`, `still listening: ${[...ports].filter((_, i) => !closed[i]).join(', ')}`);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', () => {
+    for (const fn of functions.values()) fn.killNow();
+  });
+  out.title('falco-response-functions demo', [
+    'Falco spots a shell in a container; Falcosidekick forwards the alert; a function acts on',
+    'Kubernetes. Here every part is real except Falco and Falcosidekick themselves, whose',
+    'requests are sent the way they send them.',
+  ]);
+  try {
+    assertImageNode();
+    out.heading('Preparing the parts (built from this repository on first use)');
+    await prepareParts(out);
+    checkpoint();
+    cluster = await startCluster();
+    checkpoint();
+    await startFunctions(cluster);
+    checkpoint();
+    const api = adminApis(cluster);
+    const targets = await createWorkloads(api);
+    checkpoint();
+    await sendAlerts(targets);
+    checkpoint();
+    await showClusterState(out, cluster, api, targets, SPECS.map((spec) => spec.name));
+  } catch (error) {
+    if (!interruption) out.fail(`the demo stopped: ${clip((error as Error).message, 400)}`);
+  } finally {
+    await cleanUp();
+  }
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  if (interruption) {
+    console.log(`\n✗ Demo interrupted after ${seconds} s; everything it started has stopped.`);
+    process.exitCode = 130;
+  } else if (out.failed.length > 0) {
+    console.log(`\n✗ Demo failed after ${seconds} s (${out.failed.length} step${out.failed.length === 1 ? '' : 's'} above marked ✗).`);
+    process.exitCode = 1;
+  } else {
+    console.log(`\n✓ Demo finished in ${seconds} s. Everything it started has stopped.`);
+  }
+}
+
+await main();

@@ -1,0 +1,54 @@
+// Everything the demo runs is built from this repository on first use: kube-apiserver and
+// etcd from the Go module proxy (minutes the first time; their build prints a heartbeat that
+// is shown here), the Go CloudEvents sender (seconds), the function bundles (a second).
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { k8sBinaryPaths, k8sCacheDir, k8sVersions } from '../../test/harness/cluster.ts';
+import { ensureBundles, FUNCTION_NAMES, repoRoot } from '../../test/e2e/support/bundles.ts';
+import { cloudEventsSenderPath } from '../../test/e2e/support/cloudevents-sender.ts';
+import type { DemoConsole } from './console.ts';
+
+function k8sBinariesBuilt(): boolean {
+  try {
+    k8sBinaryPaths();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a build script, showing each line it prints (its progress) indented under the step. */
+function runShowingProgress(out: DemoConsole, script: string, streams: Array<'stdout' | 'stderr'> = ['stdout', 'stderr']): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(repoRoot, 'scripts', script)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of streams.map((name) => child[name])) {
+      createInterface({ input: stream }).on('line', (line) => out.detail(`│ ${line}`));
+    }
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/${script} exited with ${code}`))));
+  });
+}
+
+export async function prepareParts(out: DemoConsole): Promise<{ sender: string }> {
+  const versions = k8sVersions();
+  if (!k8sBinariesBuilt()) {
+    out.info(`Building kube-apiserver ${versions.kubernetes} and etcd ${versions.etcd} from source (first time only, about 6 minutes on 2 cores) ...`, 2);
+    await runShowingProgress(out, 'build-k8s.sh');
+  }
+  k8sBinaryPaths(); // throws with the build command if the build did not produce them
+  out.ok(`kube-apiserver ${versions.kubernetes} and etcd ${versions.etcd} ${dimPath(k8sCacheDir())}`);
+
+  // build-senders.sh prints its progress on stderr and the binary's path on stdout.
+  await runShowingProgress(out, 'build-senders.sh', ['stderr']);
+  const sender = cloudEventsSenderPath();
+  out.ok(`CloudEvents sender, on the CloudEvents Go SDK that Falcosidekick's Knative output uses ${dimPath(sender)}`);
+
+  const built = ensureBundles((line) => out.info(line, 2));
+  out.ok(`functions bundled as their images run them: ${FUNCTION_NAMES.map((name) => `dist/${name}/index.mjs`).join(', ')}${built ? '' : ' (up to date)'}`);
+  return { sender };
+}
+
+function dimPath(path: string): string {
+  return `(${path.replace(process.env.HOME ?? '\u0000', '~')})`;
+}

@@ -1,0 +1,194 @@
+// `make demo` runs end to end as a person would run it, and leaves nothing behind: the
+// script's own output is the evidence (each ✓ line is printed only after the demo read the
+// state back from the API server), and what it started is checked from outside afterwards.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './support/bundles.ts';
+import { assertImageNode } from './support/function-process.ts';
+
+const DEMO_TIMEOUT_MS = 150_000;
+
+/** Listening TCP sockets on this machine (IPv4 and IPv6), port → socket inode, from /proc. */
+function listeningSockets(): Map<number, string> {
+  const sockets = new Map<number, string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A') sockets.set(parseInt(fields[1]!.split(':').at(-1)!, 16), fields[9]!);
+    }
+  }
+  return sockets;
+}
+
+/** The processes holding each socket inode (other sessions may run servers on this machine too). */
+function socketOwners(): Map<string, number[]> {
+  const owners = new Map<string, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${entry}/fd/${fd}`))?.[1];
+        if (inode) owners.set(inode, [...(owners.get(inode) ?? []), Number(entry)]);
+      } catch {
+        // the fd closed meanwhile
+      }
+    }
+  }
+  return owners;
+}
+
+function processGroupOf(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces, so split after ")".
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+function portIsClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the demo in a process group of its own, so whatever it starts can be found afterwards. */
+function runDemo(): Promise<{ code: number | null; output: string; group: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'demo.ts')], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGINT'); // lets it clean up
+      reject(new Error(`the demo did not finish in ${DEMO_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, DEMO_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, group: child.pid! });
+    });
+  });
+}
+
+let output = '';
+let code: number | null = null;
+let group = 0;
+let socketsBefore = new Map<number, string>();
+let socketsAfter = new Map<number, string>();
+
+function line(pattern: RegExp): RegExpMatchArray {
+  const match = pattern.exec(output);
+  if (!match) throw new Error(`no line matching ${pattern} in the demo's output:\n${output}`);
+  return match;
+}
+
+describe('make demo (node scripts/demo.ts)', () => {
+  beforeAll(async () => {
+    assertImageNode();
+    socketsBefore = listeningSockets();
+    ({ code, output, group } = await runDemo());
+    socketsAfter = listeningSockets();
+  }, DEMO_TIMEOUT_MS + 10_000);
+
+  it('exits 0 with every step marked ✓ and none ✗', () => {
+    expect(output).not.toContain('✗');
+    expect(code, output).toBe(0);
+    for (let step = 1; step <= 7; step++) expect(output).toContain(`[${step}/7] `);
+    expect(output).toMatch(/^✓ Demo finished in \d+\.\d s\. Everything it started has stopped\.$/m);
+  });
+
+  it('each function answered the alert sent through its Falcosidekick output, and acted', () => {
+    const namespace = line(/^ {2}✓ Namespace (demo-[0-9a-f]{8})$/m)[1]!;
+    const pod = line(/Deployment storefront \(2 replicas\) → ReplicaSet (storefront-\w+) → Pod (storefront-[\w-]+)$/m)[2]!;
+    line(new RegExp(`→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → scale-to-zero\\n {4}✓ scale-to-zero answered 200 acted: scaled Deployment ${namespace}/storefront from 2 to 0 replicas\\n {4}✓ the reply is a CloudEvent the SDK accepts`));
+    line(new RegExp(`→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → delete-pod\\n {4}✓ delete-pod answered 200 acted: deleted pod ${namespace}/${pod}\\n {4}✓ the reply is a CloudEvent the SDK accepts`));
+    line(new RegExp(`→ OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod\\n {4}✓ isolate-pod answered 200 acted: isolated pod ${namespace}/debug-toolbox with NetworkPolicy falco-quarantine-debug-toolbox`));
+  });
+
+  it('shows the final state read back from the API server: pod gone, quarantine, Deployment at 0, Events', () => {
+    const pod = line(/→ Pod (storefront-[\w-]+)$/m)[1]!;
+    line(/^ {2}✓ Deployment storefront is at 0 replicas \(scale-to-zero\); the previous count is recorded: falco-response\.dev\/previous-replicas=2$/m);
+    line(new RegExp(`^ {2}✓ Pod ${pod} is gone \\(delete-pod\\)$`, 'm'));
+    line(/^ {2}✓ NetworkPolicy falco-quarantine-debug-toolbox \(isolate-pod\) denies all ingress and egress$/m);
+    line(/^ {4}✓ it selects falco-response\.dev\/quarantine=[0-9a-f-]{36} → pods: debug-toolbox$/m);
+    line(/^ {2}✓ Pod debug-toolbox is still there to be examined/m);
+    line(/^ {2}✓ 3 Events written/m);
+    line(/^ {4}Normal {2}ScaledToZero {2}Deployment\/storefront /m);
+    line(new RegExp(`^ {4}Normal {2}Deleted {7}Pod/${pod} `, 'm'));
+    line(/^ {4}Normal {2}Isolated {6}Pod\/debug-toolbox /m);
+  });
+
+  it("counts each function's writes from the audit log, by its ServiceAccount identity", () => {
+    line(/^ {2}✓ delete-pod {4}1× delete pods, 1× create events$/m);
+    line(/^ {2}✓ isolate-pod {3}1× create networkpolicies, 1× patch pods, 1× create events$/m);
+    line(/^ {2}✓ scale-to-zero 1× patch deployments, 1× update deployments\/scale, 1× create events$/m);
+  });
+
+  it('leaves no process, listening port or temp dir behind', async () => {
+    const pids = [...output.matchAll(/^ {2}✓ (?:delete-pod|isolate-pod|scale-to-zero) +pid (\d+) +http:\/\/127\.0\.0\.1:(\d+)$/gm)];
+    expect(pids).toHaveLength(3);
+    for (const [, pid] of pids) expect(isRunning(Number(pid)), `function pid ${pid}`).toBe(false);
+
+    const dataDir = line(/✓ stopped kube-apiserver and etcd, removed (\/\S+)$/m)[1]!;
+    expect(existsSync(dataDir)).toBe(false);
+    // etcd and kube-apiserver carry the data dir in their arguments.
+    const leftover = spawnSync('pgrep', ['-f', '-a', dataDir], { encoding: 'utf8' });
+    expect(leftover.stdout, 'processes still running with the demo cluster data dir').toBe('');
+
+    const ports = [
+      Number(line(/API server ready at https:\/\/127\.0\.0\.1:(\d+)/)[1]),
+      ...pids.map((match) => Number(match[2])),
+      Number(line(/OpenFaaS gateway stand-in at http:\/\/127\.0\.0\.1:(\d+)/)[1]),
+    ];
+    for (const port of ports) expect(await portIsClosed(port), `port ${port}`).toBe(true);
+
+    // Nothing of its process group (the functions, senders, build scripts) is still running.
+    const inGroup = spawnSync('pgrep', ['-g', String(group), '-a'], { encoding: 'utf8' });
+    expect(inGroup.stdout, `processes left in the demo's process group ${group}`).toBe('');
+    // No socket that appeared during the demo is still held by anything the demo started.
+    const owners = socketOwners();
+    const leftBehind = [...socketsAfter]
+      .filter(([port, inode]) => socketsBefore.get(port) !== inode)
+      .flatMap(([port, inode]) => (owners.get(inode) ?? []).map((pid) => ({ port, pid, command: commandLineOf(pid) })))
+      .filter(({ pid, command }) => processGroupOf(pid) === group || command.includes(dataDir));
+    expect(leftBehind, 'listening sockets held by processes the demo started').toEqual([]);
+  });
+});
