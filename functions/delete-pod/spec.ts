@@ -39,7 +39,10 @@ async function plan({ pod, target, owner, config, kube }: PlanContext) {
     warnings,
     details: { owner: owner.chain.slice(1).join(' → ') || null, gracePeriodSeconds: grace ?? null },
     async execute() {
-      const result = await kube.deletePod(target.namespace, target.pod, uid, grace);
+      const result = await kube.deletePod(target.namespace, target.pod, { uid, resourceVersion: pod.metadata?.resourceVersion }, grace);
+      if (result === 'already-terminating') {
+        return { decision: skipped('already-terminating', `pod ${target.namespace}/${target.pod} started terminating after it was read (another instance or someone else deleted it)`, { target }) };
+      }
       if (result === 'already-gone') return { decision: skipped('already-gone', `pod ${target.namespace}/${target.pod} was already gone`, { target }) };
       if (result === 'replaced') {
         return { decision: skipped('target-replaced', `pod ${target.namespace}/${target.pod} was recreated (new uid) after the alert; the UID precondition kept the new pod safe`, { target }) };

@@ -3,6 +3,7 @@
 // expects, and errors mapped to KubeError.
 import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
+import { DispatcherReuse } from './connection-reuse.ts';
 import { KubeError, toKubeError } from './errors.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 
@@ -37,11 +38,15 @@ export interface EventToRecord {
   type: 'Normal' | 'Warning';
 }
 
+// A pod that keeps changing between read and delete (a busy kubelet) is retried this often.
+const DELETE_CONFLICT_ATTEMPTS = 3;
+
 export class KubeClient {
   private readonly module: ClientModule;
   private readonly config: k8s.KubeConfig;
   private readonly options: KubeClientOptions;
   private readonly apis = new Map<string, unknown>();
+  private readonly connections = new DispatcherReuse();
 
   constructor(module: ClientModule, config: k8s.KubeConfig, options: KubeClientOptions) {
     this.module = module;
@@ -72,6 +77,7 @@ export class KubeClient {
         {
           pre: (context: k8s.RequestContext) => {
             context.setSignal(AbortSignal.timeout(timeoutMs));
+            this.connections.apply(context);
             if (contentType) context.setHeaderParam('Content-Type', contentType);
             return new Observable(Promise.resolve(context));
           },
@@ -120,18 +126,33 @@ export class KubeClient {
    * Deletes the pod only if it is still the one read (UID precondition): a pod recreated
    * under the same name in between is never hit.
    */
-  async deletePod(namespace: string, name: string, uid: string, gracePeriodSeconds: number | undefined): Promise<'deleted' | 'already-gone' | 'replaced'> {
-    try {
-      await this.call('delete pod', (o) =>
-        this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, body: { preconditions: { uid }, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) } }, o),
-      );
-      return 'deleted';
-    } catch (error) {
-      if (!(error instanceof KubeError)) throw error;
-      if (error.kind === 'not-found') return 'already-gone';
-      // A failed UID precondition is answered 409 Conflict.
-      if (error.kind === 'conflict') return 'replaced';
-      throw error;
+  /**
+   * Deletes the pod exactly as it was read: preconditions on its UID (a pod recreated under
+   * the same name is never hit) and its resourceVersion (when another instance or anyone
+   * changed it in between, e.g. started its graceful deletion, the server answers 409 rather
+   * than accepting a second delete). On 409 the pod is read again to tell which it was; a pod
+   * that merely changed (status updates) is deleted at its new version, a bounded number of times.
+   */
+  async deletePod(namespace: string, name: string, read: { uid: string; resourceVersion?: string | undefined }, gracePeriodSeconds: number | undefined): Promise<'deleted' | 'already-gone' | 'replaced' | 'already-terminating'> {
+    let resourceVersion = read.resourceVersion;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const preconditions = { uid: read.uid, ...(resourceVersion ? { resourceVersion } : {}) };
+        await this.call('delete pod', (o) =>
+          this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, body: { preconditions, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) } }, o),
+        );
+        return 'deleted';
+      } catch (error) {
+        if (!(error instanceof KubeError)) throw error;
+        if (error.kind === 'not-found') return 'already-gone';
+        if (error.kind !== 'conflict') throw error;
+        const now = await this.getPod(namespace, name);
+        if (!now) return 'already-gone';
+        if (now.metadata?.uid !== read.uid) return 'replaced';
+        if (now.metadata?.deletionTimestamp) return 'already-terminating';
+        if (attempt >= DELETE_CONFLICT_ATTEMPTS) throw error;
+        resourceVersion = now.metadata?.resourceVersion;
+      }
     }
   }
 

@@ -57,7 +57,7 @@ describe('1,000 alerts for the same pod in a burst', () => {
     expect(outcomes.filter((r) => r === 'deleted')).toHaveLength(1);
   });
 
-  it('delete-pod, two instances sharing the API server: one delete; the other attempt is refused by the server (404), not by luck', async () => {
+  it('delete-pod, two instances sharing the API server: one delete; the other attempts are refused by the server (404 gone, 409 resourceVersion precondition), not by luck', async () => {
     const fns = await instances(deletePodSpec, 2);
     const ns = await createTestNamespace(cluster, 'storm-two');
     const id = newContainerId();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
 import { loadClient } from '../../../shared/k8s/load-client.ts';
-import { countWrites, createTestNamespace, kubeConfigFor } from '../../harness/cluster.ts';
+import { countWrites, createTestNamespace, kubeConfigFor, readAudit } from '../../harness/cluster.ts';
 import { alertFor } from '../../support/alerts.ts';
 import { createDaemonSetPod, createDeploymentChain, createPod, createStatefulSetPod, eventsIn, newContainerId, podExists } from '../../support/cluster-objects.ts';
 import type { FunctionUnderTest } from '../../support/function-under-test.ts';
@@ -144,16 +144,41 @@ describe('delete-pod', () => {
     });
   });
 
+  async function functionKubeClient() {
+    const module = await loadClient();
+    const { KubeClient } = await import('../../../shared/k8s/kube-client.ts');
+    return new KubeClient(module, kubeConfigFor(bed.cluster, bed.token), { timeoutMs: 3000, retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, controller: 'test', instance: 'test' });
+  }
+
+  it('the resourceVersion precondition: a pod that only changed since it was read is deleted at its new version', async () => {
+    const fn = await start();
+    const read = await createPod(bed.api, bed.ns, 'changed');
+    await bed.api.core.replaceNamespacedPod({ namespace: bed.ns, name: 'changed', body: { ...read, metadata: { ...read.metadata, labels: { touched: 'yes' } } } });
+    const kube = await functionKubeClient();
+    expect(await kube.deletePod(bed.ns, 'changed', { uid: read.metadata!.uid!, resourceVersion: read.metadata!.resourceVersion }, undefined)).toBe('deleted');
+    expect(await podExists(bed.api, bed.ns, 'changed')).toBeUndefined();
+    const deletes = readAudit(bed.cluster, { user: fn.identity, namespace: bed.ns, verbs: ['delete'], resource: 'pods', since: bed.since }).filter((e) => e.objectRef?.name === 'changed');
+    expect(deletes.map((e) => e.responseStatus?.code)).toEqual([409, 200]);
+  });
+
+  it('the resourceVersion precondition: a second delete of a pod already terminating is refused by the server (409), not accepted again', async () => {
+    await start();
+    // Scheduled to a node, so deletion is graceful and the pod stays, terminating, as on a real cluster.
+    const read = await bed.api.core.createNamespacedPod({ namespace: bed.ns, body: { metadata: { name: 'terminating' }, spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'alpine:3.20' }] } } });
+    await bed.api.core.deleteNamespacedPod({ namespace: bed.ns, name: 'terminating', gracePeriodSeconds: 300 });
+    const kube = await functionKubeClient();
+    expect(await kube.deletePod(bed.ns, 'terminating', { uid: read.metadata!.uid!, resourceVersion: read.metadata!.resourceVersion }, undefined)).toBe('already-terminating');
+    expect(await kube.deletePod(bed.ns, 'terminating', { uid: read.metadata!.uid! }, undefined)).toBe('deleted'); // without it, the server accepts a second delete
+  });
+
   it('the UID precondition protects a pod recreated under the same name', async () => {
     const fn = await start();
     const old = await createPod(bed.api, bed.ns, 'web-0');
     await bed.api.core.deleteNamespacedPod({ namespace: bed.ns, name: 'web-0' });
     const replacement = await createPod(bed.api, bed.ns, 'web-0');
     // The wrapper, with the function's own identity, deletes by the UID it read earlier.
-    const module = await loadClient();
-    const { KubeClient } = await import('../../../shared/k8s/kube-client.ts');
-    const kube = new KubeClient(module, kubeConfigFor(bed.cluster, bed.token), { timeoutMs: 3000, retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, controller: 'test', instance: 'test' });
-    expect(await kube.deletePod(bed.ns, 'web-0', old.metadata!.uid!, undefined)).toBe('replaced');
+    const kube = await functionKubeClient();
+    expect(await kube.deletePod(bed.ns, 'web-0', { uid: old.metadata!.uid! }, undefined)).toBe('replaced');
     expect((await podExists(bed.api, bed.ns, 'web-0'))?.metadata?.uid).toBe(replacement.metadata!.uid);
     expect(countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, resource: 'pods', since: bed.since, succeededOnly: true })).toBe(0);
   });
