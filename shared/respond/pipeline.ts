@@ -44,7 +44,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
 
   function decideWithoutCluster(alert: FalcoAlert): { decision: Decision } | { target: PodTarget } {
     const mismatch = findMismatch(alert, config);
-    if (mismatch) return { decision: skipped(mismatch.reason, mismatch.message) };
+    if (mismatch) return { decision: skipped(mismatch.reason, mismatch.message, { notSelected: true }) };
     const age = alertAgeSeconds(alert);
     if (config.maxAlertAgeSeconds > 0 && age > config.maxAlertAgeSeconds) {
       return { decision: skipped('alert-too-old', `the alert is ${Math.round(age)} s old, more than MAX_ALERT_AGE_SECONDS=${config.maxAlertAgeSeconds} (a replay or a late retry)`) };

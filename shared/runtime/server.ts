@@ -90,41 +90,37 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     void reply.code(404).send({ outcome: 'error', reason: 'not-found', message: `no route ${request.method} ${request.url}; alerts go to POST /` });
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST') return;
-    if (shuttingDown) {
-      rejectRequest(reply, request, 503, 'server', 'shutting down', { 'retry-after': '1', connection: 'close' });
-      return reply;
-    }
-    if (inFlight >= config.maxInFlight) {
-      rejectRequest(reply, request, 429, 'server', `more than ${config.maxInFlight} alerts in flight`, { 'retry-after': '1' });
-      return reply;
-    }
+  // Callback-style hooks: no promise per request on the hot path (a filtered alert is mostly hooks).
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'POST') return done();
+    if (shuttingDown) return void rejectRequest(reply, request, 503, 'server', 'shutting down', { 'retry-after': '1', connection: 'close' });
+    if (inFlight >= config.maxInFlight) return void rejectRequest(reply, request, 429, 'server', `more than ${config.maxInFlight} alerts in flight`, { 'retry-after': '1' });
     inFlight++;
     (request as FastifyRequest & { counted?: boolean }).counted = true;
-    if (config.authToken === undefined) return;
+    if (config.authToken === undefined) return done();
     const presented = presentedHeaderToken({
       authorization: request.headers.authorization,
       customHeader: request.headers[config.authHeader] as string | undefined,
       ceExtensionHeader: request.headers[`ce-${config.authExtension}`] as string | undefined,
     });
     // A structured CloudEvent may carry the token as an extension inside its body: checked after parsing.
-    if (presented === undefined && requestForm(request) === 'cloudevent-structured') return;
+    if (presented === undefined && requestForm(request) === 'cloudevent-structured') return done();
     if (presented === undefined || !tokensMatch(presented, config.authToken)) {
-      rejectRequest(reply, request, 401, 'authorization', presented === undefined ? 'missing token' : 'wrong token');
-      return reply;
+      return void rejectRequest(reply, request, 401, 'authorization', presented === undefined ? 'missing token' : 'wrong token');
     }
     (request as FastifyRequest & { authenticated?: boolean }).authenticated = true;
+    done();
   });
-  const release = async (request: FastifyRequest) => {
+  const release = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
     const counted = request as FastifyRequest & { counted?: boolean };
     if (counted.counted) {
       counted.counted = false;
       inFlight--;
     }
+    done();
   };
   app.addHook('onResponse', release);
-  app.addHook('onRequestAbort', release);
+  app.addHook('onRequestAbort', (request, done) => release(request, undefined as unknown as FastifyReply, done));
 
   const healthy = async () => ({ status: 'ok' });
   const ready = async (_request: FastifyRequest, reply: FastifyReply) =>
@@ -171,7 +167,7 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
       decision = failed('internal-error', `the function failed: ${(error as Error).message}`, true);
     }
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    const logLevel = decision.outcome === 'error' ? 'error' : 'info';
+    const logLevel = decision.outcome === 'error' ? 'error' : decision.notSelected ? 'debug' : 'info';
     app.log[logLevel](
       {
         requestId: request.id,
@@ -185,6 +181,8 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
         reason: decision.reason,
         warnings: decision.warnings,
         details: decision.details,
+        // The alert's own words, kept with what was done about it (not for alerts filtered out).
+        output: decision.notSelected ? undefined : alert.output,
         durationMs,
       },
       `decision: ${decision.outcome} (${decision.reason})`,
@@ -192,7 +190,7 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     options.onDecision?.(decision, alert, durationMs);
     const status = statusForDecision(decision);
     if (status === 503) reply.header('retry-after', '5');
-    const { retryable: _retryable, ...body } = decision;
+    const { retryable: _retryable, notSelected: _notSelected, ...body } = decision;
     return send(reply, status, parsed.transport, { ...body, alert: alertSummary(alert) });
   });
 

@@ -31,20 +31,25 @@ describe('process lifecycle as OpenFaaS and Knative expect', () => {
     await expect(sendRequest(fn.url, 'GET', '/healthz', {})).rejects.toThrow();
   });
 
-  it('serves a function from its entry point and logs one line per decision', async () => {
+  it('serves a function from its entry point and logs one line per decision, alerts it is not configured for at debug only', async () => {
     const fn = await spawnFunction(deletePodEntry, offline);
     try {
       const answer = await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')));
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toMatchObject({ function: 'delete-pod', outcome: 'dry-run', reason: 'no-cluster' });
+      // Not an alert it is configured for: answered and counted, but logged at debug only.
+      const filtered = await postJson(fn.url, freshAlert({ ...falcoAlert('terminal-shell-tekton'), priority: 'Debug' }));
+      expect(JSON.parse(filtered.body)).toMatchObject({ outcome: 'skipped', reason: 'priority-below-minimum' });
+      expect(JSON.parse(filtered.body)).not.toHaveProperty('notSelected');
       const metrics = await sendRequest(fn.url, 'GET', '/metrics', {});
       expect(metrics.body).toMatch(/falco_response_alerts_total\{outcome="dry-run",reason="no-cluster",rule="Terminal shell in container"/);
+      expect(metrics.body).toMatch(/falco_response_alerts_total\{outcome="skipped",reason="priority-below-minimum",rule="Terminal shell in container"[^}]*\} 1/);
     } finally {
       expect(await fn.stop()).toBe(0);
     }
     const decisions = fn.output().split('\n').filter((line) => line.includes('"msg":"decision:'));
     expect(decisions).toHaveLength(1);
-    expect(JSON.parse(decisions[0]!)).toMatchObject({ function: 'delete-pod', namespace: 'falcoresponse', pod: 'alpine', outcome: 'dry-run', rule: 'Terminal shell in container' });
+    expect(JSON.parse(decisions[0]!)).toMatchObject({ function: 'delete-pod', namespace: 'falcoresponse', pod: 'alpine', outcome: 'dry-run', rule: 'Terminal shell in container', output: expect.stringContaining('A shell was spawned in a container') });
   });
 
   it('never logs the auth token', async () => {
