@@ -4,6 +4,28 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { FalcoAlert } from '../alert/falco-alert.ts';
 import type { Decision } from './decision.ts';
 
+/**
+ * Rule names come from the alert, so anyone who can reach the function could mint a new
+ * time series per request: the first `max` distinct names keep their own label (Falco's
+ * default ruleset has about 100 rules), later ones are counted under OTHER_RULES.
+ */
+export const OTHER_RULES = '(other)';
+export class BoundedLabelValues {
+  private readonly seen = new Set<string>();
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  valueFor(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.max) return OTHER_RULES;
+    this.seen.add(value);
+    return value;
+  }
+}
+
 export class FunctionMetrics {
   readonly registry = new Registry();
   private readonly alerts: Counter;
@@ -13,8 +35,10 @@ export class FunctionMetrics {
   readonly inFlight: Gauge;
   private readonly limitReached: Counter;
   private readonly eventFailures: Counter;
+  private readonly ruleLabels: BoundedLabelValues;
 
-  constructor(functionName: string) {
+  constructor(functionName: string, maxRuleLabels = 200) {
+    this.ruleLabels = new BoundedLabelValues(maxRuleLabels);
     this.registry.setDefaultLabels({ function: functionName });
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
@@ -28,7 +52,7 @@ export class FunctionMetrics {
   }
 
   recordDecision(decision: Decision, alert: FalcoAlert | undefined, durationMs: number): void {
-    this.alerts.inc({ outcome: decision.outcome, reason: decision.reason, rule: alert?.rule ?? '' });
+    this.alerts.inc({ outcome: decision.outcome, reason: decision.reason, rule: this.ruleLabels.valueFor(alert?.rule ?? '') });
     this.decisionSeconds.observe({ outcome: decision.outcome }, durationMs / 1000);
     if (decision.outcome === 'acted' || decision.outcome === 'dry-run' || (decision.outcome === 'error' && decision.reason !== 'bad-request')) {
       this.actions.inc({ result: decision.outcome });
