@@ -1,6 +1,6 @@
 // What the functions' configuration reader accepts: the variables it reads and whether a
 // given environment is valid, so manifests can be checked against the code, not a list.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFunctionConfig, type FunctionConfig } from '../../shared/function-main.ts';
@@ -37,5 +37,9 @@ export function configFromManifestEnv(env: Record<string, string>): FunctionConf
     else if (value.startsWith('valueFrom:')) resolved[name] = 'stand-in-token';
     else resolved[name] = value;
   }
-  return readFunctionConfig(resolved);
+  try {
+    return readFunctionConfig(resolved);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // the token is read at start-up
+  }
 }

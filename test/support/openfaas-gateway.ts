@@ -31,10 +31,21 @@ export async function startOpenFaasGateway(functions: Record<string, string>): P
         answer.pipe(response);
       },
     );
-    forwarded.on('error', () => response.writeHead(502).end('upstream unreachable'));
+    forwarded.on('error', () => {
+      // Once the function's headers are through, a broken upstream can only cut the answer short.
+      if (response.headersSent) response.destroy();
+      else response.writeHead(502).end('upstream unreachable');
+    });
     request.pipe(forwarded);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // keep-alive clients would hold close() open
+      }),
+  };
 }

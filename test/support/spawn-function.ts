@@ -20,7 +20,10 @@ export async function spawnFunction(entry: string, env: Record<string, string>, 
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within 15 s:\n${text}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started function behind
+      reject(new Error(`no listening line within 15 s:\n${text}`));
+    }, 15_000);
     const check = () => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
       if (match) {
