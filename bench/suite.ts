@@ -8,7 +8,7 @@ import { repoRoot } from './lib/bundle-like-functions.ts';
 import { startBenchCluster } from './lib/cluster.ts';
 import { BENCH_FUNCTIONS } from './lib/functions.ts';
 import { currentLoad, describeMachine } from './lib/machine.ts';
-import { bundled, fastifyHello, fastStart, floor, functionEnv, unbundled } from './lib/targets.ts';
+import { fastifyHello, floor, functionEnv, shipped, shippedWithoutCache, unbundled } from './lib/targets.ts';
 import { buildRows, markdownTable, writeResults, type ReportInput } from './report.ts';
 import { measureBundleSizes } from './sections/bundle-size.ts';
 import { measureColdStarts } from './sections/cold-start.ts';
@@ -38,15 +38,15 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const functions = BENCH_FUNCTIONS;
 
   progress('building bundles and references');
-  const builds = await buildAll();
+  const builds = await buildAll(functions.map((fn) => fn.name));
   progress('probing a V8 startup snapshot of delete-pod');
   const snapshot = await probeSnapshot(join(benchCache, 'snapshot'));
   progress('starting kube-apiserver + etcd');
   const cluster = await startBenchCluster(functions);
   const env = (fn: string) => functionEnv(cluster.kubeconfigPath(fn));
   const coldVariants = [
-    { name: 'bundled', label: 'bundled (as shipped)', launchable: (fn: string) => bundled(builds, fn, env(fn)) },
-    { name: 'fast-start', label: 'fast start (start.cjs + V8 code cache)', launchable: (fn: string) => fastStart(builds, fn, env(fn)) },
+    { name: 'shipped', label: 'as shipped (start.cjs + V8 code caches)', launchable: (fn: string) => shipped(builds, fn, env(fn)) },
+    { name: 'no-cache', label: 'as shipped without its caches (normal compile)', launchable: (fn: string) => shippedWithoutCache(builds, fn, env(fn)) },
     { name: 'unbundled', label: 'unbundled (node functions/…/index.ts)', launchable: (fn: string) => unbundled(fn, env(fn)) },
   ];
   let input: ReportInput;
@@ -82,11 +82,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
         targets: [
           { key: 'fastify-hello', launchable: fastifyHello(builds), body: filteredAlert },
           ...functions.flatMap((fn) => [
-            { key: `${fn.name}/filtered`, launchable: bundled(builds, fn.name, env(fn.name)), body: filteredAlert },
-            { key: `${fn.name}/dry-run`, launchable: bundled(builds, fn.name, functionEnv(OFFLINE_KUBECONFIG)), body: dryRunBody },
+            { key: `${fn.name}/filtered`, launchable: shipped(builds, fn.name, env(fn.name)), body: filteredAlert },
+            { key: `${fn.name}/dry-run`, launchable: shipped(builds, fn.name, functionEnv(OFFLINE_KUBECONFIG)), body: dryRunBody },
           ]),
-          // Same code once warm; measured for one function to show the start-up form costs nothing later.
-          { key: 'delete-pod/fast-start/filtered', launchable: fastStart(builds, 'delete-pod', env('delete-pod')), body: filteredAlert },
+          // Same code once warm; measured for one function to show the code cache costs nothing later.
+          { key: 'delete-pod/no-cache/filtered', launchable: shippedWithoutCache(builds, 'delete-pod', env('delete-pod')), body: filteredAlert },
         ],
         connections: options.connections,
         warmupSeconds: 0.5,
@@ -94,7 +94,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       },
       progress,
     );
-    const remediation = await measureRemediation({ pods: options.pods, warmupPods: 10, cluster, deletePod: bundled(builds, 'delete-pod', env('delete-pod')) }, progress);
+    const remediation = await measureRemediation({ pods: options.pods, warmupPods: 10, cluster, deletePod: shipped(builds, 'delete-pod', env('delete-pod')) }, progress);
     input = {
       machine,
       loadAtEnd: currentLoad(),

@@ -2,10 +2,10 @@
 // pipeline-engine examples all use these, and tests hold them equal.
 import { join } from 'node:path';
 
-/** Where the Dockerfile puts the bundle. */
+/** Where the Dockerfile puts the bundle (app.cjs, kube.cjs, start.cjs and the trained caches). */
 export const IMAGE_APP_DIR = '/app';
-/** Exec-form ENTRYPOINT of every function image. */
-export const IMAGE_ENTRYPOINT: readonly string[] = ['node', `${IMAGE_APP_DIR}/index.mjs`];
+/** Exec-form ENTRYPOINT of every function image: start.cjs loads the bundle through its V8 code caches. */
+export const IMAGE_ENTRYPOINT: readonly string[] = ['node', `${IMAGE_APP_DIR}/start.cjs`];
 /** Container args that switch the same image to one-shot mode (alert from $BODY or stdin). */
 export const ONE_SHOT_ARGS: readonly string[] = ['--once'];
 

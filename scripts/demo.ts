@@ -87,7 +87,7 @@ async function startFunctions(running: TestCluster): Promise<void> {
     out.ok(line);
     out.detail(`may write: ${writesAllowed(SPECS[index]!)}`, 6);
   }
-  out.detail(`Each runs \`node dist/<name>/index.mjs\` (Node ${process.versions.node}, as in its image) with a kubeconfig holding`);
+  out.detail(`Each runs \`node dist/<name>/start.cjs\` (Node ${process.versions.node}, as in its image) with a kubeconfig holding`);
   out.detail(`its ServiceAccount's token; apart from these writes it may only read what it decides on.`);
   gateway = await startOpenFaasGateway(Object.fromEntries(started.map((fn) => [fn.name, fn.url])));
   ports.add(portOf(gateway.url));

@@ -1,14 +1,16 @@
 // Everything the benchmark runs or weighs, built fresh into .cache/bench: the functions'
-// bundles by the project's own scripts (bundle.mjs, and build-fast-start.mjs next to them,
-// trained with this node), and the references built the same way as the bundles.
+// bundles by the project's own script (bundle.mjs, trained with this node), a copy of each
+// without its code caches, and the references.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleLikeFunctions, repoRoot } from './bundle-like-functions.ts';
 
 export interface Builds {
-  /** dist/<function>/ as scripts/bundle.mjs writes it. */
+  /** dist/<function>/ as scripts/bundle.mjs writes it (trained caches included). */
   functionDir(fn: string): string;
+  /** The same app.cjs, kube.cjs and start.cjs without the caches. */
+  noCacheDir(fn: string): string;
   fastifyHello: string;
   /**
    * Bytes of a bundle of only the client-node APIs the functions import (the names in
@@ -19,13 +21,16 @@ export interface Builds {
 
 export const benchCache = join(repoRoot, '.cache', 'bench');
 
-export async function buildAll(): Promise<Builds> {
+export async function buildAll(functions: string[]): Promise<Builds> {
   rmSync(benchCache, { recursive: true, force: true });
   const dist = join(benchCache, 'dist');
   const script = (name: string) => execFileSync(process.execPath, [join(repoRoot, 'scripts', name), '--outdir', dist], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
   script('bundle.mjs');
-  // After bundle.mjs, which empties each function's folder first.
-  script('build-fast-start.mjs');
+  const noCache = join(benchCache, 'dist-no-cache');
+  for (const fn of functions) {
+    mkdirSync(join(noCache, fn), { recursive: true });
+    for (const file of ['app.cjs', 'kube.cjs', 'start.cjs']) copyFileSync(join(dist, fn, file), join(noCache, fn, file));
+  }
 
   const refs = join(benchCache, 'ref');
   await bundleLikeFunctions(join(repoRoot, 'bench', 'fixtures', 'fastify-hello.ts'), join(refs, 'fastify-hello'));
@@ -33,6 +38,7 @@ export async function buildAll(): Promise<Builds> {
   const clientNodeOnlyBytes = await bundleLikeFunctions(join(repoRoot, 'shared', 'k8s', 'client-node-apis.ts'), join(refs, 'client-node-only'));
   return {
     functionDir: (fn) => join(dist, fn),
+    noCacheDir: (fn) => join(noCache, fn),
     fastifyHello: join(refs, 'fastify-hello', 'index.mjs'),
     clientNodeOnlyBytes,
   };

@@ -1,6 +1,7 @@
-// Builds reference entries exactly as scripts/bundle.mjs builds the functions (same esbuild
-// options, kept in step by hand: that script runs on import and exports none), so size and
-// start-up comparisons are like for like.
+// Builds the references (fastify hello-world, the client-node APIs alone) as one minified
+// esbuild bundle each, with the options of the functions' bundles (platform, target, minify,
+// keepNames, no legal comments); ESM with its chunks rather than CommonJS, as the hello-world
+// awaits at top level. scripts/bundle.mjs runs on import and exports none: kept in step by hand.
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';

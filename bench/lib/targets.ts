@@ -1,6 +1,7 @@
 // What the benchmark starts, each one the same way (lib/launch.ts): the floor, the references
-// and the functions: bundled (index.mjs, as shipped), fast start (start.cjs with V8 code
-// caches) and unbundled (node + TypeScript + node_modules).
+// and the functions: as shipped (start.cjs with its trained V8 code caches, what the image
+// runs), the same bundle without its caches (a normal compile: what a missing or rejected
+// cache costs) and unbundled (node + TypeScript + node_modules).
 import { join } from 'node:path';
 import { FLOOR_SERVER_SOURCE } from '../fixtures/floor-server.ts';
 import { repoRoot } from './bundle-like-functions.ts';
@@ -21,14 +22,14 @@ export function functionEnv(kubeconfig: string): Record<string, string> {
   return { KUBECONFIG: kubeconfig, POD_NAMESPACE: 'falco-response', MAX_ACTIONS: '1000000', LOG_LEVEL: 'info' };
 }
 
-export function bundled(builds: Builds, fn: string, env: Record<string, string>): Launchable {
-  return { args: [join(builds.functionDir(fn), 'index.mjs')], env };
+export function shipped(builds: Builds, fn: string, env: Record<string, string>): Launchable {
+  return { args: [join(builds.functionDir(fn), 'start.cjs')], env };
+}
+
+export function shippedWithoutCache(builds: Builds, fn: string, env: Record<string, string>): Launchable {
+  return { args: [join(builds.noCacheDir(fn), 'start.cjs')], env };
 }
 
 export function unbundled(fn: string, env: Record<string, string>): Launchable {
   return { args: [join(repoRoot, 'functions', fn, 'index.ts')], env, cwd: repoRoot };
-}
-
-export function fastStart(builds: Builds, fn: string, env: Record<string, string>): Launchable {
-  return { args: [join(builds.functionDir(fn), 'start.cjs')], env };
 }

@@ -9,7 +9,7 @@ import { coldStart, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
 
 export interface ColdStartVariant {
-  /** e.g. "bundled", "unbundled". */
+  /** e.g. "shipped", "no-cache", "unbundled". */
   name: string;
   launchable(fn: string): Launchable;
 }

@@ -17,7 +17,7 @@ export interface RemediationPlan {
   pods: number;
   warmupPods: number;
   cluster: BenchCluster;
-  /** delete-pod, bundled, with its ServiceAccount's kubeconfig. */
+  /** delete-pod as shipped (start.cjs), with its ServiceAccount's kubeconfig. */
   deletePod: Launchable;
 }
 

@@ -1,4 +1,5 @@
-// Entry point of the delete-pod function: `node dist/delete-pod/index.mjs` (bundle, `make bundle`) or `node functions/delete-pod/index.ts`.
+// Entry point of the delete-pod function from source: `node functions/delete-pod/index.ts`. The image runs
+// `node dist/delete-pod/start.cjs` instead (`make bundle`: the same spec and runFunction, bundled as app.cjs).
 import { runFunction } from '../../shared/function-main.ts';
 import { deletePodSpec } from './spec.ts';
 

@@ -1,4 +1,5 @@
-// Entry point of the isolate-pod function: `node dist/isolate-pod/index.mjs` (bundle, `make bundle`) or `node functions/isolate-pod/index.ts`.
+// Entry point of the isolate-pod function from source: `node functions/isolate-pod/index.ts`. The image runs
+// `node dist/isolate-pod/start.cjs` instead (`make bundle`: the same spec and runFunction, bundled as app.cjs).
 import { runFunction } from '../../shared/function-main.ts';
 import { isolatePodSpec } from './spec.ts';
 

@@ -45,7 +45,7 @@ export async function prepareParts(out: DemoConsole): Promise<{ sender: string }
   out.ok(`CloudEvents sender, on the CloudEvents Go SDK that Falcosidekick's Knative output uses ${dimPath(sender)}`);
 
   const built = ensureBundles((line) => out.info(line, 2));
-  out.ok(`functions bundled as their images run them: ${FUNCTION_NAMES.map((name) => `dist/${name}/index.mjs`).join(', ')}${built ? '' : ' (up to date)'}`);
+  out.ok(`functions bundled as their images run them, code caches trained: ${FUNCTION_NAMES.map((name) => `dist/${name}/start.cjs`).join(', ')}${built ? '' : ' (up to date)'}`);
   return { sender };
 }
 

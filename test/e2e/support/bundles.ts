@@ -1,6 +1,7 @@
-// The functions as their images run them: the esbuild bundle dist/<name>/index.mjs
-// (scripts/bundle.mjs), started by `node` (Node 24) with $PORT. Bundles are rebuilt here when
-// missing or older than any source they are made from, so a test never runs stale code.
+// The functions as their images run them: `node dist/<name>/start.cjs` (Node 24, $PORT), the
+// entry point scripts/bundle.mjs writes next to the bundle (app.cjs, kube.cjs) and its trained
+// code caches. Bundles are rebuilt here when missing or older than any source they are made
+// from (start.cjs and train.cjs included), so a test never runs stale code.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,14 +11,15 @@ export const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 export const FUNCTION_NAMES = ['delete-pod', 'isolate-pod', 'scale-to-zero'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-/** The agreed bundle path (scripts/bundle.mjs: functions/<name>/index.ts → dist/<name>/index.mjs). */
+/** What the image starts (scripts/bundle.mjs: functions/<name>/spec.ts → dist/<name>/app.cjs, started by dist/<name>/start.cjs). */
 export function bundlePath(name: FunctionName): string {
-  return join(repoRoot, 'dist', name, 'index.mjs');
+  return join(repoRoot, 'dist', name, 'start.cjs');
 }
 
-// What a bundle is made from: the functions, shared code, the bundler and the locked dependencies.
-const SOURCE_DIRS = ['functions', 'shared'];
-const SOURCE_FILES = ['scripts/bundle.mjs', 'package-lock.json'];
+// What a bundle is made from: the functions, shared code, the bundler with the entry point and
+// training run it copies (scripts/fast-start/), the Dockerfile it copies, the locked dependencies.
+const SOURCE_DIRS = ['functions', 'shared', 'scripts/fast-start'];
+const SOURCE_FILES = ['scripts/bundle.mjs', 'packaging/Dockerfile', 'package-lock.json'];
 
 function newestMtimeMs(path: string): number {
   const stat = statSync(path);

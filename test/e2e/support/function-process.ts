@@ -1,4 +1,4 @@
-// One function running as in its image: `node dist/<name>/index.mjs` as its own process, $PORT,
+// One function running as in its image: `node dist/<name>/start.cjs` as its own process, $PORT,
 // and, as its only way into the cluster, a kubeconfig holding a real token of its own
 // ServiceAccount (bound to a ClusterRole of exactly the rules it declares).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

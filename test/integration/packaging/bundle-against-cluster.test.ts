@@ -41,7 +41,7 @@ afterAll(() => {
 /** Starts fn's bundle from a directory holding only its files, configured as its Knative Service, as its ServiceAccount. */
 async function startShipped(fn: FunctionName) {
   const dir = mkdtempSync(join(scratch, `${fn}-`));
-  for (const file of bundles.filesOf(fn).filter((name) => name.endsWith('.mjs'))) copyFileSync(join(bundles.outDir, fn, file), join(dir, file));
+  bundles.copyAppTo(fn, dir);
   const token = await serviceAccountToken(cluster, KNATIVE_NAMESPACE, serviceAccountName(fn));
   const kubeconfig = join(scratch, `${fn}.kubeconfig`);
   writeFileSync(kubeconfig, kubeConfigFor(cluster, token).exportConfig(), { mode: 0o600 });

@@ -1,7 +1,8 @@
-// The bundles `make bundle` produces: one self-contained program per function, holding its own
-// handler and shared/ but nothing of the other functions, that starts from a directory holding
-// nothing else and answers a real alert, exactly as the image runs it.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The bundles `make bundle` produces: one self-contained program per function (app.cjs, the
+// Kubernetes client in kube.cjs, the start.cjs entry point and their trained code caches),
+// holding its own handler and shared/ but nothing of the other functions, that starts from a
+// directory holding nothing else and answers a real alert, exactly as the image runs it.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_ENTRYPOINT, ONE_SHOT_ARGS, entrypointIn } from '../../../packaging/start-command.ts';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
-import { buildBundles, type BuiltBundles } from '../../packaging/bundles.ts';
+import { buildBundles, CODE_FILES, type BuiltBundles } from '../../packaging/bundles.ts';
 import { freePort, runToCompletion, startProcess, waitUntilReady } from '../../packaging/processes.ts';
 import { falcoAlert, freshAlert } from '../../support/fixtures.ts';
 
@@ -33,20 +34,19 @@ afterAll(() => {
 });
 
 /**
- * Every module the bundle would load at run time that is not one of its own files: static and
- * dynamic imports and require() calls, as esbuild's parser finds them (strings that merely look
- * like module names, such as ajv's code templates, are not calls and do not count).
+ * Every module the bundle would load at run time that is not one of its own files: imports and
+ * require() calls of start.cjs, app.cjs and kube.cjs, as esbuild's parser finds them (strings
+ * that merely look like module names, such as ajv's code templates, are not calls and do not count).
  */
 async function externalModulesOf(dir: string): Promise<string[]> {
   const result = await build({
-    entryPoints: [join(dir, 'index.mjs')],
+    entryPoints: ['start.cjs', ...CODE_FILES].map((file) => join(dir, file)),
     absWorkingDir: dir,
     bundle: true,
     write: false,
     outdir: join(dir, 'analysis'),
     platform: 'node',
-    format: 'esm',
-    splitting: true,
+    format: 'cjs',
     packages: 'external',
     metafile: true,
     logLevel: 'silent',
@@ -56,37 +56,47 @@ async function externalModulesOf(dir: string): Promise<string[]> {
 }
 
 describe('bundles', () => {
-  it('builds one folder per function and reports each size', () => {
+  it('builds one folder per function, exactly what its image needs, trained, and reports each size', () => {
     expect(bundles.sizes.bundles.map((b) => b.function)).toEqual(FUNCTION_SPECS.map((spec) => spec.name));
+    expect(bundles.sizes.trained).toBe(true);
     for (const entry of bundles.sizes.bundles) {
-      expect(bundles.filesOf(entry.function)).toContain('index.mjs');
-      expect(entry.bytes).toBe(entry.files.reduce((sum, file) => sum + file.bytes, 0));
+      expect(bundles.filesOf(entry.function)).toEqual(['Dockerfile', 'app.cjs', 'app.cjs.v8cache', 'kube.cjs', 'kube.cjs.v8cache', 'start.cjs', 'train.cjs']);
+      const code = entry.files.filter((file) => file.kind === 'code');
+      expect(code.map((file) => file.file).sort()).toEqual(['app.cjs', 'kube.cjs', 'start.cjs'].map((file) => `${entry.function}/${file}`));
+      expect(entry.bytes).toBe(code.reduce((sum, file) => sum + file.bytes, 0));
       expect(entry.startupBytes + entry.lazyBytes).toBe(entry.bytes);
+      expect(entry.cacheBytes).toBe(entry.files.filter((file) => file.kind === 'cache').reduce((sum, file) => sum + file.bytes, 0));
+      expect(entry.cacheBytes).toBeGreaterThan(0);
       // The table printed by `npm run bundle` names every function with its size.
       expect(bundles.output).toMatch(new RegExp(`^${entry.function}\\s+\\d+\\s+${entry.bytes}\\s`, 'm'));
     }
-    console.log(`bundle sizes: ${bundles.sizes.bundles.map((b) => `${b.function} ${(b.bytes / 1024).toFixed(0)} KiB (${(b.startupBytes / 1024).toFixed(0)} KiB read at start-up)`).join(', ')}`);
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+    console.log(`bundle sizes: ${bundles.sizes.bundles.map((b) => `${b.function} ${kib(b.bytes)} (${kib(b.startupBytes)} read at start-up, + ${kib(b.cacheBytes)} code caches)`).join(', ')}`);
   });
 
-  it('keeps the Kubernetes client out of start-up: it sits in a chunk loaded on first use', () => {
+  it('keeps the Kubernetes client out of start-up: it sits in kube.cjs, loaded on first use', () => {
     for (const entry of bundles.sizes.bundles) {
-      const lazy = entry.files.filter((file) => file.loaded === 'on first use');
-      expect(lazy.length, entry.function).toBeGreaterThan(0);
-      const startupCode = entry.files.filter((file) => file.loaded === 'at start-up').map((file) => readFileSync(join(bundles.outDir, file.file), 'utf8')).join('\n');
+      const lazy = entry.files.filter((file) => file.loaded === 'on first use' && file.kind === 'code').map((file) => file.file);
+      expect(lazy, entry.function).toEqual([`${entry.function}/kube.cjs`]);
+      const startupCode = entry.files.filter((file) => file.loaded === 'at start-up' && file.kind === 'code').map((file) => bundles.fileOf(entry.function, file.file.split('/')[1]!)).join('\n');
+      expect(startupCode.includes("require('./kube.cjs')") || startupCode.includes('require("./kube.cjs")'), `${entry.function} app.cjs does not require ./kube.cjs`).toBe(true);
       // Model classes only @kubernetes/client-node defines (shared/ names them in types only).
       for (const clientNodeOnly of ['ObjectSerializer', 'V1PodSpec']) {
         expect(startupCode.includes(clientNodeOnly), `${entry.function} start-up code holds ${clientNodeOnly}`).toBe(false);
-        expect(bundles.codeOf(entry.function).includes(clientNodeOnly), `${entry.function} lacks ${clientNodeOnly}`).toBe(true);
+        expect(bundles.fileOf(entry.function, 'kube.cjs').includes(clientNodeOnly), `${entry.function} kube.cjs lacks ${clientNodeOnly}`).toBe(true);
       }
     }
   });
 
-  it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s contains its own handler and none of the other functions', (fn) => {
-    const code = bundles.codeOf(fn);
-    for (const [other, markers] of Object.entries(MARKERS)) {
-      for (const marker of markers) {
+  it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s contains its own handler and none of the other functions (app.cjs and kube.cjs alike)', (fn) => {
+    const own = bundles.fileOf(fn, 'app.cjs');
+    for (const marker of MARKERS[fn]!) expect(own.includes(marker), `${fn} app.cjs lacks its own "${marker}"`).toBe(true);
+    for (const file of CODE_FILES) {
+      const code = bundles.fileOf(fn, file);
+      for (const [other, markers] of Object.entries(MARKERS)) {
+        if (other === fn) continue;
         // includes() rather than toContain(): a failure must not print megabytes of bundle.
-        expect(code.includes(marker), other === fn ? `${fn} lacks its own "${marker}"` : `${fn} contains ${other}'s "${marker}"`).toBe(other === fn);
+        for (const marker of markers) expect(code.includes(marker), `${fn} ${file} contains ${other}'s "${marker}"`).toBe(false);
       }
     }
   });
@@ -99,10 +109,10 @@ describe('bundles', () => {
 });
 
 describe('each bundle, copied alone into an empty directory, runs as its image does', () => {
-  /** A directory standing in for the image's /app: only the bundle's files, nothing else. */
+  /** A directory standing in for the image's /app: only the bundle's files (and trained caches), nothing else. */
   function appDirWithOnly(fn: string): string {
     const dir = mkdtempSync(join(scratch, `${fn}-`));
-    for (const file of bundles.filesOf(fn).filter((name) => name.endsWith('.mjs'))) copyFileSync(join(bundles.outDir, fn, file), join(dir, file));
+    expect(bundles.copyAppTo(fn, dir)).toContain('start.cjs');
     return dir;
   }
 

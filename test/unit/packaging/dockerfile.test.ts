@@ -1,7 +1,8 @@
 // The image of each function, read with a real Dockerfile parser (no Docker engine here):
 // pinned base with the Node release the tests run, non-root numeric user, port 8080, a
 // health check on a path the runtime serves, COPY sources that exist in the build context
-// `make bundle` produces, and the ENTRYPOINT the bundle test starts.
+// `make bundle` produces, code caches trained by the image's own node at build time, and the
+// ENTRYPOINT the bundle test starts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerfileParser, type Dockerfile } from 'dockerfile-ast';
@@ -85,8 +86,30 @@ describe('packaging/Dockerfile', () => {
     expect(order.lastIndexOf('COPY')).toBeLessThan(order.indexOf('USER'));
   });
 
-  it('installs and downloads nothing: its only RUN removes files', () => {
-    for (const args of argsOf(dockerfile, 'RUN')) expect(args.slice(0, 2)).toEqual(['rm', '-rf']);
+  it('installs and downloads nothing: its RUNs remove files and train the code caches', () => {
+    const runs = argsOf(dockerfile, 'RUN');
+    expect(runs).toHaveLength(2);
+    expect(runs[0]!.slice(0, 2)).toEqual(['rm', '-rf']);
+    // The image's own node writes app.cjs.v8cache and kube.cjs.v8cache (a cache only fits the
+    // V8 that wrote it), then nothing in /app stays writable.
+    expect(runs[1]).toEqual(['node', `${IMAGE_APP_DIR}/train.cjs`, '&&', 'chmod', '-R', 'a-w', IMAGE_APP_DIR]);
+  });
+
+  it('trains after copying the bundle, as root, before switching to the function user', () => {
+    const instructions = dockerfile.getInstructions();
+    const training = instructions.findIndex((instruction) => instruction.getKeyword() === 'RUN' && instruction.getArguments().some((arg) => arg.getValue().endsWith('/train.cjs')));
+    const lastCopy = instructions.map((instruction) => instruction.getKeyword()).lastIndexOf('COPY');
+    const user = instructions.findIndex((instruction) => instruction.getKeyword() === 'USER');
+    expect(training).toBeGreaterThan(lastCopy);
+    expect(training).toBeLessThan(user);
+  });
+
+  it('trains with nothing but loopback: train.cjs talks to 127.0.0.1 only', () => {
+    const train = readFileSync(join(repoRoot, 'scripts/fast-start/train.cjs'), 'utf8');
+    const hosts = [...train.matchAll(/(?:host:\s*|listen\(0,\s*|\/\/)'?([0-9a-z.-]+)'?/gi)].map((match) => match[1]);
+    expect(hosts.length).toBeGreaterThan(0);
+    expect(new Set(hosts.filter((host) => host !== 'x'))).toEqual(new Set(['127.0.0.1']));
+    expect(train).not.toMatch(/require\('node:(https|dns|net|tls)'\)/);
   });
 
   it('listens on 8080', () => {
@@ -131,8 +154,13 @@ describe.each(FUNCTION_SPECS.map((spec) => spec.name))('%s image build context (
         for (const file of matched) copied.add(file);
       }
     }
-    const bundleFiles = bundles.filesOf(fn).filter((file) => file.endsWith('.mjs'));
+    // The .cjs files, not the caches trained by the machine that bundled: the image trains its own.
+    const bundleFiles = bundles.filesOf(fn).filter((file) => file.endsWith('.cjs'));
     expect([...copied].sort()).toEqual(bundleFiles);
-    expect(bundleFiles).toContain('index.mjs');
+    expect(bundleFiles).toEqual(['app.cjs', 'kube.cjs', 'start.cjs', 'train.cjs']);
+    expect(bundles.filesOf(fn)).toContain('app.cjs.v8cache');
+    expect([...copied].some((file) => file.endsWith('.v8cache'))).toBe(false);
+    // What the ENTRYPOINT starts is among them.
+    expect(copied.has(IMAGE_ENTRYPOINT[1]!.slice(IMAGE_APP_DIR.length + 1))).toBe(true);
   });
 });

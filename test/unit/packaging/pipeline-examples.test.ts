@@ -1,11 +1,14 @@
 // The Argo Events / Argo Workflows and Tekton examples run a function's image in one-shot mode
 // with the alert in BODY. Their CRDs are not available here, so the objects are checked for
 // structure and against the image and RBAC we ship, and the container they describe is run
-// from the function's entry point with the same arguments and environment.
+// as the image runs it (its ENTRYPOINT, start.cjs, on the bundle `make bundle` builds) with the
+// same arguments and environment.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterRoleName, KNATIVE_NAMESPACE, serviceAccountName } from '../../../packaging/names.ts';
-import { ONE_SHOT_ARGS } from '../../../packaging/start-command.ts';
+import { entrypointIn, IMAGE_ENTRYPOINT, ONE_SHOT_ARGS } from '../../../packaging/start-command.ts';
+import { buildBundles, type BuiltBundles } from '../../packaging/bundles.ts';
 import { configFromManifestEnv, configVariablesRead } from '../../packaging/config.ts';
 import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
 import { runToCompletion } from '../../packaging/processes.ts';
@@ -15,9 +18,21 @@ const FN = 'delete-pod';
 const functionImage = knativeServiceOf(FN).spec.template.spec.containers[0].image;
 const functionRules = envOf(knativeServiceOf(FN).spec.template.spec.containers[0]).RULES;
 
+let bundles: BuiltBundles;
+beforeAll(() => {
+  bundles = buildBundles('frf-pipeline-examples-');
+}, 120_000);
+afterAll(() => bundles?.remove());
+
+/** The comment next to the container says what runs: the image's ENTRYPOINT, with --once appended. */
+function expectEntrypointNamed(file: string) {
+  const text = readFileSync(join(repoRoot, file), 'utf8');
+  expect(text).toContain(`ENTRYPOINT is \`${IMAGE_ENTRYPOINT.join(' ')}\``);
+}
+
 function expectOneShotContainer(container: Manifest, bodyReference: string) {
   expect(container.image).toBe(functionImage);
-  // No command: the image's ENTRYPOINT (node /app/index.mjs) runs, with --once appended.
+  // No command: the image's ENTRYPOINT (node /app/start.cjs) runs, with --once appended.
   expect(container.command).toBeUndefined();
   expect(container.args).toEqual([...ONE_SHOT_ARGS]);
   const env = envOf(container);
@@ -32,10 +47,12 @@ function expectOneShotContainer(container: Manifest, bodyReference: string) {
   return settings;
 }
 
-/** Runs the function's entry point as the example's container would: its args, its env, BODY = a real alert. */
+/** Runs the image's start command as the example's container would: its args, its env, BODY = a real alert. */
 async function runOneShot(settings: Record<string, string>, body: string) {
   const offline = { ...settings, KUBECONFIG: '/nonexistent', HOME: '/nonexistent' };
-  return runToCompletion(process.execPath, [join(repoRoot, `functions/${FN}/index.ts`), ...ONE_SHOT_ARGS], { cwd: repoRoot, env: { ...offline, BODY: body } });
+  const appDir = join(bundles.outDir, FN);
+  const { command, args } = entrypointIn(appDir);
+  return runToCompletion(command, [...args, ...ONE_SHOT_ARGS], { cwd: appDir, env: { ...offline, BODY: body } });
 }
 
 // What Falcosidekick's webhook output posts (the body an EventSource or EventListener receives), stamped now.
@@ -66,6 +83,7 @@ describe('Argo Events + Argo Workflows', () => {
 
   it('runs the function image in one-shot mode with the alert in BODY, retrying only failures (exit 1)', async () => {
     const settings = expectOneShotContainer(template.container, '{{inputs.parameters.alert}}');
+    expectEntrypointNamed('examples/argo/sensor.yaml');
     expect(template.retryStrategy.expression).toBe('asInt(lastRetry.exitCode) == 1');
     const run = await runOneShot(settings, webhookBody());
     expect(run.code, run.stderr).toBe(0);
@@ -99,6 +117,7 @@ describe('Tekton Triggers + Tekton Pipelines', () => {
     expect(task.spec.params.map((p: Manifest) => p.name)).toEqual(['alert']);
     expect(task.spec.steps).toHaveLength(1);
     const settings = expectOneShotContainer(task.spec.steps[0], '$(params.alert)');
+    expectEntrypointNamed('examples/tekton/task.yaml');
     const run = await runOneShot(settings, webhookBody());
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ function: FN, outcome: 'dry-run' });
