@@ -59,6 +59,9 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     genReqId: () => randomUUID(),
+    // Our log lines carry the requestId themselves; a child logger per request (fastify's
+    // default) costs ~10 µs of every filtered alert for bindings nothing reads.
+    childLoggerFactory: (logger) => logger,
     schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
   });
   let inFlight = 0;
@@ -90,6 +93,10 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     void reply.code(404).send({ outcome: 'error', reason: 'not-found', message: `no route ${request.method} ${request.url}; alerts go to POST /` });
   });
 
+  // Declared up front so every request object keeps one shape (properties added per request
+  // would make V8 treat the hot path as polymorphic).
+  app.decorateRequest('counted', false);
+  app.decorateRequest('authenticated', false);
   // Callback-style hooks: no promise per request on the hot path (a filtered alert is mostly hooks).
   app.addHook('onRequest', (request, reply, done) => {
     if (request.method !== 'POST') return done();
