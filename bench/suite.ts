@@ -107,7 +107,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       remediation,
       sizes: measureBundleSizes(builds, functions),
       notes: [
-        `Cold start (b) includes the API server's own time: the same four calls issued directly, warm, take p50 ${remediation.percentile('direct', 50).toFixed(0)} ms here (time to remediation); client-node opens a new TLS connection for every call`,
+        `Cold start (b) includes the API server's own time: the same four calls issued directly on a kept-alive connection take p50 ${remediation.percentile('direct-kept', 50).toFixed(0)} ms here, ${remediation.percentile('direct', 50).toFixed(0)} ms as client-node comes (a new TLS connection per call; the function keeps one)`,
         `Dry-run throughput uses offline mode (KUBECONFIG=${OFFLINE_KUBECONFIG}: decision 'dry-run no-cluster', no API call)`,
         `V8 startup snapshot of delete-pod (node --build-snapshot): ${snapshot.built ? snapshot.detail : `not buildable with this Node: ${snapshot.detail}`}`,
       ],

@@ -1,11 +1,14 @@
 // Time to remediation: alert in → answer, for delete-pod acting on a fresh bare pod each time
 // (read pod, read namespace, delete with a UID precondition, create an Event, then answer),
 // against the same four calls issued directly with @kubernetes/client-node in this process
-// with the same ServiceAccount token. Function and direct calls alternate pod by pod, so the
-// API server's load is shared alike; the difference is what the function adds.
+// with the same ServiceAccount token, two ways: client-node as it comes (a new connection per
+// call) and with one kept-alive connection as the function's KubeClient does (the fair
+// reference for what the function itself adds). The three alternate pod by pod, so the API
+// server's load is shared alike.
 import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, EventsV1Api, KubeConfig, V1MicroTime } from '@kubernetes/client-node';
+import { CoreV1Api, EventsV1Api, KubeConfig, Observable, V1MicroTime, type ConfigurationOptions, type RequestContext } from '@kubernetes/client-node';
+import { DispatcherReuse } from '../../shared/k8s/connection-reuse.ts';
 import { actingAlert, filteredAlert, outcomeOf } from '../lib/alerts.ts';
 import type { BenchCluster } from '../lib/cluster.ts';
 import { post } from '../lib/http.ts';
@@ -21,40 +24,56 @@ export interface RemediationPlan {
   deletePod: Launchable;
 }
 
-function directClient(kubeconfigPath: string) {
+type DirectClient = { core: CoreV1Api; events: EventsV1Api; options?: ConfigurationOptions };
+
+function directClient(kubeconfigPath: string, keepConnection: boolean): DirectClient {
   const config = new KubeConfig();
   config.loadFromFile(kubeconfigPath);
-  return { core: config.makeApiClient(CoreV1Api), events: config.makeApiClient(EventsV1Api) };
+  const client: DirectClient = { core: config.makeApiClient(CoreV1Api), events: config.makeApiClient(EventsV1Api) };
+  if (keepConnection) {
+    const reuse = new DispatcherReuse();
+    const pre = (context: RequestContext) => {
+      reuse.apply(context);
+      return new Observable(Promise.resolve(context));
+    };
+    client.options = { middleware: [{ pre, post: (response) => new Observable(Promise.resolve(response)) }], middlewareMergeStrategy: 'append' } as ConfigurationOptions;
+  }
+  return client;
 }
 
 /** What delete-pod does for a bare pod, call for call. */
-async function deleteDirectly(client: ReturnType<typeof directClient>, namespace: string, name: string): Promise<void> {
-  const pod = await client.core.readNamespacedPod({ namespace, name });
-  await client.core.readNamespace({ name: namespace });
-  const uid = pod.metadata!.uid!;
-  await client.core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } });
+async function deleteDirectly(client: DirectClient, namespace: string, name: string): Promise<void> {
+  const o = client.options;
+  // As the function does: the pod and its namespace read in parallel.
+  const [pod] = await Promise.all([client.core.readNamespacedPod({ namespace, name }, o), client.core.readNamespace({ name: namespace }, o)]);
+  const { uid, resourceVersion } = pod.metadata!;
+  await client.core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid: uid!, resourceVersion: resourceVersion! } } }, o);
   const now = new Date();
-  await client.events.createNamespacedEvent({
-    namespace,
-    body: {
-      metadata: { name: `${name}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace },
-      eventTime: new V1MicroTime(now.getTime()),
-      reportingController: 'falco-response.dev/bench-direct',
-      reportingInstance: 'bench',
-      action: 'Delete',
-      reason: 'Deleted',
-      note: 'benchmark: the same delete issued directly',
-      type: 'Normal',
-      regarding: { apiVersion: 'v1', kind: 'Pod', name, namespace, uid },
+  await client.events.createNamespacedEvent(
+    {
+      namespace,
+      body: {
+        metadata: { name: `${name}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace },
+        eventTime: new V1MicroTime(now.getTime()),
+        reportingController: 'falco-response.dev/bench-direct',
+        reportingInstance: 'bench',
+        action: 'Delete',
+        reason: 'Deleted',
+        note: 'benchmark: the same delete issued directly',
+        type: 'Normal',
+        regarding: { apiVersion: 'v1', kind: 'Pod', name, namespace, uid: uid! },
+      },
     },
-  });
+    o,
+  );
 }
 
-/** Keys: `function`, `direct` (ms per pod). */
+/** Keys: `function`, `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod. */
 export async function measureRemediation(plan: RemediationPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
   const { api, namespace } = plan.cluster;
-  const direct = directClient(plan.cluster.kubeconfigPath('delete-pod'));
+  const direct = directClient(plan.cluster.kubeconfigPath('delete-pod'), false);
+  const directKept = directClient(plan.cluster.kubeconfigPath('delete-pod'), true);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const fn = await coldStart(plan.deletePod, filteredAlert());
   try {
@@ -65,31 +84,26 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
       if (outcomeOf(answer.body) !== 'acted') throw new Error(`delete-pod did not act on ${pod}: ${answer.body}\n${fn.stderr()}`);
       return ms;
     };
-    const viaClient = async (pod: string) => {
+    const viaClient = async (client: DirectClient, pod: string) => {
       const started = performance.now();
-      await deleteDirectly(direct, namespace, pod);
+      await deleteDirectly(client, namespace, pod);
       return performance.now() - started;
     };
     for (let i = 0; i < plan.warmupPods + plan.pods; i++) {
-      const [a, b] = [`ttr-fn-${i}`, `ttr-direct-${i}`];
-      await createPod(api, namespace, a);
-      await createPod(api, namespace, b);
-      // Alternate which goes first, so neither always meets a just-written etcd.
-      let fnMs: number;
-      let directMs: number;
-      if (i % 2 === 0) {
-        fnMs = await viaFunction(a);
-        directMs = await viaClient(b);
-      } else {
-        directMs = await viaClient(b);
-        fnMs = await viaFunction(a);
-      }
-      if (i >= plan.warmupPods) {
-        samples.add('function', fnMs);
-        samples.add('direct', directMs);
-      }
+      const names = { function: `ttr-fn-${i}`, direct: `ttr-direct-${i}`, 'direct-kept': `ttr-kept-${i}` };
+      for (const pod of Object.values(names)) await createPod(api, namespace, pod);
+      const runs: Record<keyof typeof names, () => Promise<number>> = {
+        function: () => viaFunction(names.function),
+        direct: () => viaClient(direct, names.direct),
+        'direct-kept': () => viaClient(directKept, names['direct-kept']),
+      };
+      // Rotate which goes first, so none always meets a just-written etcd.
+      const order = (['function', 'direct', 'direct-kept'] as const).map((_, k, all) => all[(i + k) % all.length]!);
+      const measured: Partial<Record<keyof typeof names, number>> = {};
+      for (const key of order) measured[key] = await runs[key]();
+      if (i >= plan.warmupPods) for (const key of order) samples.add(key, measured[key]!);
     }
-    progress(`time to remediation: ${plan.pods} pods each way`);
+    progress(`time to remediation: ${plan.pods} pods each of three ways`);
   } finally {
     agent.destroy();
     await fn.stop();
