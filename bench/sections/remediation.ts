@@ -9,6 +9,8 @@ import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, EventsV1Api, KubeConfig, Observable, V1MicroTime, type ConfigurationOptions, type RequestContext } from '@kubernetes/client-node';
 import { DispatcherReuse } from '../../shared/k8s/connection-reuse.ts';
+import { KubeClient } from '../../shared/k8s/kube-client.ts';
+import { loadClient } from '../../shared/k8s/load-client.ts';
 import { actingAlert, filteredAlert, outcomeOf } from '../lib/alerts.ts';
 import type { BenchCluster } from '../lib/cluster.ts';
 import { post } from '../lib/http.ts';
@@ -68,12 +70,24 @@ async function deleteDirectly(client: DirectClient, namespace: string, name: str
   );
 }
 
-/** Keys: `function`, `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod. */
+/** The same calls through the function's own KubeClient, in this process: the wrapper's share of the overhead without the process hop. */
+async function deleteThroughKubeClient(kube: KubeClient, namespace: string, name: string): Promise<void> {
+  const [pod] = await Promise.all([kube.getPod(namespace, name), kube.getNamespace(namespace)]);
+  const { uid, resourceVersion } = pod!.metadata!;
+  const result = await kube.deletePod(namespace, name, { uid: uid!, resourceVersion }, undefined);
+  if (result !== 'deleted') throw new Error(`KubeClient did not delete ${name}: ${result}`);
+  await kube.recordEvent({ regarding: { apiVersion: 'v1', kind: 'Pod', name, namespace, uid }, reason: 'Deleted', action: 'Delete', note: 'benchmark: the same delete through KubeClient', type: 'Normal' });
+}
+
+/** Keys: `function`, `kubeclient` (the function's wrapper in this process), `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod. */
 export async function measureRemediation(plan: RemediationPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
   const { api, namespace } = plan.cluster;
   const direct = directClient(plan.cluster.kubeconfigPath('delete-pod'), false);
   const directKept = directClient(plan.cluster.kubeconfigPath('delete-pod'), true);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(plan.cluster.kubeconfigPath('delete-pod'));
+  const kube = new KubeClient(await loadClient(), kubeConfig, { timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 100, maxDelayMs: 100 }, controller: 'falco-response.dev/bench', instance: 'bench' });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const fn = await coldStart(plan.deletePod, filteredAlert());
   try {
@@ -90,20 +104,25 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
       return performance.now() - started;
     };
     for (let i = 0; i < plan.warmupPods + plan.pods; i++) {
-      const names = { function: `ttr-fn-${i}`, direct: `ttr-direct-${i}`, 'direct-kept': `ttr-kept-${i}` };
+      const names = { function: `ttr-fn-${i}`, direct: `ttr-direct-${i}`, 'direct-kept': `ttr-kept-${i}`, kubeclient: `ttr-kc-${i}` };
       for (const pod of Object.values(names)) await createPod(api, namespace, pod);
       const runs: Record<keyof typeof names, () => Promise<number>> = {
         function: () => viaFunction(names.function),
         direct: () => viaClient(direct, names.direct),
         'direct-kept': () => viaClient(directKept, names['direct-kept']),
+        kubeclient: async () => {
+          const started = performance.now();
+          await deleteThroughKubeClient(kube, namespace, names.kubeclient);
+          return performance.now() - started;
+        },
       };
       // Rotate which goes first, so none always meets a just-written etcd.
-      const order = (['function', 'direct', 'direct-kept'] as const).map((_, k, all) => all[(i + k) % all.length]!);
+      const order = (['function', 'direct', 'direct-kept', 'kubeclient'] as const).map((_, k, all) => all[(i + k) % all.length]!);
       const measured: Partial<Record<keyof typeof names, number>> = {};
       for (const key of order) measured[key] = await runs[key]();
       if (i >= plan.warmupPods) for (const key of order) samples.add(key, measured[key]!);
     }
-    progress(`time to remediation: ${plan.pods} pods each of three ways`);
+    progress(`time to remediation: ${plan.pods} pods each of four ways`);
   } finally {
     agent.destroy();
     await fn.stop();
