@@ -16,6 +16,8 @@ export interface RuntimeConfig {
   /** CloudEvent extension attribute that may carry the token (Falcosidekick's cloudevents.extensions). */
   authExtension: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Level of the decision line for alerts the function is not configured for (RULES, MIN_PRIORITY, TAGS, SOURCES). */
+  unselectedLogLevel: 'info' | 'debug';
   /** OpenFaaS's exec probe looks for this file once the server listens; empty disables it. */
   lockFile: string | undefined;
   shutdownTimeoutMs: number;
@@ -52,6 +54,7 @@ export function readRuntimeConfig(reader: EnvReader): RuntimeConfig {
     authHeader: header,
     authExtension: extension,
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    unselectedLogLevel: reader.oneOf('UNSELECTED_LOG_LEVEL', ['info', 'debug'] as const, 'info'),
     lockFile,
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 25, { min: 1, max: 3600 }) * 1000,
   };

@@ -24,8 +24,8 @@ export interface Decision {
   retryable?: boolean;
   /**
    * The alert is not one this function is configured for (RULES, MIN_PRIORITY, TAGS,
-   * SOURCES): its log line is at debug, not info, so a Falco forwarding everything does not
-   * flood the logs (and costs a third of the throughput). The metric still counts it.
+   * SOURCES): its log line is at UNSELECTED_LOG_LEVEL (info, or debug so that a Falco
+   * forwarding everything does not flood the logs). The metric counts it either way.
    */
   notSelected?: boolean;
 }

@@ -174,7 +174,7 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
       decision = failed('internal-error', `the function failed: ${(error as Error).message}`, true);
     }
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    const logLevel = decision.outcome === 'error' ? 'error' : decision.notSelected ? 'debug' : 'info';
+    const logLevel = decision.outcome === 'error' ? 'error' : decision.notSelected ? config.unselectedLogLevel : 'info';
     app.log[logLevel](
       {
         requestId: request.id,

@@ -31,13 +31,13 @@ describe('process lifecycle as OpenFaaS and Knative expect', () => {
     await expect(sendRequest(fn.url, 'GET', '/healthz', {})).rejects.toThrow();
   });
 
-  it('serves a function from its entry point and logs one line per decision, alerts it is not configured for at debug only', async () => {
-    const fn = await spawnFunction(deletePodEntry, offline);
+  async function serveTwoAlerts(env: Record<string, string>) {
+    const fn = await spawnFunction(deletePodEntry, { ...offline, ...env });
     try {
       const answer = await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')));
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toMatchObject({ function: 'delete-pod', outcome: 'dry-run', reason: 'no-cluster' });
-      // Not an alert it is configured for: answered and counted, but logged at debug only.
+      // Not an alert it is configured for: answered and counted either way.
       const filtered = await postJson(fn.url, freshAlert({ ...falcoAlert('terminal-shell-tekton'), priority: 'Debug' }));
       expect(JSON.parse(filtered.body)).toMatchObject({ outcome: 'skipped', reason: 'priority-below-minimum' });
       expect(JSON.parse(filtered.body)).not.toHaveProperty('notSelected');
@@ -47,9 +47,21 @@ describe('process lifecycle as OpenFaaS and Knative expect', () => {
     } finally {
       expect(await fn.stop()).toBe(0);
     }
-    const decisions = fn.output().split('\n').filter((line) => line.includes('"msg":"decision:'));
+    return fn.output().split('\n').filter((line) => line.includes('"msg":"decision:')).map((line) => JSON.parse(line));
+  }
+
+  it('serves a function from its entry point and logs one line per decision, with the alert\'s output when it acts or would', async () => {
+    const decisions = await serveTwoAlerts({});
+    expect(decisions).toHaveLength(2);
+    expect(decisions[0]).toMatchObject({ level: 30, function: 'delete-pod', namespace: 'falcoresponse', pod: 'alpine', outcome: 'dry-run', rule: 'Terminal shell in container', output: expect.stringContaining('A shell was spawned in a container') });
+    expect(decisions[1]).toMatchObject({ level: 30, outcome: 'skipped', reason: 'priority-below-minimum' });
+    expect(decisions[1]).not.toHaveProperty('output');
+  });
+
+  it('UNSELECTED_LOG_LEVEL=debug: alerts it is not configured for are answered and counted but not logged at info', async () => {
+    const decisions = await serveTwoAlerts({ UNSELECTED_LOG_LEVEL: 'debug' });
     expect(decisions).toHaveLength(1);
-    expect(JSON.parse(decisions[0]!)).toMatchObject({ function: 'delete-pod', namespace: 'falcoresponse', pod: 'alpine', outcome: 'dry-run', rule: 'Terminal shell in container', output: expect.stringContaining('A shell was spawned in a container') });
+    expect(decisions[0]).toMatchObject({ outcome: 'dry-run', reason: 'no-cluster' });
   });
 
   it('never logs the auth token', async () => {
