@@ -71,6 +71,7 @@ export function buildRows(input: ReportInput): Row[] {
   for (const fn of input.functions) {
     rpsRow(`${fn}/filtered`, `${fn} filtered alert: as shipped`, true);
     rpsRow(`${fn}/no-cache/filtered`, `${fn} filtered alert: as shipped without its caches`, true);
+    rpsRow(`${fn}/quiet/filtered`, `${fn} filtered alert: as shipped, UNSELECTED_LOG_LEVEL=debug (no log line)`, true);
     rpsRow(`${fn}/dry-run`, `${fn} dry-run decision (offline, as shipped)`, false);
   }
 

@@ -87,6 +87,8 @@ export async function runBench(options: BenchOptions): Promise<void> {
           ]),
           // Same code once warm; measured for one function to show the code cache costs nothing later.
           { key: 'delete-pod/no-cache/filtered', launchable: shippedWithoutCache(builds, 'delete-pod', env('delete-pod')), body: filteredAlert },
+          // The same filtered alerts with their decision lines at debug (UNSELECTED_LOG_LEVEL=debug).
+          { key: 'delete-pod/quiet/filtered', launchable: shipped(builds, 'delete-pod', { ...env('delete-pod'), UNSELECTED_LOG_LEVEL: 'debug' }), body: filteredAlert },
         ],
         connections: options.connections,
         warmupSeconds: 0.5,
