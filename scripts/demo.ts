@@ -9,7 +9,6 @@
 //   node scripts/demo.ts      (Node 24; `make demo` sets it up first)
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { deletePodSpec } from '../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../functions/isolate-pod/spec.ts';
 import { scaleToZeroSpec } from '../functions/scale-to-zero/spec.ts';
@@ -19,6 +18,7 @@ import { startTestCluster, type TestCluster } from '../test/harness/cluster.ts';
 import { alertFor } from '../test/support/alerts.ts';
 import { adminApis, createDeploymentChain, createPod, newContainerId, type AdminApis } from '../test/support/cluster-objects.ts';
 import { functionToken } from '../test/support/function-under-test.ts';
+import { isRunning, portIsClosed } from '../test/support/leftovers.ts';
 import { startOpenFaasGateway, type Gateway } from '../test/support/openfaas-gateway.ts';
 import type { FunctionName } from '../test/e2e/support/bundles.ts';
 import { assertImageNode, startFunctionProcess, type FunctionProcess } from '../test/e2e/support/function-process.ts';
@@ -156,25 +156,7 @@ async function sendAlerts(targets: DemoTargets): Promise<void> {
   await deliver(openFaasOutput(() => gateway!.url), 'OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod', 'isolate-pod', toolboxAlert);
 }
 
-function portIsClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
-function processIsGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 // Ctrl+C: finish the step under way, then clean up (a second Ctrl+C exits at once; the
 // cluster's watchdog then stops kube-apiserver and etcd, the exit hook the functions).
@@ -199,7 +181,7 @@ async function cleanUp(): Promise<void> {
   out.section('Cleaning up');
   await gateway?.close();
   await Promise.all([...functions.values()].map((fn) => fn.stop()));
-  if (functions.size > 0) out.check([...pids].every(processIsGone), `stopped the three functions and the gateway`, 'a function process is still running');
+  if (functions.size > 0) out.check([...pids].every((pid) => !isRunning(pid)), `stopped the three functions and the gateway`, 'a function process is still running');
   if (cluster) {
     const dataDir = cluster.dataDir;
     await cluster.stop();

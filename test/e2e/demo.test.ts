@@ -3,11 +3,11 @@
 // state back from the API server), and what it started is checked from outside afterwards.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './support/bundles.ts';
 import { assertImageNode } from './support/function-process.ts';
+import { isRunning, portIsClosed } from '../support/leftovers.ts';
 
 const DEMO_TIMEOUT_MS = 150_000;
 
@@ -64,25 +64,7 @@ function commandLineOf(pid: number): string {
   }
 }
 
-function portIsClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs the demo in a process group of its own, so whatever it starts can be found afterwards. */
 function runDemo(): Promise<{ code: number | null; output: string; group: number }> {
