@@ -40,6 +40,15 @@ function alertSummary(alert: FalcoAlert | undefined) {
   return alert ? { uuid: alert.uuid, rule: alert.rule, priority: alert.priority, time: alert.timeText } : undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Counted against MAX_IN_FLIGHT (released once, on response or abort). */
+    counted: boolean;
+    /** A valid token arrived in a header (a structured CloudEvent may carry it in its body instead). */
+    authenticated: boolean;
+  }
+}
+
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 // No route has a JSON schema (the alert parser validates bodies itself), so fastify's schema
@@ -103,7 +112,7 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     if (shuttingDown) return void rejectRequest(reply, request, 503, 'server', 'shutting down', { 'retry-after': '1', connection: 'close' });
     if (inFlight >= config.maxInFlight) return void rejectRequest(reply, request, 429, 'server', `more than ${config.maxInFlight} alerts in flight`, { 'retry-after': '1' });
     inFlight++;
-    (request as FastifyRequest & { counted?: boolean }).counted = true;
+    request.counted = true;
     if (config.authToken === undefined) return done();
     const presented = presentedHeaderToken({
       authorization: request.headers.authorization,
@@ -115,19 +124,23 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     if (presented === undefined || !tokensMatch(presented, config.authToken)) {
       return void rejectRequest(reply, request, 401, 'authorization', presented === undefined ? 'missing token' : 'wrong token');
     }
-    (request as FastifyRequest & { authenticated?: boolean }).authenticated = true;
+    request.authenticated = true;
     done();
   });
-  const release = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-    const counted = request as FastifyRequest & { counted?: boolean };
-    if (counted.counted) {
-      counted.counted = false;
+  const release = (request: FastifyRequest) => {
+    if (request.counted) {
+      request.counted = false;
       inFlight--;
     }
-    done();
   };
-  app.addHook('onResponse', release);
-  app.addHook('onRequestAbort', (request, done) => release(request, undefined as unknown as FastifyReply, done));
+  app.addHook('onResponse', (request, _reply, done) => {
+    release(request);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    release(request);
+    done();
+  });
 
   const healthy = async () => ({ status: 'ok' });
   const ready = async (_request: FastifyRequest, reply: FastifyReply) =>
@@ -154,12 +167,12 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     } catch (error) {
       if (!(error instanceof AlertRejection)) throw error;
       // An unauthenticated caller learns nothing about what a valid alert looks like.
-      if (config.authToken !== undefined && !(request as FastifyRequest & { authenticated?: boolean }).authenticated) {
+      if (config.authToken !== undefined && !request.authenticated) {
         return rejectRequest(reply, request, 401, 'authorization', 'missing token');
       }
       return rejectRequest(reply, request, error.status, error.field, error.reason);
     }
-    if (config.authToken !== undefined && !(request as FastifyRequest & { authenticated?: boolean }).authenticated) {
+    if (config.authToken !== undefined && !request.authenticated) {
       const token = parsed.cloudEvent?.extensions[config.authExtension];
       if (typeof token !== 'string' || !tokensMatch(token, config.authToken)) {
         return rejectRequest(reply, request, 401, 'authorization', token === undefined ? 'missing token' : 'wrong token');
