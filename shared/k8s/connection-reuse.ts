@@ -32,10 +32,4 @@ export class DispatcherReuse {
     if (kept) void kept.dispatcher.close().catch(() => undefined);
   }
 
-  /** Closes the kept connections (shutdown). */
-  async close(): Promise<void> {
-    const kept = this.kept;
-    this.kept = undefined;
-    if (kept) await kept.dispatcher.close().catch(() => undefined);
-  }
 }
