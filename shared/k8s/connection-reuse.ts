@@ -31,5 +31,4 @@ export class DispatcherReuse {
     this.kept = { dispatcher: fresh, since: this.now() };
     if (kept) void kept.dispatcher.close().catch(() => undefined);
   }
-
 }
