@@ -123,10 +123,6 @@ export class KubeClient {
   }
 
   /**
-   * Deletes the pod only if it is still the one read (UID precondition): a pod recreated
-   * under the same name in between is never hit.
-   */
-  /**
    * Deletes the pod exactly as it was read: preconditions on its UID (a pod recreated under
    * the same name is never hit) and its resourceVersion (when another instance or anyone
    * changed it in between, e.g. started its graceful deletion, the server answers 409 rather
