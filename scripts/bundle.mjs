@@ -150,7 +150,7 @@ async function bundleFunction(name) {
     supported: { 'dynamic-import': false },
   });
   refuseWarnings(name, 'app.cjs', app);
-  refuseWarnings(name, 'kube.cjs', await build({ ...common, entryPoints: [clientNodeApis], outfile: join(dir, 'kube.cjs'), plugins: [leftOut(OPTIONAL_NATIVE, 'OPTIONAL_NATIVE')] }));
+  copyFileSync(kubeBundle, join(dir, 'kube.cjs'));
   for (const file of ['start.cjs', 'train.cjs']) copyFileSync(join(fastStartDir, file), join(dir, file));
   copyFileSync(dockerfile, join(dir, 'Dockerfile'));
   return dir;
@@ -206,8 +206,13 @@ function printTable(rows) {
 
 const names = functionNames();
 for (const name of names) rmSync(join(outDir, name), { recursive: true, force: true });
+// kube.cjs is the same for every function (the client-node APIs the shared KubeClient uses):
+// built once, copied into each folder.
+const kubeBundle = join(outDir, '.kube.cjs');
+refuseWarnings('(all)', 'kube.cjs', await build({ ...common, entryPoints: [clientNodeApis], outfile: kubeBundle, plugins: [leftOut(OPTIONAL_NATIVE, 'OPTIONAL_NATIVE')] }));
 const dirs = [];
 for (const name of names) dirs.push(await bundleFunction(name));
+rmSync(kubeBundle);
 if (!options['no-train']) await Promise.all(dirs.map(train));
 const rows = names.map(sizesOf);
 
