@@ -76,7 +76,7 @@ export function buildRows(input: ReportInput): Row[] {
   }
 
   const at = (key: string, p: number) => remediation.percentile(key, p);
-  rows.push(row(`**Time to remediation** (delete-pod as shipped, ${input.settings.pods} bare pods each way, alternating: alert in → answer, sent once delete and Event are acknowledged)`, ''));
+  rows.push(row(`**Time to remediation** (delete-pod as shipped, ${input.settings.pods} bare pods for each of the four ways, which take turns going first: alert in → answer, sent once delete and Event are acknowledged)`, ''));
   const calls = 'get pod and get namespace in parallel, delete with UID + resourceVersion preconditions, create Event';
   for (const p of [50, 90, 99]) rows.push(row(`direct client-node calls in-process, as client-node comes (a new TLS connection per call; ${calls}): p${p}`, ms(at('direct', p)), '(for scale)'));
   for (const p of [50, 90, 99]) rows.push(row(`direct client-node calls in-process on one kept-alive connection, as the function's KubeClient makes them: p${p}`, ms(at('direct-kept', p)), '(reference)'));
