@@ -91,3 +91,32 @@ describe('README: checking the path with Falcosidekick\'s test alert', () => {
     for (const command of logCommands) expect(command).toContain('-c user-container');
   });
 });
+
+describe('README: friction on the way', () => {
+  it('reads the Broker\'s address from its status (it differs per broker class) and passes it to Falcosidekick', () => {
+    expect(DOC).toContain(`kubectl -n falco-response get broker falco-alerts -o jsonpath='{.status.address.url}'`);
+    expect(DOC).toContain('--set falcosidekick.config.cloudevents.address="$BROKER_URL"');
+    expect(readFileSync(join(repoRoot, 'falcosidekick/values-knative.yaml'), 'utf8')).toContain('{.status.address.url}');
+  });
+
+  it('creates every namespace and Secret with commands that can run twice (create --dry-run=client | apply)', () => {
+    // Shell lines ending in a backslash continue on the next one.
+    const commands = DOC.replace(/\\\n\s*/g, ' ').split('\n');
+    const creates = commands.filter((command) => /kubectl (-n \S+ )?create (namespace|secret)/.test(command));
+    expect(creates.length).toBeGreaterThan(2);
+    for (const command of creates) expect(command).toContain('--dry-run=client -o yaml | kubectl apply -f -');
+  });
+
+  it('waits for the OpenFaaS gateway before logging in, and every kubectl wait has a timeout', () => {
+    const rollout = DOC.indexOf('kubectl -n openfaas rollout status deploy/gateway --timeout=');
+    expect(rollout).toBeGreaterThan(0);
+    expect(rollout).toBeLessThan(DOC.indexOf('faas-cli login'));
+    for (const line of DOC.split('\n').filter((l) => l.includes('kubectl') && / wait /.test(l))) expect(line).toMatch(/--timeout=\d+[sm]/);
+  });
+
+  it('keeps the token across shells: stored in a file only its owner reads, or read back from the Secret', () => {
+    expect(DOC).toContain('(umask 077 && openssl rand -hex 32 > ~/.falco-response-token)');
+    expect(DOC).toContain('export TOKEN=$(cat ~/.falco-response-token)');
+    expect(DOC).toMatch(/export TOKEN=\$\(kubectl -n falco get secret falcosidekick-falco-response/);
+  });
+});

@@ -169,3 +169,24 @@ describe('Tekton Triggers + Tekton Pipelines', () => {
     expect(rbac.filter((doc) => doc.kind.endsWith('Binding')).map((doc) => doc.roleRef.name).sort()).toEqual(['tekton-triggers-eventlistener-clusterroles', 'tekton-triggers-eventlistener-roles']);
   });
 });
+
+describe('the README\'s one-shot example', () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const stamp = readme.split('\n').find((line) => line.startsWith('export BODY=') && line.includes('examples/alert.json'));
+
+  it('stamps examples/alert.json with the current time, so the function acts on it (here: dry-run) instead of skipping it as too old', async () => {
+    expect(stamp, 'the README sets BODY from examples/alert.json').toBeDefined();
+    const shell = await runToCompletion('bash', ['-euo', 'pipefail', '-c', `${stamp}\nprintf '%s' "$BODY"`], { cwd: repoRoot, env: {} });
+    expect(shell.code, shell.stderr).toBe(0);
+    const alert = JSON.parse(shell.stdout);
+    expect(Math.abs(Date.now() - Date.parse(alert.time))).toBeLessThan(60_000);
+    const committed = JSON.parse(readFileSync(join(repoRoot, 'examples/alert.json'), 'utf8'));
+    expect({ ...alert, time: committed.time }).toEqual(committed);
+    const settings = { RULES: functionRules!, LOCK_FILE: '' };
+    const run = await runOneShot(settings, shell.stdout);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ function: FN, outcome: 'dry-run', target: { namespace: 'demo', pod: 'alpine' } });
+    const unstamped = await runOneShot(settings, JSON.stringify(committed));
+    expect(JSON.parse(unstamped.stdout)).toMatchObject({ outcome: 'skipped', reason: 'alert-too-old' });
+  });
+});
