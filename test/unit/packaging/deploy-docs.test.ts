@@ -68,7 +68,7 @@ describe('README: checking the path with Falcosidekick\'s test alert', () => {
     ['knative/20-delete-pod.yaml', () => envOf(knativeServiceOf('delete-pod').spec.template.spec.containers[0])],
   ])('the answer it documents is the one delete-pod configured as in %s gives', async (_file, envOfFile) => {
     expect(documented, 'the README says what the test alert is answered').toBeDefined();
-    const env = { ...envOfFile(), KUBECONFIG: '/nonexistent', LOCK_FILE: '', LOG_LEVEL: 'silent' };
+    const env: Record<string, string> = { ...envOfFile(), KUBECONFIG: '/nonexistent', LOCK_FILE: '', LOG_LEVEL: 'silent' };
     delete env.AUTH_TOKEN;
     delete env.AUTH_TOKEN_FILE;
     const { app } = buildFunction(deletePodSpec, readFunctionConfig(env));
