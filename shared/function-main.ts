@@ -72,6 +72,7 @@ export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig
       app?.log.warn({ err: error }, 'could not record the Kubernetes Event');
     },
   });
+  metrics.watchDedupe(pipeline.recent);
   app = createFunctionServer({
     name: spec.name,
     config: config.runtime,

@@ -68,6 +68,13 @@ export class FunctionMetrics {
     this.kubeApiSeconds.observe({ operation, outcome }, durationMs / 1000);
   }
 
+  /** Gauges of the dedupe memory, read at scrape time: its size is bounded in entries and bytes. */
+  watchDedupe(recent: { readonly size: number; readonly byteSize: number }): void {
+    const registers = [this.registry];
+    new Gauge({ name: 'falco_response_dedupe_entries', help: 'Targets remembered by the dedupe memory', registers, collect() { this.set(recent.size); } });
+    new Gauge({ name: 'falco_response_dedupe_bytes', help: 'Estimated bytes held by the dedupe memory (bounded by DEDUPE_MAX_BYTES)', registers, collect() { this.set(recent.byteSize); } });
+  }
+
   recordLimitReached(): void {
     this.limitReached.inc();
   }
