@@ -18,8 +18,19 @@ export const OPENFAAS_AUTH_TOKEN_FILE = `/var/openfaas/secrets/${AUTH_TOKEN_SECR
 /** Common label value on every object we ship (the same as packaging/rbac.ts's ClusterRoles). */
 export const PART_OF = 'falco-response-functions';
 
+/** Where Argo Events runs the example's Sensor, EventSource and Workflows (examples/argo/). */
+export const ARGO_NAMESPACE = 'argo-events';
+
+/**
+ * The deployment paths that ship their own RBAC. Each has its own ClusterRole names, so
+ * `kubectl delete -f` of one path's file never removes a role another path is bound to.
+ */
+export type RbacPath = 'knative' | 'openfaas' | 'argo';
+
 export const serviceAccountName = (fn: FunctionName): string => `falco-response-${fn}`;
-export const clusterRoleName = (fn: FunctionName): string => `falco-response-${fn}`;
+export const clusterRoleName = (fn: FunctionName, path: RbacPath): string => `falco-response-${path}-${fn}`;
+/** Label on every generated RBAC object naming its path: what `kubectl delete -l` removes one path's RBAC by. */
+export const RBAC_PATH_LABEL = 'falco-response.dev/rbac-path';
 /** OpenFaaS CE: one role for the shared `default` ServiceAccount of openfaas-fn. */
 export const OPENFAAS_CE_CLUSTER_ROLE = 'falco-response-openfaas-ce';
 /** Image repository name (the registry prefix is the user's). */

@@ -1,11 +1,14 @@
 // The RBAC manifests for each deployment path, as YAML text, from packaging/rbac.ts (the
-// same ClusterRoles the integration tests prove):
-//   knative/10-rbac.yaml     per function: ServiceAccount (falco-response) + ClusterRole + binding
-//   openfaas/rbac-pro.yaml   per function: ServiceAccount (openfaas-fn) + ClusterRole + binding
-//   openfaas/rbac-ce.yaml    one ClusterRole, the union, bound to openfaas-fn:default
-// Written by scripts/generate-manifests.ts; a unit test fails when the committed files differ.
+// same rules the integration tests prove):
+//   knative/10-rbac.yaml             namespace falco-response; per function: ServiceAccount + ClusterRole + binding
+//   openfaas/rbac-pro.yaml           namespace openfaas-fn; per function: ServiceAccount + ClusterRole + binding
+//   openfaas/rbac-ce.yaml            one ClusterRole, the union, bound to openfaas-fn:default
+//   examples/argo/function-rbac.yaml per function: ServiceAccount (argo-events) + ClusterRole + binding
+// Each path names its ClusterRoles for itself (falco-response-<path>-<fn>), so deleting one
+// path's file leaves the others' roles alone. Written by `make manifests`; a unit test fails
+// when the committed files differ.
 import { Document, isScalar, isSeq, visit } from 'yaml';
-import { clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF, serviceAccountName, type FunctionName } from './names.ts';
+import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF, RBAC_PATH_LABEL, serviceAccountName, type FunctionName, type RbacPath } from './names.ts';
 import { clusterRoleFor, FUNCTION_SPECS, unionRules } from './rbac.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
 
@@ -23,50 +26,63 @@ interface CommentedObject {
 
 const RBAC_API = 'rbac.authorization.k8s.io/v1';
 
-const labelsFor = (component: string) => ({ 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': component });
+/** The label value of each generated file's objects: the OpenFaaS CE and Pro files are removed separately. */
+type PathLabel = RbacPath | 'openfaas-ce';
 
-function serviceAccount(fn: FunctionName, namespace: string): ManifestObject {
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccountName(fn), namespace, labels: labelsFor(fn) } };
+const labelsFor = (component: string, path: PathLabel) => ({ 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': component, [RBAC_PATH_LABEL]: path });
+
+function namespaceObject(name: string, path: PathLabel): ManifestObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'app.kubernetes.io/part-of': PART_OF, [RBAC_PATH_LABEL]: path } } };
+}
+
+function serviceAccount(fn: FunctionName, namespace: string, path: PathLabel): ManifestObject {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccountName(fn), namespace, labels: labelsFor(fn, path) } };
 }
 
 function ceClusterRole(): ManifestObject {
-  return { apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: OPENFAAS_CE_CLUSTER_ROLE, labels: labelsFor('openfaas-ce') }, rules: unionRules(FUNCTION_SPECS) };
+  return { apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: OPENFAAS_CE_CLUSTER_ROLE, labels: labelsFor('openfaas-ce', 'openfaas-ce') }, rules: unionRules(FUNCTION_SPECS) };
 }
 
-/** The ClusterRole of packaging/rbac.ts, as plain manifest data. */
-function functionClusterRole(spec: ResponseFunctionSpec): ManifestObject {
-  const role = clusterRoleFor(spec);
-  if (role.metadata?.name !== clusterRoleName(spec.name)) throw new Error(`ClusterRole of ${spec.name} is named ${role.metadata?.name}, expected ${clusterRoleName(spec.name)}`);
-  return { apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: role.metadata.name, labels: { ...role.metadata.labels } }, rules: role.rules as PolicyRule[] };
+/** The ClusterRole of packaging/rbac.ts under this path's name, as plain manifest data. */
+function functionClusterRole(spec: ResponseFunctionSpec, path: RbacPath): ManifestObject {
+  const role = clusterRoleFor(spec, clusterRoleName(spec.name, path));
+  return { apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: role.metadata!.name!, labels: { ...role.metadata!.labels, 'app.kubernetes.io/component': spec.name, [RBAC_PATH_LABEL]: path } }, rules: role.rules as PolicyRule[] };
 }
 
-function clusterRoleBinding(name: string, component: string, role: string, subject: { name: string; namespace: string }): ManifestObject {
+function clusterRoleBinding(name: string, component: string, path: PathLabel, role: string, subject: { name: string; namespace: string }): ManifestObject {
   return {
     apiVersion: RBAC_API,
     kind: 'ClusterRoleBinding',
-    metadata: { name, labels: labelsFor(component) },
+    metadata: { name, labels: labelsFor(component, path) },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
     subjects: [{ kind: 'ServiceAccount', ...subject }],
   };
 }
 
 /** ServiceAccount, ClusterRole and ClusterRoleBinding of one function, for a platform that honours per-function identities. */
-function perFunctionObjects(spec: ResponseFunctionSpec, namespace: string, bindingSuffix: string): CommentedObject[] {
+function perFunctionObjects(spec: ResponseFunctionSpec, namespace: string, path: RbacPath): CommentedObject[] {
   const fn = spec.name;
+  const role = clusterRoleName(fn, path);
   return [
-    { comment: ` ${fn}: ${spec.summary}`, object: serviceAccount(fn, namespace) },
+    { comment: ` ${fn}: ${spec.summary}`, object: serviceAccount(fn, namespace, path) },
     // Cluster-wide: the pods a function acts on can be in any namespace (the guard rails keep it out of protected ones).
-    { object: functionClusterRole(spec) },
-    { object: clusterRoleBinding(`${clusterRoleName(fn)}-${bindingSuffix}`, fn, clusterRoleName(fn), { name: serviceAccountName(fn), namespace }) },
+    { object: functionClusterRole(spec, path) },
+    { object: clusterRoleBinding(role, fn, path, role, { name: serviceAccountName(fn), namespace }) },
   ];
 }
 
+// The namespace comes first, so the file applies alone on a fresh cluster.
 function knativeRbac(): CommentedObject[] {
-  return FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, KNATIVE_NAMESPACE, 'knative'));
+  return [{ object: namespaceObject(KNATIVE_NAMESPACE, 'knative') }, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, KNATIVE_NAMESPACE, 'knative'))];
 }
 
 function openfaasProRbac(): CommentedObject[] {
-  return FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas'));
+  return [{ object: namespaceObject(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas') }, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas'))];
+}
+
+// No Namespace: argo-events is Argo Events' own, made when Argo Events is installed.
+function argoRbac(): CommentedObject[] {
+  return FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, ARGO_NAMESPACE, 'argo'));
 }
 
 function openfaasCeRbac(): CommentedObject[] {
@@ -75,14 +91,21 @@ function openfaasCeRbac(): CommentedObject[] {
       comment: ` Union of ${FUNCTION_SPECS.map((spec) => spec.name).join(', ')}: OpenFaaS CE runs every function as openfaas-fn:default.`,
       object: ceClusterRole(),
     },
-    { object: clusterRoleBinding(OPENFAAS_CE_CLUSTER_ROLE, 'openfaas-ce', OPENFAAS_CE_CLUSTER_ROLE, { name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE }) },
+    { object: clusterRoleBinding(OPENFAAS_CE_CLUSTER_ROLE, 'openfaas-ce', 'openfaas-ce', OPENFAAS_CE_CLUSTER_ROLE, { name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE }) },
   ];
 }
 
 const GENERATED = [
-  '# GENERATED by scripts/generate-manifests.ts from each function\'s rbacRules',
-  '# (functions/<name>/spec.ts) plus SHARED_RBAC_RULES (shared/respond/shared-rbac.ts).',
-  '# Do not edit: change the rules in the code, then run `node scripts/generate-manifests.ts`.',
+  '# GENERATED from each function\'s rbacRules (functions/<name>/spec.ts) plus',
+  '# SHARED_RBAC_RULES (shared/respond/shared-rbac.ts) by packaging/rbac-manifests.ts.',
+  '# Do not edit: change the rules in the code, then run `make manifests`.',
+];
+
+/** How to remove one path's RBAC without `kubectl delete -f`, which would delete the namespace too. */
+const removal = (path: PathLabel) => [
+  `# To remove this RBAC alone (\`kubectl delete -f\` on this file deletes the namespace too):`,
+  `#   kubectl delete clusterrolebinding,clusterrole -l ${RBAC_PATH_LABEL}=${path}`,
+  `#   kubectl delete serviceaccount -A -l ${RBAC_PATH_LABEL}=${path}`,
 ];
 
 const HEADERS = {
@@ -91,7 +114,9 @@ const HEADERS = {
     '#',
     '# Knative Serving: one ServiceAccount per function in namespace falco-response (named by',
     '# serviceAccountName in knative/20-*.yaml), each bound to a ClusterRole holding exactly',
-    '# what that function uses. Apply after knative/00-namespace.yaml.',
+    '# what that function uses. It creates the namespace itself, so it applies alone on a fresh',
+    '# cluster (the Tekton example uses it that way).',
+    ...removal('knative'),
   ],
   'openfaas/rbac-pro.yaml': [
     ...GENERATED,
@@ -99,6 +124,16 @@ const HEADERS = {
     '# OpenFaaS Pro: one ServiceAccount per function in openfaas-fn, selected by the annotation',
     '# com.openfaas.serviceaccount in stack.yml, each bound to its own minimal ClusterRole.',
     '# (OpenFaaS Community Edition ignores that annotation: use openfaas/rbac-ce.yaml there.)',
+    '# It creates openfaas-fn if OpenFaaS has not, so it applies alone on a fresh cluster.',
+    ...removal('openfaas'),
+  ],
+  'examples/argo/function-rbac.yaml': [
+    ...GENERATED,
+    '#',
+    '# Argo Workflows: one ServiceAccount per function in argo-events, for the Workflow pods that',
+    '# run the function once (examples/argo/sensor.yaml runs delete-pod), each bound to its own',
+    '# ClusterRole holding exactly what that function uses. The Argo executor\'s own Role is in',
+    '# examples/argo/rbac.yaml.',
   ],
   'openfaas/rbac-ce.yaml': [
     ...GENERATED,
@@ -136,5 +171,6 @@ export function generatedManifests(): Record<GeneratedManifestPath, string> {
     'knative/10-rbac.yaml': render('knative/10-rbac.yaml', knativeRbac()),
     'openfaas/rbac-pro.yaml': render('openfaas/rbac-pro.yaml', openfaasProRbac()),
     'openfaas/rbac-ce.yaml': render('openfaas/rbac-ce.yaml', openfaasCeRbac()),
+    'examples/argo/function-rbac.yaml': render('examples/argo/function-rbac.yaml', argoRbac()),
   };
 }

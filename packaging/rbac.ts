@@ -47,11 +47,12 @@ export function unionRules(specs: readonly ResponseFunctionSpec[] = FUNCTION_SPE
   return normalizeRules(specs.flatMap((spec) => [...SHARED_RBAC_RULES, ...spec.rbacRules]));
 }
 
-export function clusterRoleFor(spec: ResponseFunctionSpec): V1ClusterRole {
+/** The ClusterRole of one function; the shipped manifests name it per path (packaging/names.ts), tests by default. */
+export function clusterRoleFor(spec: ResponseFunctionSpec, name = `falco-response-${spec.name}`): V1ClusterRole {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name: `falco-response-${spec.name}`, labels: { 'app.kubernetes.io/part-of': 'falco-response-functions' } },
+    metadata: { name, labels: { 'app.kubernetes.io/part-of': 'falco-response-functions' } },
     rules: rulesFor(spec),
   };
 }

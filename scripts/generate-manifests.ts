@@ -1,11 +1,12 @@
-// Writes the RBAC manifests generated from the functions' declared rules (see
-// packaging/rbac-manifests.ts). With --check, writes nothing and exits 1 if a committed file
-// differs from what the code declares (CI, or before a commit).
+// Writes the generated files (packaging/generated-files.ts): the RBAC manifests from the
+// functions' declared rules and the falco chart values that embed other files. With --check,
+// writes nothing and exits 1 if a committed file differs (CI, or before a commit).
 //
+//   make manifests                           (Node 24: the project's own, from node_modules)
 //   node scripts/generate-manifests.ts [--check]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generatedManifests } from '../packaging/rbac-manifests.ts';
+import { generatedFiles } from '../packaging/generated-files.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
@@ -19,7 +20,7 @@ function readOrEmpty(path: string): string {
 }
 
 let stale = 0;
-for (const [relativePath, text] of Object.entries(generatedManifests())) {
+for (const [relativePath, text] of Object.entries(generatedFiles())) {
   const path = join(repoRoot, relativePath);
   const current = readOrEmpty(path);
   if (current === text) {
@@ -28,7 +29,7 @@ for (const [relativePath, text] of Object.entries(generatedManifests())) {
   }
   if (check) {
     stale++;
-    console.error(`STALE       ${relativePath} (run: node scripts/generate-manifests.ts)`);
+    console.error(`STALE       ${relativePath} (run: make manifests)`);
     continue;
   }
   mkdirSync(dirname(path), { recursive: true });

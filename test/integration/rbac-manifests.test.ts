@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
-import { KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE, serviceAccountName } from '../../packaging/names.ts';
+import { ARGO_NAMESPACE, KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE, serviceAccountName } from '../../packaging/names.ts';
 import { FUNCTION_SPECS, permissionSet, rulesFor, unionRules } from '../../packaging/rbac.ts';
 import { createTestNamespace, serviceAccountToken, type ClusterCoords } from '../harness/cluster.ts';
 import { useCluster } from '../harness/context.ts';
@@ -29,14 +29,14 @@ beforeAll(async () => {
   cluster = useCluster();
   ns = await createTestNamespace(cluster, 'rbac-manifests');
   baseline = await grantedPermissions(cluster, await serviceAccountToken(cluster, ns, 'nobody'), ns);
-  for (const namespace of [KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE]) await ensureNamespace(cluster, namespace);
-  for (const file of ['knative/10-rbac.yaml', 'openfaas/rbac-pro.yaml', 'openfaas/rbac-ce.yaml']) {
+  for (const namespace of [KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE, ARGO_NAMESPACE]) await ensureNamespace(cluster, namespace);
+  for (const file of ['knative/10-rbac.yaml', 'openfaas/rbac-pro.yaml', 'openfaas/rbac-ce.yaml', 'examples/argo/function-rbac.yaml']) {
     for (const manifest of readYamlDocuments(file)) expect((await apply(cluster, manifest)).status).toBeLessThan(300);
   }
 });
 
-describe('knative/10-rbac.yaml and openfaas/rbac-pro.yaml: one identity per function, exactly its rules', () => {
-  for (const [platform, namespace] of [['Knative', KNATIVE_NAMESPACE], ['OpenFaaS Pro', OPENFAAS_FUNCTION_NAMESPACE]] as const) {
+describe('knative/10-rbac.yaml, openfaas/rbac-pro.yaml, examples/argo/function-rbac.yaml: one identity per function, exactly its rules', () => {
+  for (const [platform, namespace] of [['Knative', KNATIVE_NAMESPACE], ['OpenFaaS Pro', OPENFAAS_FUNCTION_NAMESPACE], ['Argo Workflows', ARGO_NAMESPACE]] as const) {
     it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))(`${platform}: %s`, async (_name, spec) => {
       const token = await serviceAccountToken(cluster, namespace, serviceAccountName(spec.name));
       expect(await beyondBaseline(token)).toEqual(declared(permissionSet(rulesFor(spec))));

@@ -51,6 +51,8 @@ export function apiRequest(cluster: ClusterCoords, method: string, path: string,
 const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   'v1/Namespace': { plural: 'namespaces', namespaced: false },
   'v1/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
+  'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
+  'networking.k8s.io/v1/NetworkPolicy': { plural: 'networkpolicies', namespaced: true },
   'rbac.authorization.k8s.io/v1/ClusterRole': { plural: 'clusterroles', namespaced: false },
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { plural: 'clusterrolebindings', namespaced: false },
   'rbac.authorization.k8s.io/v1/Role': { plural: 'roles', namespaced: true },

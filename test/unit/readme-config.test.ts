@@ -22,4 +22,9 @@ it('documents every environment variable the functions read, in one table', () =
   const documented = new Set([...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!));
   expect(read.size).toBeGreaterThan(20);
   expect([...read].sort()).toEqual([...documented].sort());
+  // The meanings refer to other variables by name: those must be real too (not `TAGS` for REQUIRED_TAGS).
+  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
+  const mentioned = new Set(rows.flatMap((row) => [...row.split('|').slice(2).join('|').matchAll(/`([A-Z][A-Z_]{2,})`/g)].map((m) => m[1]!)));
+  expect(mentioned.size).toBeGreaterThan(3);
+  expect([...mentioned].filter((name) => !read.has(name))).toEqual([]);
 });

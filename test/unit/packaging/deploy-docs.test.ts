@@ -4,9 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
+import { buildFunction, readFunctionConfig } from '../../../shared/function-main.ts';
 import { AUTH_TOKEN_SECRET } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { readYamlDocument, readYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
+import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
+import { falcosidekickTestAlert } from '../../support/fixtures.ts';
 
 // The deployment walk-through is the README's "Deploying" section.
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -47,5 +50,44 @@ describe('README: Deploying', () => {
       const { type, rule, priority } = trigger.spec.filter.attributes;
       expect(DOC).toContain(`| ${trigger.metadata.name} | \`${type}\` | \`${rule}\` | ${priority ? `\`${priority}\`` : 'any'} |`);
     }
+  });
+});
+
+describe('README: checking the path with Falcosidekick\'s test alert', () => {
+  const stack = parse(substituteStackVariables(readFileSync(join(repoRoot, 'stack.yml'), 'utf8'), {}));
+  const documented = /answered `200 skipped ([a-z-]+)`/.exec(DOC)?.[1];
+
+  it('reaches Falcosidekick by the Service name the falco chart gives it (<release>-falcosidekick), through a port-forward', () => {
+    expect(DOC).toContain('kubectl -n falco port-forward svc/falco-falcosidekick 2801:2801 &');
+    expect(DOC).toContain('curl -X POST http://127.0.0.1:2801/test');
+    expect(DOC).not.toMatch(/http:\/\/falcosidekick:2801/);
+  });
+
+  it.each([
+    ['stack.yml', () => stack.functions['delete-pod'].environment as Record<string, string>],
+    ['knative/20-delete-pod.yaml', () => envOf(knativeServiceOf('delete-pod').spec.template.spec.containers[0])],
+  ])('the answer it documents is the one delete-pod configured as in %s gives', async (_file, envOfFile) => {
+    expect(documented, 'the README says what the test alert is answered').toBeDefined();
+    const env = { ...envOfFile(), KUBECONFIG: '/nonexistent', LOCK_FILE: '', LOG_LEVEL: 'silent' };
+    delete env.AUTH_TOKEN;
+    delete env.AUTH_TOKEN_FILE;
+    const { app } = buildFunction(deletePodSpec, readFunctionConfig(env));
+    try {
+      const alert = { ...falcosidekickTestAlert(), time: new Date().toISOString() };
+      const answer = await app.inject({ method: 'POST', url: '/', payload: alert, headers: { 'content-type': 'application/json' } });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json()).toMatchObject({ outcome: 'skipped', reason: documented });
+      expect(DOC).toContain(`falco_response_alerts_total{reason="${documented}"}`);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('reads the Knative logs from the container name the YAML and kn both give (user-container)', () => {
+    const names = new Set(['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => knativeServiceOf(fn).spec.template.spec.containers[0].name));
+    expect([...names]).toEqual(['user-container']);
+    const logCommands = [...DOC.matchAll(/kubectl -n falco-response logs -l serving\.knative\.dev\/service=delete-pod[^`]*/g)].map((m) => m[0]);
+    expect(logCommands.length).toBeGreaterThan(0);
+    for (const command of logCommands) expect(command).toContain('-c user-container');
   });
 });

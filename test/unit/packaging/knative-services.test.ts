@@ -31,10 +31,10 @@ const functionNames = FUNCTION_SPECS.map((spec) => spec.name);
 const userContainer = (service: Record<string, any>) => service.spec.template.spec.containers[0];
 
 describe('knative/ layout', () => {
-  it('`kubectl apply -f knative/` creates the namespace, then RBAC, then the Services', () => {
-    expect(yamlFilesIn('knative')).toEqual(['knative/00-namespace.yaml', 'knative/10-rbac.yaml', ...functionNames.map((fn) => `knative/20-${fn}.yaml`)]);
+  it('`kubectl apply -f knative/` creates the namespace, then RBAC, then the Services, then their NetworkPolicy', () => {
+    expect(yamlFilesIn('knative')).toEqual(['knative/00-namespace.yaml', 'knative/10-rbac.yaml', ...functionNames.map((fn) => `knative/20-${fn}.yaml`), 'knative/30-network-policy.yaml']);
     expect(readYamlDocument('knative/00-namespace.yaml')).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: KNATIVE_NAMESPACE } });
-    expect(yamlFilesIn('knative/eventing')).toEqual(['knative/eventing/10-broker.yaml', 'knative/eventing/20-triggers.yaml']);
+    expect(yamlFilesIn('knative/eventing')).toEqual(['knative/eventing/05-dead-letters.yaml', 'knative/eventing/10-broker.yaml', 'knative/eventing/20-triggers.yaml']);
   });
 
   it('one Knative Service per function, plus the dead-letter sink', () => {
@@ -95,7 +95,9 @@ describe.each(services.map(({ file, service }) => [service.metadata.name as stri
   it('uses only the securityContext fields Knative allows, and a hardened one', () => {
     const context = userContainer(service).securityContext;
     expect(Object.keys(context).filter((key) => !ALLOWED_SECURITY_CONTEXT.includes(key))).toEqual([]);
+    // The dead-letter sink runs the stock node image, whose default user is root: it names the image's `node` user.
     expect(context).toEqual({
+      ...(name === 'falco-response-dead-letters' ? { runAsUser: 1000 } : {}),
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,

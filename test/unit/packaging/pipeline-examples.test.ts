@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterRoleName, KNATIVE_NAMESPACE, serviceAccountName } from '../../../packaging/names.ts';
+import { ARGO_NAMESPACE, AUTH_TOKEN_SECRET, clusterRoleName, KNATIVE_NAMESPACE, serviceAccountName } from '../../../packaging/names.ts';
 import { entrypointIn, IMAGE_ENTRYPOINT, ONE_SHOT_ARGS } from '../../../packaging/start-command.ts';
 import { buildBundles, type BuiltBundles } from '../../packaging/bundles.ts';
 import { configFromManifestEnv, configVariablesRead } from '../../packaging/config.ts';
@@ -92,17 +92,34 @@ describe('Argo Events + Argo Workflows', () => {
     expect(notAnAlert.code).toBe(2); // not retried by the expression above
   });
 
-  it('the workflow runs as the function\'s ServiceAccount, bound to its generated ClusterRole', () => {
+  it('the workflow runs as the function\'s ServiceAccount, bound to the ClusterRole generated for this example', () => {
     const account = workflow.spec.serviceAccountName;
     expect(account).toBe(serviceAccountName(FN));
     const namespace = sensor.metadata.namespace;
-    expect(rbac).toContainEqual(expect.objectContaining({ kind: 'ServiceAccount', metadata: expect.objectContaining({ name: account, namespace }) }));
-    const binding = rbac.find((doc) => doc.kind === 'ClusterRoleBinding')!;
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName(FN) });
+    const functionRbac = readYamlDocuments('examples/argo/function-rbac.yaml');
+    expect(functionRbac).toContainEqual(expect.objectContaining({ kind: 'ServiceAccount', metadata: expect.objectContaining({ name: account, namespace }) }));
+    const binding = functionRbac.find((doc) => doc.kind === 'ClusterRoleBinding' && doc.roleRef.name === clusterRoleName(FN, 'argo'))!;
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName(FN, 'argo') });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account, namespace }]);
+    expect(rbac.filter((doc) => doc.kind === 'ClusterRoleBinding' || doc.kind === 'ClusterRole')).toEqual([]);
     const sensorAccount = sensor.spec.template.serviceAccountName;
     const sensorRole = rbac.find((doc) => doc.kind === 'Role' && doc.metadata.name === sensorAccount)!;
     expect(sensorRole.rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create'] }]);
+  });
+
+  it('an EventBus named `default` is shipped in the namespace of the EventSource and the Sensor (neither names another)', () => {
+    const bus = readYamlDocument('examples/argo/event-bus.yaml');
+    expect(bus).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'EventBus', metadata: { name: 'default', namespace: ARGO_NAMESPACE } });
+    expect(Object.keys(bus.spec)).toEqual(['jetstream']);
+    for (const object of [eventSource, sensor]) {
+      expect(object.metadata.namespace).toBe(ARGO_NAMESPACE);
+      expect(object.spec.eventBusName ?? 'default').toBe('default');
+    }
+  });
+
+  it('the EventSource requires the shared token (authSecret: the Bearer token Falcosidekick\'s webhook output sends)', () => {
+    expect(eventSource.spec.webhook[sensor.spec.dependencies[0].eventName].authSecret).toEqual({ name: AUTH_TOKEN_SECRET, key: 'token' });
+    expect(readFileSync(join(repoRoot, 'examples/argo/README.md'), 'utf8')).toContain(`-n ${ARGO_NAMESPACE} create secret generic ${AUTH_TOKEN_SECRET} --from-literal=token="$TOKEN"`);
   });
 });
 
@@ -131,10 +148,16 @@ describe('Tekton Triggers + Tekton Pipelines', () => {
     const route = listener.spec.triggers[0];
     expect(route.bindings).toEqual([{ ref: binding.metadata.name }]);
     expect(route.template).toEqual({ ref: template.metadata.name });
-    expect(route.interceptors[0].params).toEqual([{ name: 'filter', value: `body.rule == '${functionRules}'` }]);
+    expect(route.interceptors[1].params).toEqual([{ name: 'filter', value: `body.rule == '${functionRules}'` }]);
     expect(template.spec.params).toEqual([{ name: 'alert' }]);
     const taskRun = template.spec.resourcetemplates[0];
     expect(taskRun).toMatchObject({ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', spec: { taskRef: { name: task.metadata.name }, params: [{ name: 'alert', value: '$(tt.params.alert)' }] } });
+  });
+
+  it('the EventListener checks the shared token before anything else (gitlab interceptor with only secretRef: X-Gitlab-Token, constant time)', () => {
+    const interceptors = of('EventListener').spec.triggers[0].interceptors;
+    expect(interceptors[0]).toEqual({ ref: { name: 'gitlab' }, params: [{ name: 'secretRef', value: { secretName: AUTH_TOKEN_SECRET, secretKey: 'token' } }] });
+    expect(readFileSync(join(repoRoot, 'examples/tekton/README.md'), 'utf8')).toContain('webhook-customheaders="X-Gitlab-Token:$TOKEN"');
   });
 
   it('TaskRuns run as the function\'s ServiceAccount from knative/10-rbac.yaml; the EventListener has its own', () => {

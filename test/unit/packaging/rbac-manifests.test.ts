@@ -1,11 +1,13 @@
 // The RBAC manifests are generated from the rules each function declares: the committed files
-// must be exactly what the code generates now, and each identity must hold exactly the rules
-// the integration tests prove (packaging/rbac.ts), nothing more.
+// must be exactly what the code generates now (and so must the other generated copies), each
+// identity must hold exactly the rules the integration tests prove (packaging/rbac.ts), and
+// each path's files must stand alone: their own namespace, their own ClusterRole names.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generatedFiles } from '../../../packaging/generated-files.ts';
 import { generatedManifests } from '../../../packaging/rbac-manifests.ts';
-import { clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, serviceAccountName } from '../../../packaging/names.ts';
+import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, RBAC_PATH_LABEL, serviceAccountName, type RbacPath } from '../../../packaging/names.ts';
 import { FUNCTION_SPECS, permissionSet, rulesFor, unionRules } from '../../../packaging/rbac.ts';
 import { knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
 
@@ -17,20 +19,31 @@ const named = (docs: Manifest[], kind: string, name: string) => {
 };
 
 describe('generated RBAC manifests', () => {
-  it.each(Object.keys(generatedManifests()))('%s is what the declared rules generate (run `node scripts/generate-manifests.ts` after changing them)', (path) => {
-    expect(readFileSync(join(repoRoot, path), 'utf8')).toBe(generatedManifests()[path as keyof ReturnType<typeof generatedManifests>]);
+  it.each(Object.keys(generatedFiles()))('%s is what `make manifests` generates now (run it after changing a source)', (path) => {
+    expect(readFileSync(join(repoRoot, path), 'utf8')).toBe(generatedFiles()[path]);
   });
 
-  it.each([
-    ['knative/10-rbac.yaml', KNATIVE_NAMESPACE],
-    ['openfaas/rbac-pro.yaml', OPENFAAS_FUNCTION_NAMESPACE],
-  ])('%s: each function has its own ServiceAccount bound to a ClusterRole of exactly its rules', (file, namespace) => {
+  it('every generated file says how to regenerate it: `make manifests` (Node 24 from node_modules), not a bare node command', () => {
+    for (const [path, text] of Object.entries(generatedFiles())) {
+      expect(text, path).toContain('run `make manifests`');
+      expect(text, path).not.toContain('node scripts/generate-manifests.ts');
+    }
+  });
+
+  const perFunctionFiles: Array<[string, string, RbacPath, boolean]> = [
+    ['knative/10-rbac.yaml', KNATIVE_NAMESPACE, 'knative', true],
+    ['openfaas/rbac-pro.yaml', OPENFAAS_FUNCTION_NAMESPACE, 'openfaas', true],
+    ['examples/argo/function-rbac.yaml', ARGO_NAMESPACE, 'argo', false],
+  ];
+
+  it.each(perFunctionFiles)('%s: each function has its own ServiceAccount (in %s) bound to a ClusterRole of exactly its rules, named for the path', (file, namespace, path, createsNamespace) => {
     const docs = readYamlDocuments(file);
-    expect(docs).toHaveLength(3 * FUNCTION_SPECS.length);
+    expect(docs).toHaveLength(3 * FUNCTION_SPECS.length + (createsNamespace ? 1 : 0));
     for (const spec of FUNCTION_SPECS) {
       const account = named(docs, 'ServiceAccount', serviceAccountName(spec.name));
       expect(account.metadata.namespace).toBe(namespace);
-      const role = named(docs, 'ClusterRole', clusterRoleName(spec.name));
+      const role = named(docs, 'ClusterRole', clusterRoleName(spec.name, path));
+      expect(role.metadata.name).toBe(`falco-response-${path}-${spec.name}`);
       expect(permissionSet(role.rules)).toEqual(permissionSet(rulesFor(spec)));
       const bindings = byKind(docs, 'ClusterRoleBinding').filter((binding) => binding.roleRef.name === role.metadata.name);
       expect(bindings).toHaveLength(1);
@@ -40,7 +53,7 @@ describe('generated RBAC manifests', () => {
 
   it('functions get different permissions: delete-pod cannot patch, isolate-pod cannot delete, scale-to-zero cannot touch pods', () => {
     const docs = readYamlDocuments('knative/10-rbac.yaml');
-    const permissions = (fn: string) => permissionSet(named(docs, 'ClusterRole', `falco-response-${fn}`).rules);
+    const permissions = (fn: string) => permissionSet(named(docs, 'ClusterRole', `falco-response-knative-${fn}`).rules);
     expect(permissions('delete-pod')).toContain('/pods:delete');
     expect(permissions('delete-pod')).not.toContain('/pods:patch');
     expect(permissions('isolate-pod')).toContain('networking.k8s.io/networkpolicies:create');
@@ -73,5 +86,43 @@ describe('generated RBAC manifests', () => {
     const service = knativeServiceOf(fn);
     expect(service.metadata.namespace).toBe(KNATIVE_NAMESPACE);
     expect(service.spec.template.spec.serviceAccountName).toBe(serviceAccountName(fn));
+  });
+});
+
+describe('each path\'s RBAC stands alone', () => {
+  it.each([
+    ['knative/10-rbac.yaml', KNATIVE_NAMESPACE],
+    ['openfaas/rbac-pro.yaml', OPENFAAS_FUNCTION_NAMESPACE],
+  ])('%s creates its namespace %s first, so `kubectl apply -f` of this file alone works on a fresh cluster', (file, namespace) => {
+    const docs = readYamlDocuments(file);
+    expect(docs[0]).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    expect(new Set(docs.filter((doc) => doc.metadata.namespace !== undefined).map((doc) => doc.metadata.namespace))).toEqual(new Set([namespace]));
+  });
+
+  it('no two files define a cluster-wide object of the same name, so deleting one path\'s RBAC never removes another\'s', () => {
+    const owners = new Map<string, string[]>();
+    for (const file of [...Object.keys(generatedManifests()), 'examples/argo/rbac.yaml', 'examples/tekton/rbac.yaml']) {
+      for (const doc of readYamlDocuments(file).filter((d) => d.kind === 'ClusterRole' || d.kind === 'ClusterRoleBinding')) {
+        const key = `${doc.kind}/${doc.metadata.name}`;
+        owners.set(key, [...(owners.get(key) ?? []), file]);
+      }
+    }
+    expect(owners.size).toBeGreaterThan(10);
+    expect([...owners].filter(([, files]) => files.length > 1)).toEqual([]);
+  });
+
+  it.each(Object.keys(generatedManifests()))('%s: every ClusterRoleBinding refers to a ClusterRole of the same file, and every object carries the path label', (file) => {
+    const docs = readYamlDocuments(file);
+    const roles = new Set(byKind(docs, 'ClusterRole').map((role) => role.metadata.name));
+    for (const binding of byKind(docs, 'ClusterRoleBinding')) expect(roles, binding.metadata.name).toContain(binding.roleRef.name);
+    const labels = new Set(docs.map((doc) => doc.metadata.labels?.[RBAC_PATH_LABEL]));
+    expect(labels.size).toBe(1);
+    expect([...labels][0]).toBeTypeOf('string');
+  });
+
+  it('the path labels differ between files, so `kubectl delete -l` removes one path\'s RBAC only', () => {
+    const labelOf = (file: string) => readYamlDocuments(file)[0]!.metadata.labels[RBAC_PATH_LABEL];
+    const labels = Object.keys(generatedManifests()).map(labelOf);
+    expect(new Set(labels).size).toBe(labels.length);
   });
 });

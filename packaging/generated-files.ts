@@ -1,0 +1,12 @@
+// Every file `make manifests` writes, by path relative to the repository root: the RBAC of
+// each path (packaging/rbac-manifests.ts), the falco chart values that embed copies of
+// other files (packaging/falco-chart-values.ts) and the dead-letter sink with its script
+// (packaging/dead-letters-manifest.ts). One list, so the writer, its --check and the
+// unit test that keeps the committed copies current cannot miss one.
+import { generatedDeadLetterSink } from './dead-letters-manifest.ts';
+import { generatedFalcoChartValues } from './falco-chart-values.ts';
+import { generatedManifests } from './rbac-manifests.ts';
+
+export function generatedFiles(): Record<string, string> {
+  return { ...generatedManifests(), ...generatedFalcoChartValues(), ...generatedDeadLetterSink() };
+}
