@@ -13,6 +13,7 @@ import { loadClient } from './k8s/load-client.ts';
 import { createPipeline, type Pipeline } from './respond/pipeline.ts';
 import type { ResponseFunctionSpec } from './respond/function-spec.ts';
 import { listenAndServe } from './runtime/lifecycle.ts';
+import { presentedHeaderToken, tokensMatch } from './runtime/auth.ts';
 import { FunctionMetrics } from './runtime/metrics.ts';
 import { createFunctionServer } from './runtime/server.ts';
 
@@ -71,6 +72,7 @@ export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig
       app?.log.warn({ err: error }, 'could not record the Kubernetes Event');
     },
   });
+  metrics.watchDedupe(pipeline.recent);
   app = createFunctionServer({
     name: spec.name,
     config: config.runtime,
@@ -85,10 +87,19 @@ export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig
     },
     onDecision: (decision, alert, ms) => metrics.recordDecision(decision, alert, ms),
     extraRoutes: (server) => {
-      server.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+      server.get('/metrics', async (request, reply) => {
+        if (!metricsReadableBy(request.headers, config.runtime)) return reply.code(401).send({ outcome: 'error', reason: 'unauthorized', message: 'METRICS_AUTH=token: present the token (Authorization: Bearer)' });
+        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      });
     },
   });
   return { app, pipeline, metrics };
+}
+
+function metricsReadableBy(headers: Record<string, string | string[] | undefined>, runtime: RuntimeConfig): boolean {
+  if (runtime.metricsAuth === 'open' || runtime.authToken === undefined) return true;
+  const presented = presentedHeaderToken({ authorization: headers.authorization as string | undefined, customHeader: headers[runtime.authHeader] as string | undefined });
+  return presented !== undefined && tokensMatch(presented, runtime.authToken);
 }
 
 async function readStdin(): Promise<string> {

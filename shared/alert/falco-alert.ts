@@ -44,6 +44,19 @@ function stringField(fields: Record<string, OutputFieldValue>, name: string): st
   return trimmed === '' || trimmed === '<NA>' ? undefined : trimmed;
 }
 
+// Falco prints the runtime's id cut to 12 hex digits (container.full_id has all 64), or
+// "host" for events outside any container. Anything else is not an id a runtime made, and
+// an unchecked one would let a caller grow the dedupe memory (it is part of its key).
+const CONTAINER_ID = /^(?:[0-9a-fA-F]{12,64}|host)$/;
+
+function containerIdOf(fields: Record<string, OutputFieldValue>): string | undefined {
+  const id = stringField(fields, 'container.id');
+  if (id !== undefined && !CONTAINER_ID.test(id)) {
+    throw new AlertContentError('output_fields.container.id', `must be 12 to 64 hex digits (or "host"), got ${id.length > 80 ? `${id.length} characters` : JSON.stringify(id)}`);
+  }
+  return id;
+}
+
 function imageOf(fields: Record<string, OutputFieldValue>): string | undefined {
   const repository = stringField(fields, 'container.image.repository');
   const tag = stringField(fields, 'container.image.tag');
@@ -75,7 +88,7 @@ export function toFalcoAlert(payload: FalcoAlertPayload): FalcoAlert {
     outputFields: fields,
     namespace: stringField(fields, 'k8s.ns.name'),
     podName: stringField(fields, 'k8s.pod.name'),
-    containerId: stringField(fields, 'container.id'),
+    containerId: containerIdOf(fields),
     containerName: stringField(fields, 'container.name'),
     image: imageOf(fields),
   });

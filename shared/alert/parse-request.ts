@@ -3,6 +3,7 @@
 // structured mode (what a Knative Broker or another sender may deliver).
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import secureJson from 'secure-json-parse';
+import { findDuplicateKey } from './duplicate-keys.ts';
 import { AlertContentError, toFalcoAlert, type FalcoAlert } from './falco-alert.ts';
 import { normalizePriority } from './priority.ts';
 import type { FalcoAlertPayload } from './schema.ts';
@@ -68,15 +69,24 @@ function isJsonMediaType(type: string | undefined): boolean {
   return type === 'application/json' || (type !== undefined && /^application\/[a-z0-9.+-]+\+json$/.test(type) && type !== CE_STRUCTURED);
 }
 
-/** JSON text → value, refusing prototype-pollution keys (`__proto__`, `constructor.prototype`). */
+/**
+ * JSON text → value, refusing prototype-pollution keys (`__proto__`, `constructor.prototype`)
+ * and objects that carry a key twice (which one counts would depend on the reader).
+ */
 function parseJsonText(text: string, field: string): unknown {
   if (text.trim() === '') throw new AlertRejection(400, field, 'empty body');
+  let value: unknown;
   try {
-    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     throw new AlertRejection(400, field, `not valid JSON: ${(error as Error).message}`);
   }
+  const duplicate = typeof value === 'object' && value !== null ? findDuplicateKey(text) : undefined;
+  if (duplicate !== undefined) throw new AlertRejection(400, field, `the key ${JSON.stringify(duplicate.slice(0, 300))} appears twice in one object: refusing an ambiguous alert`);
+  return value;
 }
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function describeSchemaError(error: { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }): [string, string] {
   const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.').replace(/~1/g, '/').replace(/~0/g, '~');
@@ -131,7 +141,13 @@ function decodeEventData(event: CloudEvent<unknown>): unknown {
   if (typeof data === 'string') return parseJsonText(data, 'data');
   if (ArrayBuffer.isView(data)) {
     // data_base64 in structured mode: the SDK hands back one byte per array element (a Uint32Array).
-    return parseJsonText(Buffer.from(Uint8Array.from(data as unknown as ArrayLike<number>)).toString('utf8'), 'data');
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(Uint8Array.from(data as unknown as ArrayLike<number>));
+    } catch {
+      throw new AlertRejection(400, 'data_base64', 'does not decode to valid UTF-8');
+    }
+    return parseJsonText(text, 'data_base64');
   }
   return data;
 }
@@ -156,17 +172,33 @@ function rejectContradictions(alert: FalcoAlert, extensions: Record<string, unkn
   }
 }
 
-function parseCloudEvent(request: IncomingRequest, structured: boolean): ParsedAlert {
+export interface ParseOptions {
+  /**
+   * Called with a CloudEvent's attributes once its envelope is decoded and before its data is
+   * read as an alert: a token carried as an extension is checked before the caller learns
+   * anything about the alert. It throws to refuse.
+   */
+  checkEnvelope?: (attributes: CloudEventAttributes) => void;
+}
+
+function parseCloudEvent(request: IncomingRequest, structured: boolean, options: ParseOptions): ParsedAlert {
   const headers = lowerCaseHeaders(request.headers);
   let event: CloudEvent<unknown>;
   try {
-    if (!structured && !isJsonMediaType(mediaType(headers['content-type']))) {
+    const type = mediaType(headers['content-type']);
+    if (!structured && !isJsonMediaType(type)) {
       throw new AlertRejection(415, 'content-type', `a binary-mode CloudEvent must carry the Falco alert as application/json, got ${JSON.stringify(headers['content-type'] ?? '(none)')}`);
     }
+    // Media types are case-insensitive and may carry parameters; the SDK compares them literally.
+    if (type !== undefined) headers['content-type'] = type;
     // Decode the JSON ourselves first: it refuses prototype-pollution keys the SDK would copy.
     const body = parseJsonText(request.body, structured ? 'body' : 'data');
     if (structured && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       throw new AlertRejection(400, 'body', 'a structured CloudEvent must be a JSON object');
+    }
+    // The spec makes them exclusive; the SDK would quietly prefer data_base64.
+    if (structured && Object.hasOwn(body as object, 'data') && Object.hasOwn(body as object, 'data_base64')) {
+      throw new AlertRejection(400, 'body', 'a structured CloudEvent carries either data or data_base64, not both');
     }
     const decoded = HTTP.toEvent({ headers, body });
     if (Array.isArray(decoded)) throw new AlertRejection(415, 'content-type', 'CloudEvent batches are not accepted: send one alert per request');
@@ -179,17 +211,18 @@ function parseCloudEvent(request: IncomingRequest, structured: boolean): ParsedA
     throw cloudEventRejection(error);
   }
   const attributes = attributesOf(event);
+  options.checkEnvelope?.(attributes);
   const alert = alertFromValue(decodeEventData(event), 'data.');
   rejectContradictions(alert, attributes.extensions);
   return { alert, transport: structured ? 'cloudevent-structured' : 'cloudevent-binary', cloudEvent: attributes };
 }
 
 /** Parses any accepted form of alert request; throws AlertRejection naming the field and the reason. */
-export function parseAlertRequest(request: IncomingRequest): ParsedAlert {
+export function parseAlertRequest(request: IncomingRequest, options: ParseOptions = {}): ParsedAlert {
   const type = mediaType(headerValue(request.headers, 'content-type'));
   if (type === CE_BATCH) throw new AlertRejection(415, 'content-type', 'CloudEvent batches are not accepted: send one alert per request');
-  if (type === CE_STRUCTURED) return parseCloudEvent(request, true);
-  if (isCloudEventRequest(request.headers)) return parseCloudEvent(request, false);
+  if (type === CE_STRUCTURED) return parseCloudEvent(request, true, options);
+  if (isCloudEventRequest(request.headers)) return parseCloudEvent(request, false, options);
   if (!isJsonMediaType(type)) {
     throw new AlertRejection(415, 'content-type', `expected application/json or ${CE_STRUCTURED}, got ${JSON.stringify(headerValue(request.headers, 'content-type') ?? '(none)')}`);
   }

@@ -37,6 +37,10 @@ export interface GuardConfig {
   actionWindowSeconds: number;
   dedupeWindowSeconds: number;
   dedupeMaxEntries: number;
+  /** Estimated bytes the dedupe memory may hold (its keys come from alerts). */
+  dedupeMaxBytes: number;
+  /** Alerts dated further than this in the future are skipped (a wrong clock or a forged time). */
+  maxClockSkewSeconds: number;
   kubeTimeoutMs: number;
   kubeRetries: number;
 }
@@ -87,8 +91,9 @@ export function readGuardConfig(reader: EnvReader): GuardConfig {
     requiredTags: reader.list('REQUIRED_TAGS', []),
     sources: reader.list('SOURCES', []),
     maxAlertAgeSeconds: reader.integer('MAX_ALERT_AGE_SECONDS', 600, { min: 0, max: 30 * 86400 }),
-    protectedNamespaces: reader.list('PROTECTED_NAMESPACES', DEFAULT_PROTECTED_NAMESPACES).map(compileNamePattern),
-    ownNamespace: readOwnNamespace(reader),
+    // Namespace names are lower case: an entry written "Kube-System" still means kube-system.
+    protectedNamespaces: reader.list('PROTECTED_NAMESPACES', DEFAULT_PROTECTED_NAMESPACES).map((name) => compileNamePattern(name.toLowerCase())),
+    ownNamespace: readOwnNamespace(reader)?.toLowerCase(),
     skipOwnerKinds,
     minReadyReplicas: readMinReady(reader),
     gracePeriodSeconds: grace === undefined ? undefined : reader.integer('GRACE_PERIOD_SECONDS', 30, { min: 0, max: 86400 }),
@@ -96,6 +101,8 @@ export function readGuardConfig(reader: EnvReader): GuardConfig {
     actionWindowSeconds: reader.integer('ACTIONS_WINDOW_SECONDS', 60, { min: 1, max: 86400 }),
     dedupeWindowSeconds: reader.integer('DEDUPE_WINDOW_SECONDS', 300, { min: 0, max: 86400 }),
     dedupeMaxEntries: reader.integer('DEDUPE_MAX_ENTRIES', 10_000, { min: 1, max: 1_000_000 }),
+    dedupeMaxBytes: reader.integer('DEDUPE_MAX_BYTES', 8 * 1024 * 1024, { min: 64 * 1024, max: 1024 * 1024 * 1024 }),
+    maxClockSkewSeconds: reader.integer('MAX_CLOCK_SKEW_SECONDS', 300, { min: 0, max: 86400 }),
     kubeTimeoutMs: reader.integer('KUBE_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     kubeRetries: reader.integer('KUBE_RETRIES', 3, { min: 1, max: 10 }),
   };

@@ -21,6 +21,12 @@ export interface RuntimeConfig {
   /** OpenFaaS's exec probe looks for this file once the server listens; empty disables it. */
   lockFile: string | undefined;
   shutdownTimeoutMs: number;
+  /** Headers and body must have arrived within this (Node answers 408 and closes the connection). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Who may read /metrics: anyone who reaches the port, or only callers with the token. */
+  metricsAuth: 'open' | 'token';
 }
 
 export function readRuntimeConfig(reader: EnvReader): RuntimeConfig {
@@ -43,6 +49,8 @@ export function readRuntimeConfig(reader: EnvReader): RuntimeConfig {
   }
   const header = reader.string('AUTH_HEADER', 'x-falco-response-token').toLowerCase();
   if (!/^[a-z0-9-]+$/.test(header)) reader.problem(`AUTH_HEADER=${JSON.stringify(header)}: not a header name`);
+  const metricsAuth = reader.oneOf('METRICS_AUTH', ['open', 'token'] as const, 'open');
+  if (metricsAuth === 'token' && authToken === undefined) reader.problem('METRICS_AUTH=token needs AUTH_TOKEN or AUTH_TOKEN_FILE');
   // Unset: OpenFaaS's default path; set to an empty value: no lock file.
   const lockFile = reader.isSetButBlank('LOCK_FILE') ? undefined : reader.string('LOCK_FILE', '/tmp/.lock');
   return {
@@ -57,6 +65,9 @@ export function readRuntimeConfig(reader: EnvReader): RuntimeConfig {
     unselectedLogLevel: reader.oneOf('UNSELECTED_LOG_LEVEL', ['info', 'debug'] as const, 'info'),
     lockFile,
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 25, { min: 1, max: 3600 }) * 1000,
+    requestTimeoutMs: reader.integer('REQUEST_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    keepAliveTimeoutMs: reader.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, { min: 1000, max: 600_000 }),
+    metricsAuth,
   };
 }
 

@@ -4,26 +4,45 @@
 // replicas the API server's own preconditions keep writes single.
 import type { Decision } from '../runtime/decision.ts';
 
+/** What is kept of a decision: its outcome and reason (fixed vocabularies), never alert text. */
+export interface RememberedDecision {
+  decision: Pick<Decision, 'outcome' | 'reason'>;
+  at: number;
+}
+
+// What one entry costs beyond its key's characters (Map slot, record, numbers), measured
+// with heap snapshots on Node 24; the byte bound is an estimate made from it.
+const ENTRY_OVERHEAD_BYTES = 160;
+
 export class RecentDecisions {
   private readonly windowMs: number;
   private readonly maxEntries: number;
-  private readonly done = new Map<string, { decision: Decision; at: number }>();
+  private readonly maxBytes: number;
+  private bytes = 0;
+  private readonly done = new Map<string, RememberedDecision>();
   private readonly running = new Map<string, Promise<Decision>>();
 
-  constructor(windowSeconds: number, maxEntries: number) {
+  /** Keys come from alerts: both the count and the (estimated) bytes are bounded, oldest out first. */
+  constructor(windowSeconds: number, maxEntries: number, maxBytes = Number.POSITIVE_INFINITY) {
     this.windowMs = windowSeconds * 1000;
     this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
   }
 
   get size(): number {
     return this.done.size;
   }
 
-  recall(key: string, now: number = Date.now()): { decision: Decision; at: number } | undefined {
+  /** Estimated bytes held by the remembered entries. */
+  get byteSize(): number {
+    return this.bytes;
+  }
+
+  recall(key: string, now: number = Date.now()): RememberedDecision | undefined {
     const entry = this.done.get(key);
     if (!entry) return undefined;
     if (now - entry.at >= this.windowMs) {
-      this.done.delete(key);
+      this.forget(key);
       return undefined;
     }
     return entry;
@@ -31,10 +50,15 @@ export class RecentDecisions {
 
   remember(key: string, decision: Decision, now: number = Date.now()): void {
     if (this.windowMs === 0) return;
-    this.done.delete(key);
-    this.done.set(key, { decision, at: now });
+    this.forget(key);
+    this.done.set(key, { decision: { outcome: decision.outcome, reason: decision.reason }, at: now });
+    this.bytes += entryBytes(key);
     // Map keeps insertion order: the first entries are the oldest.
-    while (this.done.size > this.maxEntries) this.done.delete(this.done.keys().next().value!);
+    while (this.done.size > this.maxEntries || (this.bytes > this.maxBytes && this.done.size > 0)) this.forget(this.done.keys().next().value!);
+  }
+
+  private forget(key: string): void {
+    if (this.done.delete(key)) this.bytes -= entryBytes(key);
   }
 
   /** Runs `work` once per key at a time; callers arriving meanwhile get the same result. */
@@ -45,6 +69,10 @@ export class RecentDecisions {
     this.running.set(key, promise);
     return { decision: await promise, shared: false };
   }
+}
+
+function entryBytes(key: string): number {
+  return ENTRY_OVERHEAD_BYTES + key.length * 2;
 }
 
 /** Outcomes worth remembering: a repeat alert would find the same state. Errors and limit-forced dry-runs are not. */

@@ -24,6 +24,18 @@ export function podTargetOf(alert: FalcoAlert): PodTarget | TargetProblem {
   return { namespace, pod: podName };
 }
 
+/**
+ * The parts of the alert's target that are valid names, for answers about an alert that is
+ * not acted on: what reaches a reply (a CloudEvent header among them) or a log is checked.
+ */
+export function namedParts(alert: FalcoAlert): { namespace?: string; pod?: string } {
+  const namespace = alert.namespace?.toLowerCase();
+  return {
+    ...(namespace !== undefined && DNS_LABEL.test(namespace) ? { namespace } : {}),
+    ...(alert.podName !== undefined && alert.podName.length <= 253 && DNS_SUBDOMAIN.test(alert.podName) ? { pod: alert.podName } : {}),
+  };
+}
+
 export function isTargetProblem(value: PodTarget | TargetProblem): value is TargetProblem {
   return 'reason' in value;
 }
@@ -31,7 +43,9 @@ export function isTargetProblem(value: PodTarget | TargetProblem): value is Targ
 /** Protected namespaces: the configured list plus the function's own namespace, compared case-insensitively (names are lower case; a differently-cased name in an alert still means the same namespace). */
 export function protectionOf(namespace: string, config: Pick<GuardConfig, 'protectedNamespaces' | 'ownNamespace'>): string | undefined {
   const name = namespace.toLowerCase();
-  if (config.ownNamespace && name === config.ownNamespace.toLowerCase()) return `namespace ${namespace} is where this function runs`;
+  // The alert's spelling is not repeated: it may be any text (the check comes before name validation).
+  const shown = DNS_LABEL.test(name) ? name : `${JSON.stringify(name.slice(0, 63))}${name.length > 63 ? '…' : ''}`;
+  if (config.ownNamespace && name === config.ownNamespace.toLowerCase()) return `namespace ${shown} is where this function runs`;
   const hit = config.protectedNamespaces.find((pattern) => pattern.test(name));
-  return hit ? `namespace ${namespace} is protected (${hit.source})` : undefined;
+  return hit ? `namespace ${shown} is protected (${hit.source})` : undefined;
 }

@@ -8,7 +8,7 @@ import { BlastRadiusLimit } from '../guards/blast-radius.ts';
 import { resolveControllingOwner } from '../guards/owner.ts';
 import { evidenceOf, optOutReason, runsContainer, shortEvidence } from '../guards/pod-checks.ts';
 import { isSettled, RecentDecisions } from '../guards/recent-decisions.ts';
-import { isTargetProblem, podTargetOf, protectionOf, type PodTarget } from '../guards/target.ts';
+import { isTargetProblem, namedParts, podTargetOf, protectionOf, type PodTarget } from '../guards/target.ts';
 import { KubeError } from '../k8s/errors.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { dryRun, failed, skipped, type Decision } from '../runtime/decision.ts';
@@ -39,7 +39,7 @@ function kubeFailure(error: unknown): Decision {
 }
 
 export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, kube: () => Promise<KubeClient>, hooks: PipelineHooks = {}): Pipeline {
-  const recent = new RecentDecisions(config.dedupeWindowSeconds, config.dedupeMaxEntries);
+  const recent = new RecentDecisions(config.dedupeWindowSeconds, config.dedupeMaxEntries, config.dedupeMaxBytes);
   const limit = new BlastRadiusLimit(config.maxActionsPerWindow, config.actionWindowSeconds);
 
   function decideWithoutCluster(alert: FalcoAlert): { decision: Decision } | { target: PodTarget } {
@@ -49,10 +49,14 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
     if (config.maxAlertAgeSeconds > 0 && age > config.maxAlertAgeSeconds) {
       return { decision: skipped('alert-too-old', `the alert is ${Math.round(age)} s old, more than MAX_ALERT_AGE_SECONDS=${config.maxAlertAgeSeconds} (a replay or a late retry)`) };
     }
+    // A time ahead of ours would pass the age check for as long as it stays in the future.
+    if (config.maxAlertAgeSeconds > 0 && -age > config.maxClockSkewSeconds) {
+      return { decision: skipped('alert-from-future', `the alert is dated ${Math.round(-age)} s in the future, more than MAX_CLOCK_SKEW_SECONDS=${config.maxClockSkewSeconds} (a wrong clock or a forged time)`) };
+    }
     // Before the name check: "KUBE-SYSTEM" is not a valid name, but it is meant as kube-system.
     if (alert.namespace) {
       const protection = protectionOf(alert.namespace, config);
-      if (protection) return { decision: skipped('protected-namespace', protection, { target: { namespace: alert.namespace, pod: alert.podName } }) };
+      if (protection) return { decision: skipped('protected-namespace', protection, { target: namedParts(alert) }) };
     }
     const target = podTargetOf(alert);
     if (isTargetProblem(target)) return { decision: skipped(target.reason, target.message) };
@@ -128,7 +132,9 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
       } catch (error) {
         outcome = kubeFailure(error);
       }
-      if (isSettled(outcome)) recent.remember(key, outcome);
+      // "Gone" is only known for the container the alert saw: without its id, a pod created
+      // later under the same name would be taken for the one already handled.
+      if (isSettled(outcome) && !(outcome.reason === 'already-gone' && alert.containerId === undefined)) recent.remember(key, outcome);
       return outcome;
     });
     // Alerts that arrived while another one for the same target was being handled did nothing themselves.

@@ -10,6 +10,8 @@ import type { Decision } from './decision.ts';
  * default ruleset has about 100 rules), later ones are counted under OTHER_RULES.
  */
 export const OTHER_RULES = '(other)';
+/** The rule label of alerts the function is not configured for (RULES, MIN_PRIORITY, REQUIRED_TAGS, SOURCES). */
+export const NOT_SELECTED_RULES = '(not-selected)';
 export class BoundedLabelValues {
   private readonly seen = new Set<string>();
   private readonly max: number;
@@ -52,7 +54,10 @@ export class FunctionMetrics {
   }
 
   recordDecision(decision: Decision, alert: FalcoAlert | undefined, durationMs: number): void {
-    this.alerts.inc({ outcome: decision.outcome, reason: decision.reason, rule: this.ruleLabels.valueFor(alert?.rule ?? '') });
+    // Only alerts the function is configured for name their rule: with RULES as exact names
+    // (as shipped) the label's values are bounded by the configuration, not by the callers.
+    const rule = decision.notSelected ? NOT_SELECTED_RULES : this.ruleLabels.valueFor(alert?.rule ?? '');
+    this.alerts.inc({ outcome: decision.outcome, reason: decision.reason, rule });
     this.decisionSeconds.observe({ outcome: decision.outcome }, durationMs / 1000);
     if (decision.outcome === 'acted' || decision.outcome === 'dry-run' || (decision.outcome === 'error' && decision.reason !== 'bad-request')) {
       this.actions.inc({ result: decision.outcome });
@@ -61,6 +66,13 @@ export class FunctionMetrics {
 
   recordKubeCall(operation: string, durationMs: number, outcome: string): void {
     this.kubeApiSeconds.observe({ operation, outcome }, durationMs / 1000);
+  }
+
+  /** Gauges of the dedupe memory, read at scrape time: its size is bounded in entries and bytes. */
+  watchDedupe(recent: { readonly size: number; readonly byteSize: number }): void {
+    const registers = [this.registry];
+    new Gauge({ name: 'falco_response_dedupe_entries', help: 'Targets remembered by the dedupe memory', registers, collect() { this.set(recent.size); } });
+    new Gauge({ name: 'falco_response_dedupe_bytes', help: 'Estimated bytes held by the dedupe memory (bounded by DEDUPE_MAX_BYTES)', registers, collect() { this.set(recent.byteSize); } });
   }
 
   recordLimitReached(): void {

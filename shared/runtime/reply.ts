@@ -21,6 +21,22 @@ export function replyFormFor(transport: AlertTransport | 'cloudevent-unknown', c
   return transport === 'cloudevent-structured' ? 'cloudevent-structured' : 'cloudevent-binary';
 }
 
+/**
+ * CloudEvents' HTTP binding: attribute values in ce-* headers are percent-encoded outside
+ * printable ASCII, and so are space, `"` and `%`. Whatever an attribute holds, the header is
+ * then valid HTTP (Node refuses a control character or a non-Latin-1 one with a 500).
+ */
+export function percentEncoded(value: string): string {
+  if (/^[\x21\x23\x24\x26-\x7e]*$/.test(value)) return value;
+  let out = '';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (code >= 0x21 && code <= 0x7e && char !== '"' && char !== '%') out += char;
+    else for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
 export function renderReply(form: ReplyForm, functionName: string, body: Record<string, unknown>): ReplyMessage {
   if (form === 'empty') return { headers: {}, body: '' };
   if (form === 'json') return { headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
@@ -36,6 +52,6 @@ export function renderReply(form: ReplyForm, functionName: string, body: Record<
   });
   const message = form === 'cloudevent-structured' ? HTTP.structured(event) : HTTP.binary(event);
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers)) headers[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(message.headers)) headers[name.toLowerCase()] = form === 'cloudevent-binary' && name.toLowerCase().startsWith('ce-') ? percentEncoded(String(value)) : String(value);
   return { headers, body: typeof message.body === 'string' ? message.body : JSON.stringify(message.body) };
 }

@@ -6,6 +6,7 @@ import type { FalcoAlert } from '../alert/falco-alert.ts';
 import { AlertRejection, isCloudEventRequest, mediaType, parseAlertRequest, type AlertTransport, type ParsedAlert } from '../alert/parse-request.ts';
 import type { RuntimeConfig } from '../config/runtime-config.ts';
 import { presentedHeaderToken, tokensMatch } from './auth.ts';
+import { boundedText } from './bounded-text.ts';
 import { failed, statusForDecision, type Decision } from './decision.ts';
 import { renderReply, replyFormFor } from './reply.ts';
 
@@ -40,9 +41,18 @@ function alertSummary(alert: FalcoAlert | undefined) {
   return alert ? { uuid: alert.uuid, rule: alert.rule, priority: alert.priority, time: alert.timeText } : undefined;
 }
 
+/** A token carried inside a structured CloudEvent was missing or wrong (header tokens are checked before the body). */
+class EnvelopeUnauthorized extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Counted against MAX_IN_FLIGHT (released once, on response or abort). */
+    /** Counted against MAX_IN_FLIGHT once it passed parsing and authentication (released once, on response or abort). */
     counted: boolean;
     /** A valid token arrived in a header (a structured CloudEvent may carry it in its body instead). */
     authenticated: boolean;
@@ -50,6 +60,8 @@ declare module 'fastify' {
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** Falco's outputs are a line or two; the schema allows 256 KiB, more than a log line should carry. */
+const MAX_LOGGED_OUTPUT = 8192;
 
 // No route has a JSON schema (the alert parser validates bodies itself), so fastify's schema
 // compilers (ajv, fast-json-stringify) are never needed: left unset, fastify would load and
@@ -68,6 +80,16 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     genReqId: () => randomUUID(),
+    // Deadlines, so no caller holds a connection for long: headers and body must have arrived
+    // within REQUEST_TIMEOUT_MS (Node answers 408 and closes), an idle keep-alive connection is
+    // closed after KEEP_ALIVE_TIMEOUT_MS. Node checks the request deadline only every
+    // connectionsCheckingInterval (30 s by default), so it is checked more often here.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(config.requestTimeoutMs / 4))),
+    },
     // Our log lines carry the requestId themselves; a child logger per request (fastify's
     // default) costs ~10 µs of every filtered alert for bindings nothing reads.
     childLoggerFactory: (logger) => logger,
@@ -75,6 +97,15 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
   });
   let inFlight = 0;
   let shuttingDown = false;
+
+  // Runs inside the parser once a structured CloudEvent's envelope is decoded, before its data
+  // is validated: only a caller with the token learns why an alert was refused.
+  const checkEnvelopeToken = (attributes: { extensions: Record<string, unknown> }): void => {
+    if (config.authToken === undefined) return;
+    const token = attributes.extensions[config.authExtension];
+    if (typeof token !== 'string') throw new EnvelopeUnauthorized('missing token');
+    if (!tokensMatch(token, config.authToken)) throw new EnvelopeUnauthorized('wrong token');
+  };
 
   function send(reply: FastifyReply, status: number, form: RequestForm, body: Record<string, unknown>) {
     const message = renderReply(replyFormFor(form, cloudEventReplies), name, { function: name, ...body });
@@ -107,19 +138,19 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
   app.decorateRequest('counted', false);
   app.decorateRequest('authenticated', false);
   // Callback-style hooks: no promise per request on the hot path (a filtered alert is mostly hooks).
+  // Authentication comes first and holds nothing: a caller without a token is refused before
+  // its body is read, and the in-flight slot is only taken by work that passed it (in the route).
   app.addHook('onRequest', (request, reply, done) => {
     if (request.method !== 'POST') return done();
     if (shuttingDown) return void rejectRequest(reply, request, 503, 'server', 'shutting down', { 'retry-after': '1', connection: 'close' });
-    if (inFlight >= config.maxInFlight) return void rejectRequest(reply, request, 429, 'server', `more than ${config.maxInFlight} alerts in flight`, { 'retry-after': '1' });
-    inFlight++;
-    request.counted = true;
     if (config.authToken === undefined) return done();
     const presented = presentedHeaderToken({
       authorization: request.headers.authorization,
       customHeader: request.headers[config.authHeader] as string | undefined,
       ceExtensionHeader: request.headers[`ce-${config.authExtension}`] as string | undefined,
     });
-    // A structured CloudEvent may carry the token as an extension inside its body: checked after parsing.
+    // A structured CloudEvent may carry the token as an extension inside its body: checked once
+    // its envelope is decoded (the body's read is bounded by REQUEST_TIMEOUT_MS and the body limit).
     if (presented === undefined && requestForm(request) === 'cloudevent-structured') return done();
     if (presented === undefined || !tokensMatch(presented, config.authToken)) {
       return void rejectRequest(reply, request, 401, 'authorization', presented === undefined ? 'missing token' : 'wrong token');
@@ -163,8 +194,12 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
       } catch {
         throw new AlertRejection(400, 'body', 'not valid UTF-8');
       }
-      parsed = parseAlertRequest({ headers: request.headers, body: text });
+      parsed = parseAlertRequest({ headers: request.headers, body: text }, request.authenticated || config.authToken === undefined ? {} : { checkEnvelope: (attributes) => {
+        checkEnvelopeToken(attributes);
+        request.authenticated = true;
+      } });
     } catch (error) {
+      if (error instanceof EnvelopeUnauthorized) return rejectRequest(reply, request, 401, 'authorization', error.reason);
       if (!(error instanceof AlertRejection)) throw error;
       // An unauthenticated caller learns nothing about what a valid alert looks like.
       if (config.authToken !== undefined && !request.authenticated) {
@@ -172,12 +207,12 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
       }
       return rejectRequest(reply, request, error.status, error.field, error.reason);
     }
-    if (config.authToken !== undefined && !request.authenticated) {
-      const token = parsed.cloudEvent?.extensions[config.authExtension];
-      if (typeof token !== 'string' || !tokensMatch(token, config.authToken)) {
-        return rejectRequest(reply, request, 401, 'authorization', token === undefined ? 'missing token' : 'wrong token');
-      }
-    }
+    // Plain JSON and binary-mode requests without a header token never get here (refused in
+    // onRequest); a structured one was checked by checkEnvelopeToken.
+    if (config.authToken !== undefined && !request.authenticated) return rejectRequest(reply, request, 401, 'authorization', 'missing token');
+    if (inFlight >= config.maxInFlight) return rejectRequest(reply, request, 429, 'server', `more than ${config.maxInFlight} alerts in flight`, { 'retry-after': '1' });
+    inFlight++;
+    request.counted = true;
     const { alert } = parsed;
     let decision: Decision;
     try {
@@ -187,6 +222,9 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
       decision = failed('internal-error', `the function failed: ${(error as Error).message}`, true);
     }
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    // Names and text from the alert are bounded for the log (validated names are short anyway).
+    const namespace = decision.target?.namespace ?? alert.namespace;
+    const pod = decision.target?.pod ?? alert.podName;
     const logLevel = decision.outcome === 'error' ? 'error' : decision.notSelected ? config.unselectedLogLevel : 'info';
     app.log[logLevel](
       {
@@ -195,14 +233,14 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
         rule: alert.rule,
         priority: alert.priority,
         transport: parsed.transport,
-        namespace: decision.target?.namespace ?? alert.namespace,
-        pod: decision.target?.pod ?? alert.podName,
+        namespace: namespace === undefined ? undefined : boundedText(namespace, 253),
+        pod: pod === undefined ? undefined : boundedText(pod, 253),
         outcome: decision.outcome,
         reason: decision.reason,
         warnings: decision.warnings,
         details: decision.details,
         // The alert's own words, kept with what was done about it (not for alerts filtered out).
-        output: decision.notSelected ? undefined : alert.output,
+        output: decision.notSelected || alert.output === undefined ? undefined : boundedText(alert.output, MAX_LOGGED_OUTPUT),
         durationMs,
       },
       `decision: ${decision.outcome} (${decision.reason})`,

@@ -1,8 +1,10 @@
 // Property-based fuzzing of the HTTP runtime over a real socket: generated bodies, header
 // sets and content types. Always an answer with a 4xx (or 2xx for a real alert), never a
 // crash, and the handler (the only place that acts) sees only valid alerts.
+import { CloudEvent, HTTP } from 'cloudevents';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCloudEventRequest } from '../../shared/alert/parse-request.ts';
 import { falcoAlert, freshAlert } from '../support/fixtures.ts';
 import { sendRequest } from '../support/http-client.ts';
 import { startRecordingFunction, type RecordingFunction } from '../support/recording-function.ts';
@@ -22,15 +24,33 @@ const body = fc.oneof(
   fc.record({ key: fc.constantFrom(...Object.keys(valid)), value: fc.jsonValue() }).map(({ key, value }) => Buffer.from(JSON.stringify({ ...valid, [key]: value }))),
   fc.constant(Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d])), // invalid UTF-8
   fc.nat(3).map((n) => Buffer.alloc(n * 200_000, 0x61)), // up to ~600 KB, over the 256 KiB limit
+  // Valid alerts naming any text as namespace and pod: what reaches a reply's headers.
+  fc.record({ namespace: fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('kube-system', 'shop')), pod: fc.string({ unit: 'binary', maxLength: 80 }) }).map(({ namespace, pod }) =>
+    Buffer.from(JSON.stringify({ ...valid, output_fields: { ...valid.output_fields, 'k8s.ns.name': namespace, 'k8s.pod.name': pod } })),
+  ),
 );
+// Binary-mode CloudEvent headers, so that generated alerts get CloudEvent replies.
+const ceHeaders = fc.constantFrom<Record<string, string>>({}, { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': 'falcosidekick', 'ce-type': 'falco.rule.output.v1' });
+
+/** Every header value is what Node sends and a client accepts: no control characters, nothing beyond Latin-1. */
+function headersAreValidHttp(headers: Record<string, string | string[] | undefined>): boolean {
+  return Object.values(headers).every((value) => [value ?? ''].flat().every((one) => /^[\t\x20-\x7e\x80-\xff]*$/.test(one)));
+}
 
 describe('fuzzing the HTTP runtime over a socket', () => {
   it('answers every generated request with 2xx or 4xx and a JSON or CloudEvent reason (2,000 requests)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(headerName, headerValue, { maxKeys: 6 }), body, async (headers, payload) => {
+      fc.asyncProperty(ceHeaders, fc.dictionary(headerName, headerValue, { maxKeys: 6 }), body, async (cloudEvent, generated, payload) => {
         const before = fn.alerts.length;
-        const answer = await sendRequest(fn.url, 'POST', '/', { ...headers, 'content-length': String(payload.length) }, payload);
+        const headers = { ...cloudEvent, ...generated, 'content-length': String(payload.length) };
+        const answer = await sendRequest(fn.url, 'POST', '/', headers, payload);
         expect(answer.status === 200 || (answer.status >= 400 && answer.status < 500), `status ${answer.status}`).toBe(true);
+        expect(headersAreValidHttp(answer.headers), JSON.stringify(answer.headers)).toBe(true);
+        // A CloudEvent request gets a CloudEvent (or an empty body): a Broker retries anything else.
+        if (isCloudEventRequest(headers) && answer.body !== '') {
+          const reply = HTTP.toEvent({ headers: answer.headers as Record<string, string>, body: answer.body }) as CloudEvent<unknown>;
+          expect(reply.type).toBe('dev.falcoresponse.decision.v1');
+        }
         if (answer.status >= 400) {
           expect(fn.alerts.length).toBe(before);
           if (answer.body !== '') expect(answer.body).toMatch(/"outcome":"error"|^{/);
