@@ -151,6 +151,23 @@ const RUN_HERE: RunHere[] = [
     },
   },
   {
+    file: 'README.md',
+    first: 'kubectl delete clusterrolebinding,clusterrole -l falco-response.dev/rbac-path=knative',
+    async check(session) {
+      // The Knative path's RBAC is gone; the other paths' roles, applied earlier, are untouched.
+      expect(await kubectl(session, 'get clusterrole -l falco-response.dev/rbac-path=knative -o name')).toBe('');
+      expect(await kubectl(session, 'get serviceaccount -A -l falco-response.dev/rbac-path=knative -o name')).toBe('');
+      const remaining = (await kubectl(session, 'get clusterrole -l app.kubernetes.io/part-of=falco-response-functions -o name')).trim().split('\n').sort();
+      expect(remaining).toEqual([
+        'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-ce',
+        'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-delete-pod',
+        'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-isolate-pod',
+        'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-scale-to-zero',
+      ]);
+      expect(await kubectl(session, '-n falco-response get ksvc -o name')).toContain('delete-pod');
+    },
+  },
+  {
     file: 'docs/kn-commands.md',
     first: 'kubectl apply -f knative/00-namespace.yaml -f knative/10-rbac.yaml',
     twice: true,
@@ -172,7 +189,7 @@ const RUN_HERE: RunHere[] = [
 const NOT_HERE: Array<{ file: string; first: string; reason: string }> = [
   { file: 'README.md', first: 'make demo   # sets up, then runs the whole chain on this machine and shows what happens', reason: 'make demo and make test: test/e2e/demo.test.ts runs the demo, and the suite cannot run itself' },
   { file: 'README.md', first: 'make bundle', reason: 'pushes images (docker buildx, faas-cli up); make bundle alone is run by test/unit/packaging/bundle.test.ts' },
-  { file: 'README.md', first: "docker buildx imagetools inspect node:24.9.0-alpine3.22 --format '{{json .Manifest.Digest}}'", reason: 'docker and crane, and a registry' },
+  { file: 'docs/images.md', first: "docker buildx imagetools inspect node:24.9.0-alpine3.22 --format '{{json .Manifest.Digest}}'", reason: 'docker and crane, and a registry' },
   { file: 'README.md', first: 'helm repo add falcosecurity https://falcosecurity.github.io/charts && helm repo update', reason: 'helm' },
   { file: 'README.md', first: 'helm repo add openfaas https://openfaas.github.io/faas-netes/ && helm repo update', reason: 'helm, OpenFaaS and faas-cli' },
   { file: 'README.md', first: 'faas-cli secret create falco-response-token --from-literal "$TOKEN" ||', reason: 'faas-cli and an OpenFaaS gateway' },

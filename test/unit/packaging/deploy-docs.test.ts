@@ -1,6 +1,6 @@
 // The README's Deploying section walks a newcomer through each path: the files it names must exist, and the
 // names in its commands (Secrets, keys, Trigger filters) must be the ones the manifests use.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -11,12 +11,13 @@ import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
 import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
 import { falcosidekickTestAlert } from '../../support/fixtures.ts';
 
-// The deployment walk-through is the README's "Deploying" section.
+// The deployment walk-through: the README's quick starts and operations, and the docs/ pages they link to.
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-const DOC = README.slice(README.indexOf('\n## Deploying'), README.indexOf('\n## Development'));
+const DOCS = readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => readFileSync(join(repoRoot, 'docs', name), 'utf8'));
+const DOC = [README.slice(README.indexOf('\n## Quick start'), README.indexOf('\n## Development')), ...DOCS].join('\n');
 const ROOTS = ['knative/', 'openfaas/', 'falco/', 'falcosidekick/', 'examples/', 'packaging/', 'scripts/', 'template/', 'docs/', 'test/'];
 
-describe('README: Deploying', () => {
+describe('README: Quick start', () => {
   it('names only files and folders that exist (dist/ and build/ are made by the build)', () => {
     const named = [...DOC.matchAll(/`([a-z0-9._/<>-]+)`/g)].map((match) => match[1]!).filter((path) => ROOTS.some((root) => path.startsWith(root)) || path === 'stack.yml');
     const concrete = named.filter((path) => !path.includes('<') && !path.includes('*'));
