@@ -48,7 +48,7 @@ describe('slow clients against an authenticated function', () => {
 });
 
 describe('the dedupe memory under hostile alerts', () => {
-  it('10,000 distinct alerts with the longest allowed fields, for pods that do not exist, under a 256 MB heap limit: heap and dedupe memory stay bounded', async () => {
+  it('10,000 distinct alerts with the longest allowed fields, for pods that do not exist, under a 96 MB heap limit: the process lives, and heap and dedupe memory stay bounded', async () => {
     // The longest valid names: a 63-character namespace, 253-character pod names, 64-hex ids.
     const namespace = `${bed.ns}-${'n'.repeat(62 - bed.ns.length)}`;
     expect(namespace.length).toBe(63);
@@ -59,7 +59,9 @@ describe('the dedupe memory under hostile alerts', () => {
       KUBECONFIG: kubeconfig,
       POD_NAMESPACE: FUNCTION_NAMESPACE,
       LOG_LEVEL: 'info',
-      NODE_OPTIONS: '--max-old-space-size=256',
+      // Well under the shipped manifests' 256 MB: if what the alerts leave behind grew with
+      // them (the hole: 23 → 167 MB and it stayed), the process would die of it here.
+      NODE_OPTIONS: '--max-old-space-size=96',
       MAX_IN_FLIGHT: '1000',
     });
     try {
@@ -85,7 +87,7 @@ describe('the dedupe memory under hostile alerts', () => {
       // Each entry is ~920 estimated bytes here: the byte bound (8 MiB), not the count, holds it.
       expect(metric(metrics, 'falco_response_dedupe_bytes')).toBeLessThanOrEqual(8 * 1024 * 1024);
       expect(metric(metrics, 'falco_response_dedupe_entries')).toBeLessThan(total);
-      expect(metric(metrics, 'nodejs_heap_size_used_bytes')).toBeLessThan(128 * 1024 * 1024);
+      expect(metric(metrics, 'nodejs_heap_size_used_bytes')).toBeLessThan(96 * 1024 * 1024);
     } finally {
       await fn.stop('SIGKILL');
     }

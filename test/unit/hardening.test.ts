@@ -139,6 +139,23 @@ describe('hole 2: container ids are checked, so they cannot grow the dedupe memo
   });
 });
 
+describe('log lines wait in a bounded buffer', () => {
+  it('with stdout stalled, 400 alerts each logging 8 KiB of output are all answered; lines beyond LOG_BUFFER_BYTES are dropped and counted, not kept', async () => {
+    const fn = await spawnFunction(join(root, 'functions/delete-pod/index.ts'), { KUBECONFIG: join(scratch, 'none'), LOG_LEVEL: 'info', LOG_BUFFER_BYTES: String(64 * 1024) });
+    closers.push(() => fn.stop('SIGKILL'));
+    fn.child.stdout!.pause(); // a log pipe nobody reads: the kernel's 64 KiB fill, then ours
+    const alert = { ...alertNaming('shop', 'web-1'), output: 'o'.repeat(8192) };
+    const answers = [];
+    for (let i = 0; i < 400; i++) answers.push((await postJson(fn.url, alert)).status);
+    expect(answers.every((status) => status === 200)).toBe(true);
+    const metrics = (await sendRequest(fn.url, 'GET', '/metrics', {})).body;
+    const dropped = Number(/^falco_response_log_lines_dropped_total\{[^}]*\} (\d+)/m.exec(metrics)![1]);
+    // 400 lines of ~8.5 KiB: ~3.4 MiB, of which at most 128 KiB fit in the pipe and the buffer.
+    expect(dropped).toBeGreaterThan(300);
+    fn.child.stdout!.resume();
+  });
+});
+
 describe('hole 3: every reply header is valid HTTP, whatever the alert names', () => {
   it.each([['victim\u0100'], ['victim\n'], ['victim\r'], ['victim\u{1F600}'], ['a b"%c']])(
     'binary-mode CloudEvent for kube-system/%j gets a CloudEvent reply, not a 500',
