@@ -195,7 +195,7 @@ const NOT_HERE: Array<{ file: string; first: string; reason: string }> = [
   { file: 'README.md', first: 'faas-cli secret create falco-response-token --from-literal "$TOKEN" ||', reason: 'faas-cli and an OpenFaaS gateway' },
   { file: 'README.md', first: 'helm upgrade --install falco falcosecurity/falco -n falco -f falcosidekick/values-falco-chart-openfaas.yaml', reason: 'helm, and Falco needs a node to run on' },
   { file: 'README.md', first: 'helm upgrade --install falco falcosecurity/falco -n falco -f falcosidekick/values-falco-chart-knative.yaml \\', reason: 'helm, and Falco needs a node to run on' },
-  { file: 'README.md', first: 'kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f -', reason: 'a pod that runs and a shell in it need a kubelet and Falco; the delete itself is pinned on the reacting test cluster' },
+  { file: 'README.md', first: 'kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f -', reason: 'a pod that runs and a shell in it need a kubelet, and the alert needs Falco' },
   { file: 'README.md', first: 'kubectl -n falco port-forward svc/falco-falcosidekick 2801:2801 &', reason: 'a real Falcosidekick; its /test alert\'s answer is pinned by test/unit/packaging/deploy-docs.test.ts' },
   { file: 'README.md', first: 'kubectl apply -f knative/eventing/', reason: 'Knative Eventing\'s Broker and Trigger CRDs and controllers (the dead-letter sink is run by test/unit/packaging/dead-letters.test.ts)' },
   { file: 'README.md', first: 'kubectl -n falco-response wait broker/falco-alerts --for=condition=Ready --timeout=2m', reason: 'a Broker made ready by Knative Eventing\'s controller' },
