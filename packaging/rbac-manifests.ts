@@ -19,7 +19,7 @@ export interface ManifestObject {
   [field: string]: unknown;
 }
 
-interface CommentedObject {
+export interface CommentedObject {
   comment?: string;
   object: ManifestObject;
 }
@@ -60,7 +60,7 @@ function clusterRoleBinding(name: string, component: string, path: PathLabel, ro
 }
 
 /** ServiceAccount, ClusterRole and ClusterRoleBinding of one function, for a platform that honours per-function identities. */
-function perFunctionObjects(spec: ResponseFunctionSpec, namespace: string, path: RbacPath): CommentedObject[] {
+export function perFunctionObjects(spec: ResponseFunctionSpec, namespace: string, path: RbacPath): CommentedObject[] {
   const fn = spec.name;
   const role = clusterRoleName(fn, path);
   return [
@@ -85,7 +85,7 @@ function argoRbac(): CommentedObject[] {
   return FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, ARGO_NAMESPACE, 'argo'));
 }
 
-function openfaasCeRbac(): CommentedObject[] {
+export function openfaasCeRbac(): CommentedObject[] {
   return [
     {
       comment: ` Union of ${FUNCTION_SPECS.map((spec) => spec.name).join(', ')}: OpenFaaS CE runs every function as openfaas-fn:default.`,
@@ -150,7 +150,7 @@ const HEADERS = {
 export type GeneratedManifestPath = keyof typeof HEADERS;
 
 /** YAML as a person writes RBAC: lists of plain strings on one line (`verbs: [get, patch]`). */
-function toYaml(object: ManifestObject): string {
+export function toYaml(object: ManifestObject): string {
   const document = new Document(object);
   visit(document, {
     Seq(_key, node) {

@@ -88,6 +88,7 @@ export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig
       }
     },
     onDecision: (decision, alert, ms) => metrics.recordDecision(decision, alert, ms),
+    onRejected: (status) => metrics.recordRejected(status),
     extraRoutes: (server) => {
       server.get('/metrics', async (request, reply) => {
         if (!metricsReadableBy(request.headers, config.runtime)) return reply.code(401).send({ outcome: 'error', reason: 'unauthorized', message: 'METRICS_AUTH=token: present the token (Authorization: Bearer)' });

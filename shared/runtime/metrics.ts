@@ -28,6 +28,9 @@ export class BoundedLabelValues {
   }
 }
 
+/** The statuses shared/runtime/server.ts refuses alert requests with (the README's status table). */
+export const REJECTION_STATUSES = ['400', '401', '413', '415', '422', '429', '500', '503'] as const;
+
 export class FunctionMetrics {
   readonly registry = new Registry();
   private readonly alerts: Counter;
@@ -37,6 +40,7 @@ export class FunctionMetrics {
   readonly inFlight: Gauge;
   private readonly limitReached: Counter;
   private readonly eventFailures: Counter;
+  private readonly rejected: Counter;
   private readonly ruleLabels: BoundedLabelValues;
   private readonly logLinesDropped: Counter;
 
@@ -53,6 +57,11 @@ export class FunctionMetrics {
     this.limitReached = new Counter({ name: 'falco_response_blast_radius_limit_reached_total', help: 'Actions turned into dry-runs because the blast-radius limit was reached', registers });
     this.logLinesDropped = new Counter({ name: 'falco_response_log_lines_dropped_total', help: 'Log lines dropped because stdout was slower than LOG_BUFFER_BYTES allows to wait', registers });
     this.eventFailures = new Counter({ name: 'falco_response_event_failures_total', help: 'Kubernetes Events that could not be recorded', registers });
+    // Refused before any decision, so falco_response_alerts_total never sees them; a wrong token
+    // (401) shows nowhere else: Falcosidekick's CloudEvents output logs any answer as sent.
+    this.rejected = new Counter({ name: 'falco_response_rejected_requests_total', help: 'Alert requests refused before a decision, by HTTP status (401: missing or wrong token)', labelNames: ['status'], registers });
+    // Each status the runtime refuses with starts at 0, so rate() and alert rules see the series before the first refusal.
+    for (const status of REJECTION_STATUSES) this.rejected.inc({ status }, 0);
   }
 
   recordDecision(decision: Decision, alert: FalcoAlert | undefined, durationMs: number): void {
@@ -83,6 +92,10 @@ export class FunctionMetrics {
 
   recordLogLineDropped(): void {
     this.logLinesDropped.inc();
+  }
+
+  recordRejected(status: number): void {
+    this.rejected.inc({ status: String(status) });
   }
 
   recordEventFailure(): void {

@@ -26,6 +26,8 @@ export interface FunctionServerOptions {
   cloudEventReplies?: 'event' | 'empty';
   /** Called with each decision after it is answered (metrics, audit). */
   onDecision?: (decision: Decision, alert: FalcoAlert | undefined, durationMs: number) => void;
+  /** Called with the status of each alert request refused before a decision (401, 400, 413, 415, 422, 429, 503): metrics. */
+  onRejected?: (status: number) => void;
   /** Extra routes, e.g. /metrics. */
   extraRoutes?: (app: FastifyInstance) => void;
   /** Where log lines go (default: pino's stdout). */
@@ -116,6 +118,7 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
 
   function rejectRequest(reply: FastifyReply, request: FastifyRequest, status: number, field: string, reason: string, extraHeaders: Record<string, string> = {}) {
     app.log.info({ requestId: request.id, status, field, reason }, 'request rejected');
+    options.onRejected?.(status);
     reply.headers(extraHeaders);
     send(reply, status, requestForm(request), { outcome: 'error', reason: 'bad-request', field, message: reason });
   }

@@ -59,6 +59,14 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': { plural: 'rolebindings', namespaced: true },
   'apiextensions.k8s.io/v1/CustomResourceDefinition': { plural: 'customresourcedefinitions', namespaced: false },
   'serving.knative.dev/v1/Service': { plural: 'services', namespaced: true },
+  // The chart's other kinds (test/integration/packaging/chart-*.test.ts).
+  'v1/Secret': { plural: 'secrets', namespaced: true },
+  'v1/Pod': { plural: 'pods', namespaced: true },
+  'eventing.knative.dev/v1/Broker': { plural: 'brokers', namespaced: true },
+  'eventing.knative.dev/v1/Trigger': { plural: 'triggers', namespaced: true },
+  'monitoring.coreos.com/v1/PodMonitor': { plural: 'podmonitors', namespaced: true },
+  'monitoring.coreos.com/v1/ServiceMonitor': { plural: 'servicemonitors', namespaced: true },
+  'monitoring.coreos.com/v1/PrometheusRule': { plural: 'prometheusrules', namespaced: true },
 };
 
 /** The collection URL of a manifest's kind (where it is created) and its own URL. */

@@ -1,7 +1,9 @@
 // The Knative Eventing example: a Broker Falcosidekick posts every alert to, and one Trigger per
-// function. Eventing is not served as a Go module here, so its objects are checked for
-// structure, and each Trigger's filter is evaluated the way the broker does (exact match on
-// CloudEvent attributes and extensions) against the CloudEvents a real Falcosidekick sent.
+// function. Their fields are validated by Eventing's own CRDs in the test API server
+// (test/integration/packaging/knative-eventing.test.ts); here, what no schema can check: each
+// Trigger's filter evaluated the way the broker does (exact match on CloudEvent attributes and
+// extensions) against the CloudEvents a real Falcosidekick sent, and the delivery settings
+// against the functions' own limits.
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
 import { KNATIVE_NAMESPACE } from '../../../packaging/names.ts';
@@ -89,7 +91,7 @@ describe('Trigger filters against the CloudEvents Falcosidekick sends', () => {
   });
 });
 
-describe('Broker and Trigger structure', () => {
+describe('Broker and Trigger wiring', () => {
   const deadLetterSinks = new Set(knativeServices().map(({ service }) => service.metadata.name as string));
 
   function expectDelivery(delivery: Manifest | undefined, where: string) {
@@ -117,7 +119,6 @@ describe('Broker and Trigger structure', () => {
       expect(trigger).toMatchObject({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { namespace: KNATIVE_NAMESPACE }, spec: { broker: broker.metadata.name } });
       expect(trigger.spec.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: trigger.metadata.name });
       expect(knativeServiceOf(trigger.metadata.name).metadata.namespace).toBe(trigger.metadata.namespace);
-      expect(Object.keys(trigger.spec).sort()).toEqual(['broker', 'delivery', 'filter', 'subscriber']);
       expectDelivery(trigger.spec.delivery, `Trigger ${trigger.metadata.name}`);
     }
   });

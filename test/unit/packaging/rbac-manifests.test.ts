@@ -25,6 +25,8 @@ describe('generated RBAC manifests', () => {
 
   it('every generated file says how to regenerate it: `make manifests` (Node 24 from node_modules), not a bare node command', () => {
     for (const [path, text] of Object.entries(generatedFiles())) {
+      // JSON has no comments: the dashboard is checked for being current instead (above).
+      if (path.endsWith('.json')) continue;
       expect(text, path).toContain('run `make manifests`');
       expect(text, path).not.toContain('node scripts/generate-manifests.ts');
     }

@@ -1,0 +1,57 @@
+// The pod templates we ship pass Pod Security "restricted": each Knative Service's revision
+// template (the chart's and knative/*.yaml's) is sent as a Pod, server-side dry-run, into a
+// namespace labelled pod-security.kubernetes.io/enforce=restricted, where the API server's
+// PodSecurity admission refuses any pod that breaks the profile.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCluster } from '../../harness/context.ts';
+import { apiRequest, dryRunCreate } from '../../packaging/api-server.ts';
+import { PLATFORMS, renderChart } from '../../packaging/chart.ts';
+import { knativeServices, type Manifest } from '../../packaging/manifests.ts';
+
+const cluster = useCluster();
+const NAMESPACE = 'pod-security-restricted';
+
+// Fields of a Knative revision spec that are not a PodSpec's (Knative's own settings).
+const KNATIVE_ONLY = ['containerConcurrency', 'timeoutSeconds', 'responseStartTimeoutSeconds', 'idleTimeoutSeconds'];
+
+/** The Pod Knative would make from a Service: its template, with the probe port Knative fills in. */
+function podOf(service: Manifest): Manifest {
+  const spec = structuredClone(service.spec.template.spec);
+  for (const field of KNATIVE_ONLY) delete spec[field];
+  for (const container of spec.containers) {
+    const port = container.ports?.[0]?.containerPort ?? 8080;
+    for (const probe of ['readinessProbe', 'livenessProbe']) if (container[probe]?.httpGet && !container[probe].httpGet.port) container[probe].httpGet.port = port;
+  }
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${service.metadata.name}-pod`, namespace: NAMESPACE, labels: service.spec.template.metadata?.labels }, spec };
+}
+
+const services = [
+  ...renderChart('knative').filter((doc) => doc.kind === 'Service').map((service) => [`chart (${PLATFORMS.knative.values}): ${service.metadata.name}`, service] as const),
+  ...knativeServices().map(({ file, service }) => [`${file}: ${service.metadata.name}`, service] as const),
+];
+
+beforeAll(async () => {
+  const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } };
+  const created = await apiRequest(cluster, 'POST', '/api/v1/namespaces', namespace);
+  expect([201, 409]).toContain(created.status);
+});
+
+describe('Pod Security "restricted", enforced by the API server', () => {
+  it('covers the chart\'s three functions and every Knative Service in knative/', () => {
+    expect(services.length).toBe(3 + knativeServices().length);
+  });
+
+  it.each(services)('%s is admitted', async (_name, service) => {
+    const answer = await dryRunCreate(cluster, podOf(service));
+    expect(answer.status, answer.body.message).toBe(201);
+  });
+
+  it('the same namespace refuses a pod that may escalate privileges, naming the violation', async () => {
+    const pod = podOf(services[0]![1]);
+    pod.metadata.name = 'escalating';
+    pod.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
+    const answer = await dryRunCreate(cluster, pod);
+    expect(answer.status).toBe(403);
+    expect(answer.body.message).toContain('violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false');
+  });
+});

@@ -1,0 +1,39 @@
+// The chart's per-function env settings agree with the functions themselves: every README
+// setting is either settable in values (and schema-checked) or set by the chart, and each
+// bound the schema allows is one the function's own config reader accepts (and one past it
+// is refused by both).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ENV_SET_BY_CHART, ENV_SETTINGS, type IntegerSetting } from '../../../packaging/chart/env-settings.ts';
+import { ConfigError } from '../../../shared/config/env-reader.ts';
+import { readFunctionConfig } from '../../../shared/function-main.ts';
+import { repoRoot } from '../../packaging/manifests.ts';
+
+const accepts = (env: Record<string, string>) => {
+  try {
+    readFunctionConfig(env);
+    return true;
+  } catch (error) {
+    if (error instanceof ConfigError) return false;
+    throw error;
+  }
+};
+
+describe('chart env settings', () => {
+  it('cover every variable of the configuration table (docs/configuration.md), settable or set by the chart', () => {
+    const readme = readFileSync(join(repoRoot, 'docs/configuration.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| variable | default | meaning |'));
+    const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
+    expect(documented.length).toBeGreaterThan(20);
+    expect([...Object.keys(ENV_SETTINGS), ...Object.keys(ENV_SET_BY_CHART)].sort()).toEqual([...documented].sort());
+  });
+
+  const integers = Object.entries(ENV_SETTINGS).filter((entry): entry is [string, IntegerSetting & { description: string }] => entry[1].kind === 'integer');
+  it.each(integers)('%s: the schema\'s bounds are the function\'s own', (name, { min, max }) => {
+    expect(accepts({ [name]: String(min) })).toBe(true);
+    expect(accepts({ [name]: String(max) })).toBe(true);
+    expect(accepts({ [name]: String(min - 1) })).toBe(false);
+    expect(accepts({ [name]: String(max + 1) })).toBe(false);
+  });
+});
