@@ -88,7 +88,7 @@ const RUN_HERE: RunHere[] = [
   },
   {
     file: 'README.md',
-    first: "export TOKEN=$(kubectl -n falco get secret falcosidekick-falco-response -o jsonpath='{.data.cloudevents-extensions}' | base64 -d | cut -d: -f2)",
+    first: "TOKEN=$(kubectl -n falco get secret falcosidekick-falco-response -o jsonpath='{.data.cloudevents-extensions}' | base64 -d | cut -d: -f2)",
     before: 'unset TOKEN   # a new shell',
     async check(session) {
       expect(await sessionVariable(session, 'TOKEN')).toBe(readFileSync(join(session.home, '.falco-response-token'), 'utf8').trim());
@@ -143,7 +143,7 @@ const RUN_HERE: RunHere[] = [
   },
   {
     file: 'README.md',
-    first: 'export BODY=$(sed "s/\\"time\\": \\"[^\\"]*\\"/\\"time\\": \\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\"/" examples/alert.json)',
+    first: 'BODY=$(sed "s/\\"time\\": \\"[^\\"]*\\"/\\"time\\": \\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\"/" examples/alert.json)',
     async check(session) {
       const alert = JSON.parse(await sessionVariable(session, 'BODY'));
       expect(Math.abs(Date.now() - Date.parse(alert.time))).toBeLessThan(60_000);
