@@ -1,7 +1,7 @@
 // The command blocks of the README (and of docs/ and the examples' READMEs), run as a newcomer
 // runs them: one shell session after another (exported variables carry over, as in a terminal),
 // with a real kubectl against a fresh kube-apiserver of its own. Blocks that need what this
-// machine cannot run (helm, faas-cli, kn, docker, a kubelet, Knative Eventing, Argo, Tekton,
+// machine cannot run (helm, faas-cli, kn, docker, a kubelet, Knative's controllers, Argo, Tekton,
 // a real Falcosidekick) are listed below with the reason; every block is in one list or the other.
 import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,16 @@ const installKnativeServing = [
   'kubectl wait --for=condition=Established crd/services.serving.knative.dev --timeout=30s >/dev/null',
 ].join('\n');
 
+// Standing in for installing Knative Eventing: its Broker and Trigger CRDs, from knative.dev/eventing's
+// Go module (scripts/fetch-crds.sh prints where), applied server-side as they are large.
+const installKnativeEventing = [
+  "scripts/fetch-crds.sh | awk '$1 == \"broker.yaml\" || $1 == \"trigger.yaml\" { print $2 }' | while read -r crd; do kubectl apply --server-side -f \"$crd\" >/dev/null; done",
+  'for crd in brokers.eventing.knative.dev triggers.eventing.knative.dev; do',
+  '  for attempt in $(seq 100); do kubectl wait --for=condition=Established "crd/$crd" --timeout=30s >/dev/null 2>&1 && break; sleep 0.2; done',
+  '  kubectl wait --for=condition=Established "crd/$crd" --timeout=30s >/dev/null',
+  'done',
+].join('\n');
+
 const RUN_HERE: RunHere[] = [
   {
     file: 'README.md',
@@ -113,6 +123,17 @@ const RUN_HERE: RunHere[] = [
       expect((await kubectl(session, '-n falco-response get ksvc -o name')).trim().split('\n').sort()).toEqual(['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => `service.serving.knative.dev/${fn}`));
       expect(await secretValue(session, 'falco-response', 'falco-response-token', 'token')).toBe(await sessionVariable(session, 'TOKEN'));
       expect(await kubectl(session, '-n falco-response get networkpolicy falco-response-ingress -o name')).toContain('falco-response-ingress');
+    },
+  },
+  {
+    file: 'README.md',
+    first: 'kubectl apply -f knative/eventing/',
+    before: installKnativeEventing,
+    twice: true,
+    async check(session) {
+      expect(await kubectl(session, '-n falco-response get broker falco-alerts -o jsonpath={.spec.delivery.deadLetterSink.ref.name}')).toBe('falco-response-dead-letters');
+      expect((await kubectl(session, '-n falco-response get trigger -o name')).trim().split('\n').sort()).toEqual(['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => `trigger.eventing.knative.dev/${fn}`));
+      expect(await kubectl(session, '-n falco-response get configmap,ksvc falco-response-dead-letters -o name')).toContain('configmap/falco-response-dead-letters');
     },
   },
   {
@@ -197,7 +218,6 @@ const NOT_HERE: Array<{ file: string; first: string; reason: string }> = [
   { file: 'README.md', first: 'helm upgrade --install falco falcosecurity/falco -n falco -f falcosidekick/values-falco-chart-knative.yaml \\', reason: 'helm, and Falco needs a node to run on' },
   { file: 'README.md', first: 'kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f -', reason: 'a pod that runs and a shell in it need a kubelet, and the alert needs Falco' },
   { file: 'README.md', first: 'kubectl -n falco port-forward svc/falco-falcosidekick 2801:2801 &', reason: 'a real Falcosidekick; its /test alert\'s answer is pinned by test/unit/packaging/deploy-docs.test.ts' },
-  { file: 'README.md', first: 'kubectl apply -f knative/eventing/', reason: 'Knative Eventing\'s Broker and Trigger CRDs and controllers (the dead-letter sink is run by test/unit/packaging/dead-letters.test.ts)' },
   { file: 'README.md', first: 'kubectl -n falco-response wait broker/falco-alerts --for=condition=Ready --timeout=2m', reason: 'a Broker made ready by Knative Eventing\'s controller' },
   { file: 'README.md', first: 'docker run --rm -e BODY="$BODY" -e DRY_RUN=true ghcr.io/your-org/falco-delete-pod:0.1.0 --once', reason: 'docker and a pushed image; the same one-shot run on the bundle is test/unit/packaging/pipeline-examples.test.ts' },
   { file: 'docs/kn-commands.md', first: 'kn service create delete-pod \\', reason: 'kn (its flags are checked against the YAML by test/unit/packaging/kn-commands.test.ts)' },
