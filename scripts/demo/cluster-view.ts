@@ -3,10 +3,11 @@
 // recorded for each function's identity.
 import { QUARANTINE_LABEL, quarantinePolicyName } from '../../functions/isolate-pod/quarantine.ts';
 import { PREVIOUS_REPLICAS_ANNOTATION } from '../../functions/scale-to-zero/spec.ts';
-import { readAudit, type ClusterCoords } from '../../test/harness/cluster.ts';
-import { podExists, type AdminApis } from '../../test/support/cluster-objects.ts';
-import { FUNCTION_NAMESPACE } from '../../test/support/function-under-test.ts';
-import type { FunctionName } from '../../test/e2e/support/bundles.ts';
+import { readAudit } from '../../testbed/cluster/audit.ts';
+import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import { podExists, type AdminApis } from '../../testbed/workloads/hand-made.ts';
+import { FUNCTION_NAMESPACE } from '../../testbed/functions/function-under-test.ts';
+import type { FunctionName } from '../../testbed/functions/bundles.ts';
 import { clip, table, type DemoConsole } from './console.ts';
 
 export interface DemoTargets {

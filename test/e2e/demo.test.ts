@@ -5,9 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './support/bundles.ts';
-import { assertImageNode } from './support/function-process.ts';
-import { isRunning, portIsClosed } from '../support/leftovers.ts';
+import { repoRoot } from '../../testbed/functions/bundles.ts';
+import { assertImageNode } from '../../testbed/functions/function-process.ts';
+import { isRunning, portIsClosed } from '../../testbed/process/leftovers.ts';
 
 const DEMO_TIMEOUT_MS = 150_000;
 

@@ -2,14 +2,14 @@
 // read back as the admin from the API server. The objects are made as a controller-manager
 // would have made them (there is none in the test cluster).
 import { expect } from 'vitest';
-import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
-import { QUARANTINE_LABEL } from '../../../functions/isolate-pod/quarantine.ts';
-import { isolatePodSpec } from '../../../functions/isolate-pod/spec.ts';
-import { PREVIOUS_REPLICAS_ANNOTATION, scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
-import type { ResponseFunctionSpec } from '../../../shared/respond/function-spec.ts';
-import { OPT_OUT_KEY } from '../../../shared/guards/pod-checks.ts';
-import { createDeploymentChain, createPod, newContainerId, podExists, type AdminApis } from '../../support/cluster-objects.ts';
-import type { FunctionName } from './bundles.ts';
+import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
+import { QUARANTINE_LABEL } from '../../functions/isolate-pod/quarantine.ts';
+import { isolatePodSpec } from '../../functions/isolate-pod/spec.ts';
+import { PREVIOUS_REPLICAS_ANNOTATION, scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
+import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
+import { OPT_OUT_KEY } from '../../shared/guards/pod-checks.ts';
+import { createDeploymentChain, createPod, newContainerId, podExists, type AdminApis } from '../../testbed/workloads/hand-made.ts';
+import type { FunctionName } from '../../testbed/functions/bundles.ts';
 
 export interface Target {
   namespace: string;

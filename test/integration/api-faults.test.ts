@@ -3,13 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../../functions/isolate-pod/spec.ts';
-import { countWrites, createTestNamespace, startTestCluster, type ClusterCoords, type TestCluster } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { alertFor } from '../support/alerts.ts';
-import { adminApis, createPod, podExists } from '../support/cluster-objects.ts';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../support/function-under-test.ts';
-import { postJson, sendRequest } from '../support/http-client.ts';
+import { countWrites } from '../../testbed/cluster/audit.ts';
+import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
+import { startTestCluster, type ClusterCoords, type TestCluster } from '../../testbed/cluster/control-plane.ts';
+import { useCluster } from '../../testbed/vitest/context.ts';
+import { alertFor } from '../../testbed/alerts/alerts.ts';
+import { adminApis, createPod, podExists } from '../../testbed/workloads/hand-made.ts';
+import { startFaultProxy, type FaultProxy } from '../../testbed/net/fault-proxy.ts';
+import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
+import { postJson, sendRequest } from '../../testbed/net/http-client.ts';
 
 async function send(fn: FunctionUnderTest, alert: unknown) {
   const answer = await postJson(fn.url, alert);
@@ -20,7 +22,7 @@ describe('the API server stopped mid-suite and started again', () => {
   let cluster: TestCluster;
   let fn: FunctionUnderTest;
   beforeAll(async () => {
-    cluster = await startTestCluster();
+    cluster = await startTestCluster({ bare: true });
     fn = await startFunctionUnderTest(cluster, deletePodSpec, { KUBE_TIMEOUT_MS: '1000', KUBE_RETRIES: '2' });
   });
   afterAll(async () => {

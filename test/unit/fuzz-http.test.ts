@@ -3,9 +3,9 @@
 // crash, and the handler (the only place that acts) sees only valid alerts.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { falcoAlert, freshAlert } from '../support/fixtures.ts';
-import { sendRequest } from '../support/http-client.ts';
-import { startRecordingFunction, type RecordingFunction } from '../support/recording-function.ts';
+import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
+import { sendRequest } from '../../testbed/net/http-client.ts';
+import { startRecordingFunction, type RecordingFunction } from '../../testbed/functions/recording-function.ts';
 
 let fn: RecordingFunction;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dir = (sub: string) => fileURLToPath(new URL(`../fixtures/${sub}/`, import.meta.url));
+const dir = (sub: string) => fileURLToPath(new URL(`../../test/fixtures/${sub}/`, import.meta.url));
 
 export interface RecordedRequest {
   file: string;

@@ -1,7 +1,8 @@
 // What the real API server's RBAC grants an identity, asked the way the identity itself
 // would (SelfSubjectRulesReview) or as an admin (SubjectAccessReview).
 import { AuthorizationV1Api } from '@kubernetes/client-node';
-import { kubeConfigFor, type ClusterCoords } from '../harness/cluster.ts';
+import { kubeConfigFor } from './credentials.ts';
+import { type ClusterCoords } from './control-plane.ts';
 
 /** Everything a token may do in a namespace, as "group/resource:verb" strings. */
 export async function grantedPermissions(cluster: ClusterCoords, token: string, namespace: string): Promise<Set<string>> {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
 
 export const FUNCTION_NAMES = ['delete-pod', 'isolate-pod', 'scale-to-zero'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

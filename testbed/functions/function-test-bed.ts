@@ -2,11 +2,12 @@
 // the function's ServiceAccount token, a fresh namespace per test, and in-process instances.
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
-import { createTestNamespace, type ClusterCoords } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { adminApis, type AdminApis } from './cluster-objects.ts';
+import { createTestNamespace } from '../cluster/accounts.ts';
+import { type ClusterCoords } from '../cluster/control-plane.ts';
+import { useCluster } from '../vitest/context.ts';
+import { adminApis, type AdminApis } from '../workloads/hand-made.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from './function-under-test.ts';
-import { postJson } from './http-client.ts';
+import { postJson } from '../net/http-client.ts';
 
 export interface FunctionTestBed {
   cluster: ClusterCoords;

@@ -6,7 +6,9 @@ import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { buildFunction, readFunctionConfig, type BuiltFunction } from '../../shared/function-main.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { clusterRoleFor } from '../../packaging/rbac.ts';
-import { kubeConfigFor, serviceAccountToken, type ClusterCoords } from '../harness/cluster.ts';
+import { kubeConfigFor } from '../cluster/credentials.ts';
+import { serviceAccountToken } from '../cluster/accounts.ts';
+import { type ClusterCoords } from '../cluster/control-plane.ts';
 
 export const FUNCTION_NAMESPACE = 'falco-response';
 

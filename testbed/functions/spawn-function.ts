@@ -1,6 +1,8 @@
 // Starts a function as its own process (as in its image: `node <entry>`, $PORT) and finds
 // the port it listens on from its log line.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import { baseEnv, runToExit as runCommandToExit, spawnProcess } from '../process/spawn.ts';
 
 export interface SpawnedFunction {
   url: string;
@@ -9,54 +11,32 @@ export interface SpawnedFunction {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
+
 export async function spawnFunction(entry: string, env: Record<string, string>, args: string[] = [], cwd?: string): Promise<SpawnedFunction> {
-  const child = spawn(process.execPath, [entry, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL'); // never leave a half-started function behind
-      reject(new Error(`no listening line within 15 s:\n${text}`));
-    }, 15_000);
-    const check = () => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before listening:\n${text}`));
-    });
-  });
+  const proc = spawnProcess(process.execPath, [entry, ...args], { cwd, env: { ...baseEnv(), PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', ...env } });
+  const deadline = Date.now() + 15_000;
+  let url: string | undefined;
+  while (!url) {
+    url = LISTENING.exec(proc.output())?.[1];
+    if (url) break;
+    if (!proc.isRunning()) throw new Error(`exited with ${proc.child.exitCode} before listening:\n${proc.output()}`);
+    if (Date.now() > deadline) {
+      proc.signal('SIGKILL'); // never leave a half-started function behind
+      throw new Error(`no listening line within 15 s:\n${proc.output()}`);
+    }
+    await sleep(10);
+  }
   return {
     url,
-    child,
-    output: () => text,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
+    child: proc.child,
+    output: proc.output,
+    // No SIGKILL fallback: tests of graceful shutdown wait for the function's own exit.
+    stop: (signal = 'SIGTERM') => proc.stop(signal, 60_000),
   };
 }
 
 /** Runs an entry to completion (one-shot mode, bad configuration). */
 export function runToExit(entry: string, env: Record<string, string>, args: string[] = [], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOCK_FILE: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(input ?? '');
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommandToExit(process.execPath, [entry, ...args], { env: { ...baseEnv(), LOCK_FILE: '', ...env }, input });
 }

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { ClusterCoords } from '../harness/cluster.ts';
+import type { ClusterCoords } from '../cluster/control-plane.ts';
 
 export type Fault = { kind: 'pass' } | { kind: 'delay'; ms: number } | { kind: 'status'; status: number; retryAfter?: number; reason?: string };
 

@@ -1,11 +1,8 @@
 // Sends a request over a real socket with the exact header names, order and body given.
 import http from 'node:http';
+import { readAnswer, type HttpAnswer } from './http.ts';
 
-export interface HttpAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
+export type { HttpAnswer };
 
 export function sendRequest(url: string, method: string, path: string, headers: Record<string, string> | string[], body?: string | Buffer): Promise<HttpAnswer> {
   const target = new URL(url);
@@ -15,12 +12,7 @@ export function sendRequest(url: string, method: string, path: string, headers: 
   return new Promise((resolve, reject) => {
     const request = http.request(
       { host: target.hostname, port: target.port, method, path, headers: rawHeaders, agent: false },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      },
+      (response) => readAnswer(response).then(resolve, reject),
     );
     request.on('error', reject);
     request.end(body);

@@ -1,7 +1,7 @@
 // Plain requests to the test API server for the manifest checks: any object we ship, sent as
 // it is (no client-side model that could drop or rename fields), with the query the test needs.
-import { request } from 'node:https';
-import type { ClusterCoords } from '../harness/cluster.ts';
+import { httpRequest } from '../net/http.ts';
+import type { ClusterCoords } from '../cluster/control-plane.ts';
 import type { Manifest } from './manifests.ts';
 
 export interface ApiAnswer {
@@ -9,42 +9,26 @@ export interface ApiAnswer {
   body: Record<string, any>;
 }
 
-export function apiRequest(cluster: ClusterCoords, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiAnswer> {
+export async function apiRequest(cluster: ClusterCoords, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiAnswer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, cluster.server),
-      {
-        method,
-        ca: Buffer.from(cluster.caData, 'base64'),
-        headers: {
-          authorization: `Bearer ${cluster.adminToken}`,
-          accept: 'application/json',
-          ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
-        },
-        agent: false,
-        timeout: 30_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          let parsed: Record<string, any> = {};
-          try {
-            parsed = text ? JSON.parse(text) : {};
-          } catch {
-            parsed = { message: text };
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timeout`)));
-    req.on('error', reject);
-    req.end(payload);
+  const answer = await httpRequest(new URL(path, cluster.server), {
+    method,
+    ca: Buffer.from(cluster.caData, 'base64'),
+    headers: {
+      authorization: `Bearer ${cluster.adminToken}`,
+      accept: 'application/json',
+      ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
+    },
+    body: payload,
+    timeoutMs: 30_000,
   });
+  let parsed: Record<string, any> = {};
+  try {
+    parsed = answer.body ? JSON.parse(answer.body) : {};
+  } catch {
+    parsed = { message: answer.body };
+  }
+  return { status: answer.status, body: parsed };
 }
 
 // Resource names of every kind we ship to an API server (no discovery needed).

@@ -1,6 +1,7 @@
 // Sends many requests at once over a bounded pool of keep-alive sockets, as a storm of
 // alerts from Falcosidekick (or several) would arrive.
 import http from 'node:http';
+import { readAnswer } from '../net/http.ts';
 
 export interface BurstAnswer {
   status: number;
@@ -18,11 +19,7 @@ export async function burst(url: string, bodies: string[], sockets = 100): Promi
           new Promise<BurstAnswer>((resolve, reject) => {
             const request = http.request(
               { host: target.hostname, port: target.port, path: '/', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-              (response) => {
-                let text = '';
-                response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-                response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] as string | undefined, body: text }));
-              },
+              (response) => readAnswer(response).then((answer) => resolve({ status: answer.status, retryAfter: answer.headers['retry-after'] as string | undefined, body: answer.body }), reject),
             );
             request.on('error', reject);
             request.end(body);

@@ -4,7 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './bundles.ts';
+import { repoRoot } from '../functions/bundles.ts';
 
 const run = promisify(execFile);
 

@@ -5,10 +5,10 @@
 //   - OpenFaaS output: plain JSON POST to the gateway's /function/<name>.openfaas-fn;
 //   - webhook output: plain JSON POST with custom headers (how a token travels).
 import { randomUUID } from 'node:crypto';
-import { sendRequest } from '../../support/http-client.ts';
-import { DECISION_EVENT_TYPE } from '../../../shared/runtime/reply.ts';
+import { sendRequest } from '../net/http-client.ts';
+import { DECISION_EVENT_TYPE } from '../../shared/runtime/reply.ts';
 import { sendCloudEvent, type SenderReport } from './cloudevents-sender.ts';
-import type { FunctionName } from './bundles.ts';
+import type { FunctionName } from '../functions/bundles.ts';
 
 export interface OutputAnswer {
   status: number;

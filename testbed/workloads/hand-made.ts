@@ -2,7 +2,8 @@
 // API server): pods with container statuses, ReplicaSets owned by Deployments, and so on.
 import { randomBytes } from 'node:crypto';
 import { AppsV1Api, CoreV1Api, EventsV1Api, NetworkingV1Api, type V1OwnerReference, type V1Pod } from '@kubernetes/client-node';
-import { kubeConfigFor, type ClusterCoords } from '../harness/cluster.ts';
+import { kubeConfigFor } from '../cluster/credentials.ts';
+import { type ClusterCoords } from '../cluster/control-plane.ts';
 
 export function adminApis(cluster: ClusterCoords) {
   const config = kubeConfigFor(cluster, cluster.adminToken);

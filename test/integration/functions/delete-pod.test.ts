@@ -3,11 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
 import { loadClient } from '../../../shared/k8s/load-client.ts';
-import { countWrites, createTestNamespace, kubeConfigFor, readAudit } from '../../harness/cluster.ts';
-import { alertFor } from '../../support/alerts.ts';
-import { createDaemonSetPod, createDeploymentChain, createPod, createStatefulSetPod, eventsIn, newContainerId, podExists } from '../../support/cluster-objects.ts';
-import type { FunctionUnderTest } from '../../support/function-under-test.ts';
-import { useFunctionTestBed } from '../../support/function-test-bed.ts';
+import { countWrites, readAudit } from '../../../testbed/cluster/audit.ts';
+import { createTestNamespace } from '../../../testbed/cluster/accounts.ts';
+import { kubeConfigFor } from '../../../testbed/cluster/credentials.ts';
+import { alertFor } from '../../../testbed/alerts/alerts.ts';
+import { createDaemonSetPod, createDeploymentChain, createPod, createStatefulSetPod, eventsIn, newContainerId, podExists } from '../../../testbed/workloads/hand-made.ts';
+import type { FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
+import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed.ts';
 
 const bed = useFunctionTestBed(deletePodSpec);
 const start = (env: Record<string, string> = {}) => bed.start(env);

@@ -3,11 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { QUARANTINE_LABEL } from '../../../functions/isolate-pod/quarantine.ts';
 import { isolatePodSpec } from '../../../functions/isolate-pod/spec.ts';
-import { countWrites } from '../../harness/cluster.ts';
-import { alertFor } from '../../support/alerts.ts';
-import { createPod, eventsIn, newContainerId, podExists } from '../../support/cluster-objects.ts';
-import type { FunctionUnderTest } from '../../support/function-under-test.ts';
-import { useFunctionTestBed } from '../../support/function-test-bed.ts';
+import { countWrites } from '../../../testbed/cluster/audit.ts';
+import { alertFor } from '../../../testbed/alerts/alerts.ts';
+import { createPod, eventsIn, newContainerId, podExists } from '../../../testbed/workloads/hand-made.ts';
+import type { FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
+import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed.ts';
 
 const bed = useFunctionTestBed(isolatePodSpec);
 const start = (env: Record<string, string> = {}) => bed.start(env);

@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { PREVIOUS_REPLICAS_ANNOTATION } from '../../../functions/scale-to-zero/spec.ts';
 import { scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
-import { countWrites } from '../../harness/cluster.ts';
-import { alertFor } from '../../support/alerts.ts';
-import { createDaemonSetPod, createDeploymentChain, createPod, createStatefulSetPod, eventsIn } from '../../support/cluster-objects.ts';
-import type { FunctionUnderTest } from '../../support/function-under-test.ts';
-import { useFunctionTestBed } from '../../support/function-test-bed.ts';
+import { countWrites } from '../../../testbed/cluster/audit.ts';
+import { alertFor } from '../../../testbed/alerts/alerts.ts';
+import { createDaemonSetPod, createDeploymentChain, createPod, createStatefulSetPod, eventsIn } from '../../../testbed/workloads/hand-made.ts';
+import type { FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
+import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed.ts';
 
 const bed = useFunctionTestBed(scaleToZeroSpec);
 const start = (env: Record<string, string> = {}) => bed.start(env);

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { AUTH_TOKEN_SECRET } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { readYamlDocument, readYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
+import { readYamlDocument, readYamlDocuments, repoRoot } from '../../../testbed/packaging/manifests.ts';
 
 // The deployment walk-through is the README's "Deploying" section.
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { generatedManifests } from '../../../packaging/rbac-manifests.ts';
 import { clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, serviceAccountName } from '../../../packaging/names.ts';
 import { FUNCTION_SPECS, permissionSet, rulesFor, unionRules } from '../../../packaging/rbac.ts';
-import { knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
+import { knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const byKind = (docs: Manifest[], kind: string) => docs.filter((doc) => doc.kind === kind);
 const named = (docs: Manifest[], kind: string, name: string) => {
