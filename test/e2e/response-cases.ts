@@ -1,6 +1,6 @@
 // What each function is expected to do to the cluster, and how to tell it did (or did not),
-// read back as the admin from the API server. The objects are made as a controller-manager
-// would have made them (there is none in the test cluster).
+// read back as the admin from the reacting cluster's API server. Workloads are made as users
+// make them; the controllers, the scheduler and kwok make and run the pods.
 import { expect } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { QUARANTINE_LABEL } from '../../functions/isolate-pod/quarantine.ts';
@@ -8,7 +8,9 @@ import { isolatePodSpec } from '../../functions/isolate-pod/spec.ts';
 import { PREVIOUS_REPLICAS_ANNOTATION, scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { OPT_OUT_KEY } from '../../shared/guards/pod-checks.ts';
-import { createDeploymentChain, createPod, newContainerId, podExists, type AdminApis } from '../../testbed/workloads/hand-made.ts';
+import type { AdminApis } from '../../testbed/workloads/admin-apis.ts';
+import { createDeploymentWithPod } from '../../testbed/workloads/controllers.ts';
+import { createPod, podExists, shortContainerId, waitForPodGone } from '../../testbed/workloads/pods.ts';
 import type { FunctionName } from '../../testbed/functions/bundles.ts';
 
 export interface Target {
@@ -42,9 +44,8 @@ export async function optOut(api: AdminApis, target: Target): Promise<void> {
 }
 
 async function bareRunningPod(api: AdminApis, namespace: string, name: string): Promise<Target> {
-  const id = newContainerId();
-  await createPod(api, namespace, name, { labels: { app: name }, containerId: id.full });
-  return { namespace, pod: name, containerId: id.short };
+  const pod = await createPod(api, namespace, name, { labels: { app: name } });
+  return { namespace, pod: name, containerId: shortContainerId(pod) };
 }
 
 export const deletePodCase: ResponseCase = {
@@ -53,7 +54,7 @@ export const deletePodCase: ResponseCase = {
   prepare: bareRunningPod,
   actedReason: 'deleted',
   async expectActed(api, target) {
-    expect(await podExists(api, target.namespace, target.pod)).toBeUndefined();
+    await waitForPodGone(api, target.namespace, target.pod);
   },
   async expectUntouched(api, target) {
     expect(await podExists(api, target.namespace, target.pod)).toBeDefined();
@@ -94,9 +95,8 @@ export const scaleToZeroCase: ResponseCase = {
   spec: scaleToZeroSpec as ResponseCase['spec'],
   does: "scales the pod's Deployment to 0",
   async prepare(api, namespace, name) {
-    const id = newContainerId();
-    const { podName } = await createDeploymentChain(api, namespace, name, { replicas: REPLICAS, containerId: id.full });
-    return { namespace, pod: podName, containerId: id.short, deployment: name };
+    const { pods } = await createDeploymentWithPod(api, namespace, name, { replicas: REPLICAS });
+    return { namespace, pod: pods[0]!.metadata!.name!, containerId: shortContainerId(pods[0]!), deployment: name };
   },
   actedReason: 'scaled-to-zero',
   async expectActed(api, target) {

@@ -8,7 +8,10 @@ import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
 import { startTestCluster, type ClusterCoords, type TestCluster } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
 import { alertFor } from '../../testbed/alerts/alerts.ts';
-import { adminApis, createPod, podExists } from '../../testbed/workloads/hand-made.ts';
+import { adminApis } from '../../testbed/workloads/admin-apis.ts';
+// The stopped API server is a private bare one (nothing else may write while it is down): hand-made pods.
+import { createPod as createHandMadePod, podExists } from '../../testbed/workloads/hand-made.ts';
+import { createPod, waitForPodGone } from '../../testbed/workloads/pods.ts';
 import { startFaultProxy, type FaultProxy } from '../../testbed/net/fault-proxy.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 import { postJson, sendRequest } from '../../testbed/net/http-client.ts';
@@ -33,7 +36,7 @@ describe('the API server stopped mid-suite and started again', () => {
   it('answers 503 with Retry-After while it is down, keeps serving, and acts once it is back', async () => {
     const api = adminApis(cluster);
     const ns = await createTestNamespace(cluster, 'faults');
-    await createPod(api, ns, 'alpine');
+    await createHandMadePod(api, ns, 'alpine');
     await cluster.stopApiServer();
     const down = await send(fn, alertFor(ns, 'alpine'));
     expect(down.status).toBe(503);
@@ -83,7 +86,7 @@ describe('a fault-injecting proxy in front of the API server', () => {
     expect(status).toBe(200);
     expect(decision.outcome).toBe('acted');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(await podExists(api, ns, 'alpine')).toBeUndefined();
+    await waitForPodGone(api, ns, 'alpine');
     expect(countWrites(cluster, { user: fn.identity, namespace: ns, resource: 'pods', since, succeededOnly: true })).toBe(1);
   });
 

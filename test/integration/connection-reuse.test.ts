@@ -9,7 +9,8 @@ import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
 import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
 import { alertFor } from '../../testbed/alerts/alerts.ts';
-import { adminApis, createPod, podExists } from '../../testbed/workloads/hand-made.ts';
+import { adminApis } from '../../testbed/workloads/admin-apis.ts';
+import { createPod, podExists, waitForPodGone } from '../../testbed/workloads/pods.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 import { postJson } from '../../testbed/net/http-client.ts';
 
@@ -64,7 +65,7 @@ describe('connections to the API server', () => {
     for (const pod of ['one', 'two', 'three']) {
       const answer = await postJson(fn.url, alertFor(ns, pod));
       expect(JSON.parse(answer.body)).toMatchObject({ outcome: 'acted', reason: 'deleted' });
-      expect(await podExists(api, ns, pod)).toBeUndefined();
+      await waitForPodGone(api, ns, pod);
     }
     // 3 alerts × (get pod, get namespace, delete, Event) = 12 calls; client-node alone opens 12.
     expect(proxy.connections()).toBe(1);

@@ -12,7 +12,9 @@ import { useCluster } from '../../testbed/vitest/context.ts';
 import { apply, ensureNamespace } from '../../testbed/packaging/api-server.ts';
 import { readYamlDocuments } from '../../testbed/packaging/manifests.ts';
 import { alertFor } from '../../testbed/alerts/alerts.ts';
-import { adminApis, createDeploymentChain, createPod, podExists } from '../../testbed/workloads/hand-made.ts';
+import { adminApis } from '../../testbed/workloads/admin-apis.ts';
+import { createPod, podExists, waitForPodGone } from '../../testbed/workloads/pods.ts';
+import { createDeploymentWithPod } from '../../testbed/workloads/controllers.ts';
 import { startFunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 import { postJson } from '../../testbed/net/http-client.ts';
 import { grantedPermissions } from '../../testbed/cluster/rbac-review.ts';
@@ -66,12 +68,12 @@ describe('openfaas/rbac-ce.yaml: openfaas-fn:default holds the union, and nothin
     const api = adminApis(cluster);
     const target = await createTestNamespace(cluster, 'ce-acts');
     await createPod(api, target, 'alpine');
-    const { podName } = await createDeploymentChain(api, target, 'web');
+    const { podName } = await createDeploymentWithPod(api, target, 'web');
     const deleter = await startFunctionUnderTest(cluster, deletePodSpec, { POD_NAMESPACE: OPENFAAS_FUNCTION_NAMESPACE }, token);
     const scaler = await startFunctionUnderTest(cluster, scaleToZeroSpec, { POD_NAMESPACE: OPENFAAS_FUNCTION_NAMESPACE }, token);
     try {
       expect(JSON.parse((await postJson(deleter.url, alertFor(target, 'alpine'))).body)).toMatchObject({ outcome: 'acted', reason: 'deleted' });
-      expect(await podExists(api, target, 'alpine')).toBeUndefined();
+      await waitForPodGone(api, target, 'alpine');
       expect(JSON.parse((await postJson(scaler.url, alertFor(target, podName))).body)).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero' });
     } finally {
       await deleter.close();

@@ -23,7 +23,7 @@ export interface ReactingOptions {
   /** Client rate limits of the controller-manager, the scheduler and kwok (default 100 QPS, burst 200). */
   qps?: number;
   burst?: number;
-  /** --min-resync-period of the controller-manager: informers resync between it and twice it (default 10 s, so a resync is seen within a test). */
+  /** --min-resync-period of the controller-manager: informers resync between it and twice it (default 5 s, so a resync happens within a test). */
   minResyncPeriod?: string;
 }
 
@@ -79,7 +79,7 @@ export async function startReactingComponents(procs: Supervisor, bins: K8sBinari
     '--cluster-name=testbed',
     `--kube-api-qps=${qps}`,
     `--kube-api-burst=${burst}`,
-    `--min-resync-period=${options.minResyncPeriod ?? '10s'}`,
+    `--min-resync-period=${options.minResyncPeriod ?? '5s'}`,
   ]);
   const scheduler = procs.start('kube-scheduler', bins.scheduler, [
     `--kubeconfig=${kubeconfigOf('kube-scheduler')}`,

@@ -1,21 +1,13 @@
-// Builds the objects a controller-manager would have made (no controllers run in the test
-// API server): pods with container statuses, ReplicaSets owned by Deployments, and so on.
+// For the bare API server only (startTestCluster({ bare: true }): the bench's time to
+// remediation, the fault tests): builds by hand the objects a controller-manager and a
+// kubelet would have made there, pods with container statuses, ReplicaSets owned by
+// Deployments, and so on. On the reacting cluster, make workloads as users do
+// (./controllers.ts, ./pods.ts) and let the controllers make the rest.
 import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, EventsV1Api, NetworkingV1Api, type V1OwnerReference, type V1Pod } from '@kubernetes/client-node';
-import { kubeConfigFor } from '../cluster/credentials.ts';
-import { type ClusterCoords } from '../cluster/control-plane.ts';
+import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 
-export function adminApis(cluster: ClusterCoords) {
-  const config = kubeConfigFor(cluster, cluster.adminToken);
-  return {
-    core: config.makeApiClient(CoreV1Api),
-    apps: config.makeApiClient(AppsV1Api),
-    networking: config.makeApiClient(NetworkingV1Api),
-    events: config.makeApiClient(EventsV1Api),
-  };
-}
-
-export type AdminApis = ReturnType<typeof adminApis>;
+export { adminApis, type AdminApis } from './admin-apis.ts';
+import type { AdminApis } from './admin-apis.ts';
 
 /** A container id as Falco prints it (12 hex digits) and as the kubelet reports it (64). */
 export function newContainerId(): { short: string; full: string } {
