@@ -10,10 +10,10 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { buildFunction, readFunctionConfig } from '../../shared/function-main.ts';
-import { falcoAlert, freshAlert } from '../support/fixtures.ts';
-import { postJson, sendRequest, type HttpAnswer } from '../support/http-client.ts';
-import { openSlowConnections } from '../support/slow-connections.ts';
-import { spawnFunction } from '../support/spawn-function.ts';
+import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
+import { postJson, sendRequest, type HttpAnswer } from '../../testbed/net/http-client.ts';
+import { openSlowConnections } from '../../testbed/net/slow-connections.ts';
+import { spawnFunction } from '../../testbed/functions/spawn-function.ts';
 
 const TOKEN = 'hardening-test-token-0123456789';
 const root = new URL('../../', import.meta.url).pathname;

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
 import { alertRules } from '../../../packaging/observability/alerts.ts';
 import { dashboard, dashboardExpressions } from '../../../packaging/observability/dashboard.ts';
-import { useCluster } from '../../harness/context.ts';
-import { exposedSeries, promqlNames } from '../../packaging/promql.ts';
-import { adminApis, createPod, newContainerId } from '../../support/cluster-objects.ts';
-import { falcoAlert, freshAlert } from '../../support/fixtures.ts';
-import { startFunctionUnderTest, type FunctionUnderTest } from '../../support/function-under-test.ts';
-import { postJson, sendRequest } from '../../support/http-client.ts';
+import { useCluster } from '../../../testbed/vitest/context.ts';
+import { exposedSeries, promqlNames } from '../../../testbed/packaging/promql.ts';
+import { adminApis, createPod, newContainerId } from '../../../testbed/workloads/hand-made.ts';
+import { falcoAlert, freshAlert } from '../../../testbed/alerts/fixtures.ts';
+import { startFunctionUnderTest, type FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
+import { postJson, sendRequest } from '../../../testbed/net/http-client.ts';
 
 const cluster = useCluster();
 const NAMESPACE = 'promql-names';

@@ -3,10 +3,10 @@
 // namespace labelled pod-security.kubernetes.io/enforce=restricted, where the API server's
 // PodSecurity admission refuses any pod that breaks the profile.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useCluster } from '../../harness/context.ts';
-import { apiRequest, dryRunCreate } from '../../packaging/api-server.ts';
-import { PLATFORMS, renderChart } from '../../packaging/chart.ts';
-import { knativeServices, type Manifest } from '../../packaging/manifests.ts';
+import { useCluster } from '../../../testbed/vitest/context.ts';
+import { apiRequest, dryRunCreate } from '../../../testbed/packaging/api-server.ts';
+import { PLATFORMS, renderChart } from '../../../testbed/packaging/chart.ts';
+import { knativeServices, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const cluster = useCluster();
 const NAMESPACE = 'pod-security-restricted';

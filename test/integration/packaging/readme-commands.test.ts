@@ -7,10 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { k8sCacheDir, k8sVersions, startTestCluster, type TestCluster } from '../../harness/cluster.ts';
-import { commandBlocks, commandPages, fenceLanguages, type CommandBlock } from '../../packaging/doc-blocks.ts';
-import { repoRoot } from '../../packaging/manifests.ts';
-import { runToCompletion } from '../../packaging/processes.ts';
+import { k8sCacheDir, k8sVersions } from '../../../testbed/cluster/binaries.ts';
+import { startTestCluster, type TestCluster } from '../../../testbed/cluster/control-plane.ts';
+import { commandBlocks, commandPages, fenceLanguages, type CommandBlock } from '../../../testbed/packaging/doc-blocks.ts';
+import { repoRoot } from '../../../testbed/packaging/manifests.ts';
+import { runToCompletion } from '../../../testbed/process/container-process.ts';
 
 /** The kubectl scripts/build-k8s.sh builds, of the same Kubernetes release as the test API server. */
 function kubectlBinary(): string {

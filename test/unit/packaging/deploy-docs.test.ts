@@ -8,8 +8,8 @@ import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
 import { buildFunction, readFunctionConfig } from '../../../shared/function-main.ts';
 import { AUTH_TOKEN_SECRET } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
-import { falcosidekickTestAlert } from '../../support/fixtures.ts';
+import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot } from '../../../testbed/packaging/manifests.ts';
+import { falcosidekickTestAlert } from '../../../testbed/alerts/fixtures.ts';
 
 // The deployment walk-through: the README's quick starts and operations, and the docs/ pages they link to.
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARGO_NAMESPACE, AUTH_TOKEN_SECRET, clusterRoleName, KNATIVE_NAMESPACE, serviceAccountName } from '../../../packaging/names.ts';
 import { entrypointIn, IMAGE_ENTRYPOINT, ONE_SHOT_ARGS } from '../../../packaging/start-command.ts';
-import { buildBundles, type BuiltBundles } from '../../packaging/bundles.ts';
-import { configFromManifestEnv, configVariablesRead } from '../../packaging/config.ts';
-import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
-import { runToCompletion } from '../../packaging/processes.ts';
-import { freshAlert, recordedRequest } from '../../support/fixtures.ts';
+import { buildBundles, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
+import { configFromManifestEnv, configVariablesRead } from '../../../testbed/packaging/config.ts';
+import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import { runToCompletion } from '../../../testbed/process/container-process.ts';
+import { freshAlert, recordedRequest } from '../../../testbed/alerts/fixtures.ts';
 
 const FN = 'delete-pod';
 const functionImage = knativeServiceOf(FN).spec.template.spec.containers[0].image;

@@ -9,7 +9,7 @@ import { generatedFiles } from '../../../packaging/generated-files.ts';
 import { generatedManifests } from '../../../packaging/rbac-manifests.ts';
 import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, RBAC_PATH_LABEL, serviceAccountName, type RbacPath } from '../../../packaging/names.ts';
 import { FUNCTION_SPECS, permissionSet, rulesFor, unionRules } from '../../../packaging/rbac.ts';
-import { knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
+import { knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const byKind = (docs: Manifest[], kind: string) => docs.filter((doc) => doc.kind === kind);
 const named = (docs: Manifest[], kind: string, name: string) => {
