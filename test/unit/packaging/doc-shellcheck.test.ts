@@ -3,8 +3,8 @@
 // cannot run (helm, faas-cli, kn, docker): quoting and masked failures show up before a reader
 // pastes them. Placeholders such as <ns> are filled with a word first, as a reader would.
 import { describe, expect, it } from 'vitest';
-import { commandBlocks, commandPages } from '../../packaging/doc-blocks.ts';
-import { debianToolPath, run } from '../../support/tools.ts';
+import { commandBlocks, commandPages } from '../../../testbed/packaging/doc-blocks.ts';
+import { debianToolPath, run } from '../../../testbed/packaging/tools.ts';
 
 const blocks = commandPages().flatMap(commandBlocks);
 const filled = (text: string) => text.replace(/<([a-z][a-z ]*)>/g, (_, name: string) => `example-${name.replace(/ /g, '-')}`);
