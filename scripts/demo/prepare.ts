@@ -1,6 +1,6 @@
-// Everything the demo runs is built from this repository on first use: kube-apiserver and
-// etcd from the Go module proxy (minutes the first time; their build prints a heartbeat that
-// is shown here), the Go CloudEvents sender (seconds), the function bundles (a second).
+// Everything the demo runs is built from this repository on first use: kube-apiserver, etcd,
+// the controller-manager, the scheduler, kubectl and kwok from the Go module proxy (minutes
+// the first time; their build prints a heartbeat that is shown here), the Go CloudEvents sender (seconds), the function bundles (a second).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -33,11 +33,11 @@ function runShowingProgress(out: DemoConsole, script: string, streams: Array<'st
 export async function prepareParts(out: DemoConsole): Promise<{ sender: string }> {
   const versions = k8sVersions();
   if (!k8sBinariesBuilt()) {
-    out.info(`Building kube-apiserver ${versions.kubernetes} and etcd ${versions.etcd} from source (first time only, about 6 minutes on 2 cores) ...`, 2);
+    out.info(`Building Kubernetes ${versions.kubernetes} (kube-apiserver, controller-manager, scheduler, kubectl), etcd ${versions.etcd} and kwok ${versions.kwok} from source (first time only, about 10 minutes on 2 cores) ...`, 2);
     await runShowingProgress(out, 'build-k8s.sh');
   }
   k8sBinaryPaths(); // throws with the build command if the build did not produce them
-  out.ok(`kube-apiserver ${versions.kubernetes} and etcd ${versions.etcd} ${dimPath(k8sCacheDir())}`);
+  out.ok(`Kubernetes ${versions.kubernetes}, etcd ${versions.etcd}, kwok ${versions.kwok} ${dimPath(k8sCacheDir())}`);
 
   // build-senders.sh prints its progress on stderr and the binary's path on stdout.
   await runShowingProgress(out, 'build-senders.sh', ['stderr']);
