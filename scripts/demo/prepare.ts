@@ -1,12 +1,12 @@
 // Everything the demo runs is built from this repository on first use: kube-apiserver, etcd,
 // the controller-manager, the scheduler, kubectl and kwok from the Go module proxy (minutes
 // the first time; their build prints a heartbeat that is shown here), the Go CloudEvents sender (seconds), the function bundles (a second).
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { k8sBinaryPaths, k8sCacheDir, k8sVersions } from '../../testbed/cluster/binaries.ts';
 import { ensureBundles, FUNCTION_NAMES, repoRoot } from '../../testbed/functions/bundles.ts';
 import { cloudEventsSenderPath } from '../../testbed/senders/cloudevents-sender.ts';
+import { spawnProcess } from '../../testbed/process/spawn.ts';
 import type { DemoConsole } from './console.ts';
 
 function k8sBinariesBuilt(): boolean {
@@ -20,13 +20,12 @@ function k8sBinariesBuilt(): boolean {
 
 /** Runs a build script, showing each line it prints (its progress) indented under the step. */
 function runShowingProgress(out: DemoConsole, script: string, streams: Array<'stdout' | 'stderr'> = ['stdout', 'stderr']): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(repoRoot, 'scripts', script)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of streams.map((name) => child[name])) {
-      createInterface({ input: stream }).on('line', (line) => out.detail(`│ ${line}`));
-    }
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/${script} exited with ${code}`))));
+  const proc = spawnProcess('bash', [join(repoRoot, 'scripts', script)], { cwd: repoRoot, env: { ...process.env } as Record<string, string> });
+  for (const stream of streams.map((name) => proc.child[name]!)) {
+    createInterface({ input: stream }).on('line', (line) => out.detail(`│ ${line}`));
+  }
+  return proc.exited.then((code) => {
+    if (code !== 0) throw new Error(`scripts/${script} exited with ${code}`);
   });
 }
 
