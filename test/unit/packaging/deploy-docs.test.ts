@@ -14,7 +14,7 @@ import { falcosidekickTestAlert } from '../../support/fixtures.ts';
 // The deployment walk-through is the README's "Deploying" section.
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 const DOC = README.slice(README.indexOf('\n## Deploying'), README.indexOf('\n## Development'));
-const ROOTS = ['knative/', 'openfaas/', 'falco/', 'falcosidekick/', 'examples/', 'packaging/', 'scripts/', 'template/', 'docs/', 'test/'];
+const ROOTS = ['charts/', 'observability/', 'knative/', 'openfaas/', 'falco/', 'falcosidekick/', 'examples/', 'packaging/', 'scripts/', 'template/', 'docs/', 'test/'];
 
 describe('README: Deploying', () => {
   it('names only files and folders that exist (dist/ and build/ are made by the build)', () => {
