@@ -97,6 +97,7 @@ describe('values the schema or the chart refuses, with a message naming the valu
   it.each([
     ['an image with neither tag nor digest', 'knative' as Platform, ['--set', 'functions.delete-pod.image.tag='], 'functions.delete-pod.image: set tag or digest'],
     ['auth on without a token or Secret', 'knative' as Platform, ['--set', 'auth.token='], 'auth.enabled: set auth.token'],
+    ['METRICS_AUTH=token without a token', 'knative' as Platform, ['--set', 'auth.enabled=false', '--set', 'functions.isolate-pod.env.METRICS_AUTH=token'], 'functions.isolate-pod.env.METRICS_AUTH=token needs the token'],
     ['OpenFaaS CE outside openfaas-fn', 'openfaas-ce' as Platform, ['--namespace', 'functions'], 'openfaas.edition=ce: install into namespace openfaas-fn'],
   ])('%s', (_label, platform, flags, message) => {
     const result = helmTemplate(platform, flags);
