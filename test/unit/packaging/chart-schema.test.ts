@@ -39,7 +39,7 @@ describe('chart env settings', () => {
 });
 
 describe('chart env settings: the enumerations', () => {
-  const schemaOf = (name: string) => (ENV_SETTINGS[name] as { schema: { enum: string[] } }).schema.enum;
+  const schemaOf = (name: string) => (ENV_SETTINGS[name] as unknown as { schema: { enum: string[] } }).schema.enum;
 
   it.each(['MIN_PRIORITY', 'LOG_LEVEL', 'UNSELECTED_LOG_LEVEL', 'CLOUDEVENT_REPLY', 'METRICS_AUTH'])('%s: every value the schema allows, the function accepts', (name) => {
     const values = schemaOf(name);
