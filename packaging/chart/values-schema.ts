@@ -68,6 +68,7 @@ export function valuesSchema(): Schema {
             }),
           }),
         }),
+        networkPolicy: object({ enabled: { type: 'boolean' } }),
         auth: object({ enabled: { type: 'boolean' }, existingSecret: { anyOf: [{ const: '' }, kubeName] }, token: { anyOf: [{ const: '' }, { type: 'string', minLength: 32 }] } }),
         functions: object(Object.fromEntries(FUNCTION_NAMES.map((name) => [name, { $ref: '#/$defs/function' }])), [...FUNCTION_NAMES]),
         observability: object({

@@ -25,11 +25,12 @@ describe('helm lint --strict', () => {
 });
 
 describe('helm template per platform', () => {
-  it('knative: three Services, their ServiceAccounts and roles, the token Secret, a Broker and three Triggers, the observability pack', () => {
+  it('knative: three Services, their ServiceAccounts and roles, the token Secret, a Broker and three Triggers, the NetworkPolicy, the observability pack', () => {
     expect(kinds('knative')).toEqual([
       'Broker/falco-alerts',
       ...['delete-pod', 'isolate-pod', 'scale-to-zero'].flatMap((fn) => [`ClusterRole/falco-response-knative-${fn}`, `ClusterRoleBinding/falco-response-knative-${fn}`]),
       'ConfigMap/falco-response-functions-dashboard',
+      'NetworkPolicy/falco-response-ingress',
       'PodMonitor/falco-response-functions',
       'PrometheusRule/falco-response-functions',
       'Secret/falco-response-token',
@@ -44,7 +45,7 @@ describe('helm template per platform', () => {
   });
 
   it('openfaas CE: only what faas-cli does not make: the union ClusterRole bound to openfaas-fn:default and the token Secret', () => {
-    expect(kinds('openfaas-ce')).toEqual(['ClusterRole/falco-response-openfaas-ce', 'ClusterRoleBinding/falco-response-openfaas-ce', 'PrometheusRule/falco-response-functions', 'Secret/falco-response-token', 'ServiceMonitor/falco-response-functions']);
+    expect(kinds('openfaas-ce')).toEqual(['ClusterRole/falco-response-openfaas-ce', 'ClusterRoleBinding/falco-response-openfaas-ce', 'NetworkPolicy/falco-response-ingress', 'PrometheusRule/falco-response-functions', 'Secret/falco-response-token', 'ServiceMonitor/falco-response-functions']);
     const secret = renderChart('openfaas-ce').find((doc) => doc.kind === 'Secret')!;
     // The key is the file name OpenFaaS mounts: stack.yml's AUTH_TOKEN_FILE.
     expect(Object.keys(secret.stringData)).toEqual(['falco-response-token']);
