@@ -63,6 +63,11 @@ describe('helm template per platform', () => {
     expect(renderChart('knative').find((doc) => doc.metadata.name === 'isolate-pod' && doc.kind === 'Service')!.spec.template.spec.containers[0].image).toBe(`registry.example.com/sec/falco-isolate-pod:0.1.0@sha256:${'0'.repeat(64)}`);
   });
 
+  it('keeps containerConcurrency 0 (Knative: unlimited) as 0', () => {
+    const service = renderChart('knative', ['--set', 'functions.delete-pod.containerConcurrency=0']).find((doc) => doc.kind === 'Service' && doc.metadata.name === 'delete-pod')!;
+    expect(service.spec.template.spec.containerConcurrency).toBe(0);
+  });
+
   it('writes a list item with a comma as the JSON array the functions accept', () => {
     const service = renderChart('knative', ['--set-json', 'functions.delete-pod.env.RULES=["Terminal shell in container","Rule, with a comma"]']).find((doc) => doc.kind === 'Service' && doc.metadata.name === 'delete-pod')!;
     expect(envOf(service.spec.template.spec.containers[0]).RULES).toBe('["Terminal shell in container","Rule, with a comma"]');
@@ -98,6 +103,7 @@ describe('values the schema or the chart refuses, with a message naming the valu
   it.each([
     ['an image with neither tag nor digest', 'knative' as Platform, ['--set', 'functions.delete-pod.image.tag='], 'functions.delete-pod.image: set tag or digest'],
     ['auth on without a token or Secret', 'knative' as Platform, ['--set', 'auth.token='], 'auth.enabled: set auth.token'],
+    ['a scale minimum above the maximum', 'knative' as Platform, ['--set', 'functions.delete-pod.scale.min=3'], 'functions.delete-pod.scale: min (3) is above max (2)'],
     ['METRICS_AUTH=token without a token', 'knative' as Platform, ['--set', 'auth.enabled=false', '--set', 'functions.isolate-pod.env.METRICS_AUTH=token'], 'functions.isolate-pod.env.METRICS_AUTH=token needs the token'],
     ['OpenFaaS CE outside openfaas-fn', 'openfaas-ce' as Platform, ['--namespace', 'functions'], 'openfaas.edition=ce: install into namespace openfaas-fn'],
   ])('%s', (_label, platform, flags, message) => {
