@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Two tiers: `unit` needs nothing but Node; `integration` (and end to end) runs against a
-// real kube-apiserver + etcd started once by test/harness/global-setup.ts.
+// reacting cluster (kube-apiserver, etcd, controllers, scheduler, kwok nodes) started once by testbed/vitest/global-setup.ts.
 export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: '.cache/test-results.json' }]],
@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          globalSetup: ['test/harness/global-setup.ts'],
+          globalSetup: ['testbed/vitest/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
           pool: 'forks',

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds the real kube-apiserver and etcd used by the integration tests, from the Go module
-# proxy, into a cache directory outside the git tree keyed by the pinned versions:
-#   ${FRF_K8S_CACHE:-$HOME/.cache/falco-response-functions/k8s}/kube-apiserver-<KUBERNETES_VERSION>
-#   ${FRF_K8S_CACHE:-$HOME/.cache/falco-response-functions/k8s}/etcd-<ETCD_VERSION>
-# Versions live in test/k8s/versions.env only (test/harness/cluster.ts reads the same file).
+# Builds the real control plane used by the tests, the demo and the bench, from the Go module
+# proxy, into a cache directory outside the git tree keyed by the pinned versions
+# (cache = ${FRF_K8S_CACHE:-$HOME/.cache/falco-response-functions/k8s}):
+#   $cache/kube-apiserver-<KUBERNETES_VERSION>, $cache/kube-controller-manager-<KUBERNETES_VERSION>,
+#   $cache/kube-scheduler-<KUBERNETES_VERSION>, $cache/kubectl-<KUBERNETES_VERSION>
+#     (all four from the one k8s.io/kubernetes module, test/k8s/apiserver/go.mod)
+#   $cache/etcd-<ETCD_VERSION>      (test/k8s/etcd/go.mod)
+#   $cache/kwok-<KWOK_VERSION>      (simulated nodes; test/k8s/kwok/go.mod)
+# Versions live in test/k8s/versions.env only (testbed/binaries.ts reads the same file).
 # A binary that already exists is not rebuilt. Needs Go >= 1.26 (an older go switches toolchain
 # through the module proxy by itself, because the wrapper modules say `go 1.26.0`).
 set -euo pipefail
@@ -13,10 +17,14 @@ k8s_dir="$repo_root/test/k8s"
 # shellcheck source=../test/k8s/versions.env
 source "$k8s_dir/versions.env"
 : "${KUBERNETES_VERSION:?missing in test/k8s/versions.env}" "${ETCD_VERSION:?missing in test/k8s/versions.env}"
+: "${KWOK_VERSION:?missing in test/k8s/versions.env}"
 
 cache_dir=${FRF_K8S_CACHE:-$HOME/.cache/falco-response-functions/k8s}
-apiserver_bin="$cache_dir/kube-apiserver-$KUBERNETES_VERSION"
 etcd_bin="$cache_dir/etcd-$ETCD_VERSION"
+kwok_bin="$cache_dir/kwok-$KWOK_VERSION"
+# The commands built from k8s.io/kubernetes, each cached as <name>-<KUBERNETES_VERSION>.
+k8s_commands=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+k8s_bin() { echo "$cache_dir/$1-$KUBERNETES_VERSION"; }
 
 log() { echo "build-k8s: $*"; }
 die() { echo "build-k8s: error: $*" >&2; exit 1; }
@@ -38,6 +46,13 @@ check_pins() {
   fi
   grep -Eq "^\s*(require\s+)?go\.etcd\.io/etcd/server/v3 $ETCD_VERSION\b" "$k8s_dir/etcd/go.mod" ||
     die "test/k8s/etcd/go.mod does not require go.etcd.io/etcd/server/v3 $ETCD_VERSION (versions.env)"
+  grep -Eq "^\s*(require\s+)?sigs\.k8s\.io/kwok $KWOK_VERSION\b" "$k8s_dir/kwok/go.mod" ||
+    die "test/k8s/kwok/go.mod does not require sigs.k8s.io/kwok $KWOK_VERSION (versions.env)"
+  local cmd
+  for cmd in "${k8s_commands[@]}"; do
+    grep -Eq "^\s*(tool\s+)?k8s\.io/kubernetes/cmd/$cmd\s*$" "$k8s_dir/apiserver/go.mod" ||
+      die "test/k8s/apiserver/go.mod has no tool line for k8s.io/kubernetes/cmd/$cmd"
+  done
 }
 
 # Whatever is mid-flight when the script ends (error, Ctrl+C) is cleaned up here.
@@ -72,7 +87,14 @@ build_etcd() {
   build_with_heartbeat "etcd $ETCD_VERSION" "$k8s_dir/etcd" go.etcd.io/etcd/server/v3 "$etcd_bin" "-s -w"
 }
 
-build_apiserver() {
+build_kwok() {
+  # kwok's own version string is a constant of the module (pkg/consts), no ldflag needed.
+  build_with_heartbeat "kwok $KWOK_VERSION" "$k8s_dir/kwok" sigs.k8s.io/kwok/cmd/kwok "$kwok_bin" "-s -w"
+}
+
+# One of kube-apiserver, kube-controller-manager, kube-scheduler, kubectl.
+build_k8s_command() {
+  local cmd=$1
   local v=${KUBERNETES_VERSION#v} # 1.36.3
   local major=${v%%.*} minor
   minor=${v#*.}; minor=${minor%%.*}
@@ -80,18 +102,27 @@ build_apiserver() {
   local pkg=k8s.io/component-base/version
   local ldflags="-s -w -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-  build_with_heartbeat "kube-apiserver $KUBERNETES_VERSION" "$k8s_dir/apiserver" \
-    k8s.io/kubernetes/cmd/kube-apiserver "$apiserver_bin" "$ldflags"
+  # kubectl reports its client version from client-go's copy of the same variables.
+  [[ $cmd == kubectl ]] && ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$KUBERNETES_VERSION"
+  build_with_heartbeat "$cmd $KUBERNETES_VERSION" "$k8s_dir/apiserver" \
+    "k8s.io/kubernetes/cmd/$cmd" "$(k8s_bin "$cmd")" "$ldflags"
 }
 
-print_paths() {
-  log "kube-apiserver: $apiserver_bin"
-  log "etcd:           $etcd_bin"
+all_paths() {
+  local cmd
+  for cmd in "${k8s_commands[@]}"; do k8s_bin "$cmd"; done
+  echo "$etcd_bin"
+  echo "$kwok_bin"
+}
+
+all_built() {
+  local path
+  while read -r path; do [[ -x "$path" ]] || return 1; done < <(all_paths)
 }
 
 main() {
-  if [[ -x "$apiserver_bin" && -x "$etcd_bin" ]]; then
-    log "up to date: $apiserver_bin, $etcd_bin"
+  if all_built; then
+    log "up to date in $cache_dir"
     return
   fi
   GO=$(find_go)
@@ -101,11 +132,15 @@ main() {
   exec 9>"$cache_dir/.build.lock"
   command -v flock >/dev/null 2>&1 && flock 9
   local started=$SECONDS
-  log "using $("$GO" version); the first build takes ~5 min on 2 cores (Go's build cache makes later ones fast)"
+  log "using $("$GO" version); the first build takes ~10 min on 2 cores (Go's build cache makes later ones fast)"
   [[ -x "$etcd_bin" ]] || build_etcd
-  [[ -x "$apiserver_bin" ]] || build_apiserver
+  local cmd
+  for cmd in "${k8s_commands[@]}"; do
+    [[ -x "$(k8s_bin "$cmd")" ]] || build_k8s_command "$cmd"
+  done
+  [[ -x "$kwok_bin" ]] || build_kwok
   log "done in $((SECONDS - started))s"
-  print_paths
+  all_paths | sed 's/^/build-k8s:   /' 
 }
 
 main "$@"

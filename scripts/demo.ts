@@ -1,28 +1,32 @@
 #!/usr/bin/env node
 // make demo: the whole chain on this machine, shown step by step to someone who has never
-// seen the project. A real kube-apiserver + etcd on loopback, the three functions started as
-// their images run them (each with its own ServiceAccount), and the seeds' "Terminal shell in
-// container" alert sent through Falcosidekick's Knative output (CloudEvents Go SDK) and its
-// OpenFaaS output (through a gateway stand-in). Then it reads back what changed, cleans up,
-// and checks nothing it started is left running. Exits 1 if any step fails.
+// seen the project. A cluster that reacts, on loopback: kube-apiserver + etcd, the
+// controller-manager, the scheduler and kwok's simulated nodes (no containers run); the three
+// functions started as their images run them (each with its own ServiceAccount), and the
+// seeds' "Terminal shell in container" alert sent through Falcosidekick's Knative output
+// (CloudEvents Go SDK) and its OpenFaaS output (through a gateway stand-in). Then it shows what
+// the cluster did next (a replacement pod, pods terminating, a policy going with its pod),
+// cleans up, and checks nothing it started is left running. Exits 1 if any step fails.
 //
 //   node scripts/demo.ts      (Node 24; `make demo` sets it up first)
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { deletePodSpec } from '../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../functions/isolate-pod/spec.ts';
 import { scaleToZeroSpec } from '../functions/scale-to-zero/spec.ts';
 import { rulesFor } from '../packaging/rbac.ts';
 import type { ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
-import { startTestCluster, type TestCluster } from '../test/harness/cluster.ts';
-import { alertFor } from '../test/support/alerts.ts';
-import { adminApis, createDeploymentChain, createPod, newContainerId, type AdminApis } from '../test/support/cluster-objects.ts';
-import { functionToken } from '../test/support/function-under-test.ts';
-import { isRunning, portIsClosed } from '../test/support/leftovers.ts';
-import { startOpenFaasGateway, type Gateway } from '../test/support/openfaas-gateway.ts';
-import type { FunctionName } from '../test/e2e/support/bundles.ts';
-import { assertImageNode, startFunctionProcess, type FunctionProcess } from '../test/e2e/support/function-process.ts';
-import { cloudEventsBinary, openFaasOutput, type FalcosidekickOutput, type OutputAnswer } from '../test/e2e/support/outputs.ts';
+import { createTestNamespace } from '../testbed/cluster/accounts.ts';
+import { startTestCluster, type TestCluster } from '../testbed/cluster/control-plane.ts';
+import { alertFor } from '../testbed/alerts/alerts.ts';
+import { adminApis, type AdminApis } from '../testbed/workloads/admin-apis.ts';
+import { createDeployment } from '../testbed/workloads/controllers.ts';
+import { createPod, shortContainerId } from '../testbed/workloads/pods.ts';
+import { functionToken } from '../testbed/functions/function-under-test.ts';
+import { isRunning, portIsClosed } from '../testbed/process/leftovers.ts';
+import { startOpenFaasGateway, type Gateway } from '../testbed/senders/openfaas-gateway.ts';
+import type { FunctionName } from '../testbed/functions/bundles.ts';
+import { assertImageNode, startFunctionProcess, type FunctionProcess } from '../testbed/functions/function-process.ts';
+import { cloudEventsBinary, openFaasOutput, type FalcosidekickOutput, type OutputAnswer } from '../testbed/senders/outputs.ts';
 import { clip, DemoConsole, table } from './demo/console.ts';
 import { prepareParts } from './demo/prepare.ts';
 import { showClusterState, type DemoTargets } from './demo/cluster-view.ts';
@@ -55,12 +59,12 @@ function writesAllowed(spec: ResponseFunctionSpec): string {
 }
 
 async function startCluster(): Promise<TestCluster> {
-  out.heading('Starting Kubernetes on this machine: etcd + kube-apiserver on loopback, nothing else');
+  out.heading('Starting Kubernetes on this machine: etcd, kube-apiserver, controller-manager, scheduler, 2 simulated nodes');
   const started = performance.now();
   const running = await startTestCluster();
   ports.add(portOf(running.server));
-  out.ok(`API server ready at ${running.server} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  out.detail('No scheduler, kubelet or controllers: pods are API objects, no containers run.');
+  out.ok(`API server ready at ${running.server}, controllers, scheduler and nodes ${running.nodes.join(', ')} running, in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  out.detail('The nodes are kwok\'s: pods are scheduled, started, made ready and stopped as a kubelet would, without containers.');
   return running;
 }
 
@@ -94,21 +98,26 @@ async function startFunctions(running: TestCluster): Promise<void> {
   out.ok(`OpenFaaS gateway stand-in at ${gateway.url}: /function/<name>.openfaas-fn → the function`);
 }
 
-async function createWorkloads(api: AdminApis): Promise<DemoTargets> {
-  out.heading('Creating the workloads an attacker will open a shell in');
-  const namespace = `demo-${randomBytes(4).toString('hex')}`;
-  await api.core.createNamespace({ body: { metadata: { name: namespace } } });
+async function createWorkloads(api: AdminApis, running: TestCluster): Promise<DemoTargets> {
+  out.heading('Creating the workloads an attacker will open a shell in (as `kubectl create` would)');
+  // Returns once the serviceaccount controller gave it the default ServiceAccount pods need.
+  const namespace = await createTestNamespace(running, 'demo');
   out.ok(`Namespace ${namespace}`);
-  const toolboxId = newContainerId();
-  await createPod(api, namespace, 'debug-toolbox', { labels: { app: 'debug-toolbox' }, containerId: toolboxId.full });
-  out.ok('Pod debug-toolbox: a bare pod, running (nothing would recreate it)');
-  const webId = newContainerId();
-  const chain = await createDeploymentChain(api, namespace, 'storefront', { replicas: 2, readyReplicas: 2, containerId: webId.full });
-  out.ok(`Deployment storefront (2 replicas) → ReplicaSet ${chain.replicaSet.metadata!.name} → Pod ${chain.podName}`);
+  const toolbox = await createPod(api, namespace, 'debug-toolbox', { labels: { app: 'debug-toolbox' } });
+  out.ok(`Pod debug-toolbox: a bare pod, Running on ${toolbox.spec!.nodeName} (nothing would recreate it)`);
+  const storefront = await createDeployment(api, namespace, 'storefront', { replicas: 2 });
+  // A few seconds of grace, as real pods have, so their termination can be watched.
+  const checkout = await createDeployment(api, namespace, 'checkout', { replicas: 2, terminationGracePeriodSeconds: 5 });
+  for (const workload of [storefront, checkout]) {
+    const replicaSet = workload.pods[0]!.metadata!.ownerReferences![0]!.name;
+    out.ok(`Deployment ${workload.name} (2 replicas) → ReplicaSet ${replicaSet} → Pods ${workload.pods.map((p) => p.metadata!.name).join(', ')}, Running`);
+  }
+  const target = (pod: (typeof storefront.pods)[number]) => ({ pod: pod.metadata!.name!, uid: pod.metadata!.uid!, containerId: shortContainerId(pod) });
   return {
     namespace,
-    bare: { pod: 'debug-toolbox', containerId: toolboxId.short },
-    deployment: { name: 'storefront', pod: chain.podName, containerId: webId.short, replicas: 2 },
+    bare: target(toolbox),
+    deleted: { name: 'storefront', selector: storefront.selector, replicas: 2, pods: storefront.pods.map((p) => p.metadata!.name!), ...target(storefront.pods[0]!) },
+    scaled: { name: 'checkout', selector: checkout.selector, replicas: 2, pods: checkout.pods.map((p) => p.metadata!.name!), ...target(checkout.pods[0]!) },
   };
 }
 
@@ -141,18 +150,18 @@ async function deliver(output: FalcosidekickOutput, route: string, name: Functio
 }
 
 async function sendAlerts(targets: DemoTargets): Promise<void> {
-  out.heading('Falco: "Terminal shell in container" in both pods');
-  const webAlert = alertFor(targets.namespace, targets.deployment.pod, targets.deployment.containerId);
+  out.heading('Falco: "Terminal shell in container" in three pods');
+  const storefrontAlert = alertFor(targets.namespace, targets.deleted.pod, targets.deleted.containerId);
+  const checkoutAlert = alertFor(targets.namespace, targets.scaled.pod, targets.scaled.containerId);
   const toolboxAlert = alertFor(targets.namespace, targets.bare.pod, targets.bare.containerId);
   out.detail(`The seeds' real Falco alert (test/fixtures/falco/terminal-shell-tekton.json), stamped now and aimed at the demo pods:`, 2);
-  for (const alert of [webAlert, toolboxAlert]) {
+  for (const alert of [storefrontAlert, checkoutAlert, toolboxAlert]) {
     const fields = alert.output_fields;
     out.detail(`rule "${alert.rule}", priority ${alert.priority}, k8s.ns.name=${fields['k8s.ns.name']} k8s.pod.name=${fields['k8s.pod.name']} container.id=${fields['container.id']} proc.cmdline="${fields['proc.cmdline']}"`, 4);
   }
   const knative = 'Knative output (CloudEvents binary mode, CloudEvents Go SDK)';
-  // scale-to-zero first: once the Deployment is at 0, nothing brings the deleted pod back.
-  await deliver(cloudEventsBinary, `${knative} → scale-to-zero`, 'scale-to-zero', webAlert);
-  await deliver(cloudEventsBinary, `${knative} → delete-pod`, 'delete-pod', webAlert);
+  await deliver(cloudEventsBinary, `${knative} → delete-pod`, 'delete-pod', storefrontAlert);
+  await deliver(cloudEventsBinary, `${knative} → scale-to-zero`, 'scale-to-zero', checkoutAlert);
   await deliver(openFaasOutput(() => gateway!.url), 'OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod', 'isolate-pod', toolboxAlert);
 }
 
@@ -185,7 +194,7 @@ async function cleanUp(): Promise<void> {
   if (cluster) {
     const dataDir = cluster.dataDir;
     await cluster.stop();
-    out.check(!existsSync(dataDir), `stopped kube-apiserver and etcd, removed ${dataDir}`, `${dataDir} is still there`);
+    out.check(!existsSync(dataDir), `stopped kwok, the scheduler, the controller-manager, kube-apiserver and etcd, removed ${dataDir}`, `${dataDir} is still there`);
   }
   const closed = await Promise.all([...ports].map(portIsClosed));
   if (ports.size > 0) out.check(closed.every(Boolean), `nothing listens any more on ports ${[...ports].join(', ')}`, `still listening: ${[...ports].filter((_, i) => !closed[i]).join(', ')}`);
@@ -199,8 +208,8 @@ async function main(): Promise<void> {
   });
   out.title('falco-response-functions demo', [
     'Falco spots a shell in a container; Falcosidekick forwards the alert; a function acts on',
-    'Kubernetes. Here every part is real except Falco and Falcosidekick themselves, whose',
-    'requests are sent the way they send them.',
+    'Kubernetes, and Kubernetes reacts. Here every part is real except Falco and Falcosidekick,',
+    'whose requests are sent the way they send them, and the containers, which kwok simulates.',
   ]);
   try {
     assertImageNode();
@@ -212,7 +221,7 @@ async function main(): Promise<void> {
     await startFunctions(cluster);
     checkpoint();
     const api = adminApis(cluster);
-    const targets = await createWorkloads(api);
+    const targets = await createWorkloads(api, cluster);
     checkpoint();
     await sendAlerts(targets);
     checkpoint();

@@ -14,6 +14,7 @@ import { createPipeline, type Pipeline } from './respond/pipeline.ts';
 import type { ResponseFunctionSpec } from './respond/function-spec.ts';
 import { listenAndServe } from './runtime/lifecycle.ts';
 import { presentedHeaderToken, tokensMatch } from './runtime/auth.ts';
+import { boundedStdout } from './runtime/log-destination.ts';
 import { FunctionMetrics } from './runtime/metrics.ts';
 import { createFunctionServer } from './runtime/server.ts';
 
@@ -74,6 +75,7 @@ export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig
   });
   metrics.watchDedupe(pipeline.recent);
   app = createFunctionServer({
+    logStream: config.runtime.logLevel === 'silent' ? undefined : boundedStdout(config.runtime.logBufferBytes, () => metrics.recordLogLineDropped()),
     name: spec.name,
     config: config.runtime,
     cloudEventReplies: config.cloudEventReplies,

@@ -1,6 +1,6 @@
 // The two kinds of alert the benchmark sends: one every function filters out before any API
 // call, and one that names a pod to act on. Stamped with the current time when made.
-import { alertFor } from '../../test/support/alerts.ts';
+import { alertFor } from '../../testbed/alerts/alerts.ts';
 
 /** Priority Debug is below the default MIN_PRIORITY (notice): skipped without an API call. */
 export function filteredAlert(): string {

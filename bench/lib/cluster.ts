@@ -2,9 +2,11 @@
 // its RBAC and a kubeconfig file holding its token: what the functions see in a cluster.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestNamespace, kubeConfigFor, startTestCluster, type TestCluster } from '../../test/harness/cluster.ts';
-import { adminApis, type AdminApis } from '../../test/support/cluster-objects.ts';
-import { functionToken } from '../../test/support/function-under-test.ts';
+import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
+import { kubeConfigFor } from '../../testbed/cluster/credentials.ts';
+import { startTestCluster, type TestCluster } from '../../testbed/cluster/control-plane.ts';
+import { adminApis, type AdminApis } from '../../testbed/workloads/hand-made.ts';
+import { functionToken } from '../../testbed/functions/function-under-test.ts';
 import type { BenchFunction } from './functions.ts';
 
 export interface BenchCluster {
@@ -18,7 +20,7 @@ export interface BenchCluster {
 }
 
 export async function startBenchCluster(functions: BenchFunction[]): Promise<BenchCluster> {
-  const cluster = await startTestCluster();
+  const cluster = await startTestCluster({ bare: true });
   try {
     const api = adminApis(cluster);
     const namespace = await createTestNamespace(cluster, 'bench');

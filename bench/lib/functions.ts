@@ -4,7 +4,7 @@ import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../../functions/isolate-pod/spec.ts';
 import { scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
-import { createDeploymentChain, createPod, type AdminApis } from '../../test/support/cluster-objects.ts';
+import { createDeploymentChain, createPod, type AdminApis } from '../../testbed/workloads/hand-made.ts';
 
 export interface BenchFunction {
   name: string;

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { post, type Answer } from './http.ts';
-import { freePort } from './ports.ts';
+import { freePort } from '../../testbed/net/ports.ts';
 
 export interface Launchable {
   /** Arguments to `node` (the benchmark's own Node 24). */

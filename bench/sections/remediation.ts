@@ -16,7 +16,7 @@ import type { BenchCluster } from '../lib/cluster.ts';
 import { post } from '../lib/http.ts';
 import { coldStart, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
-import { createPod } from '../../test/support/cluster-objects.ts';
+import { createPod } from '../../testbed/workloads/hand-made.ts';
 
 export interface RemediationPlan {
   pods: number;

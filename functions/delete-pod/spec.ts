@@ -21,6 +21,46 @@ export function minReadyShortfall(pod: V1Pod, owner: ControllingOwner, minReady:
   return `${owner.kind} ${owner.name} has ${readyNow} ready of ${desired}; deleting this pod would leave ${readyAfter}, below MIN_READY_REPLICAS=${'count' in minReady ? minReady.count : `${minReady.percent}%`} (${required})`;
 }
 
+/**
+ * What follows the delete, as Kubernetes' controllers behave (pinned by the reacting-cluster
+ * tests): the answer's details.consequence and the Event's falco-response.dev/consequence.
+ */
+export type DeleteConsequence =
+  /** ReplicaSet (Deployment), ReplicationController, DaemonSet: a new pod, new name and UID. */
+  | 'recreated'
+  /** StatefulSet: a new pod under the same name (new UID, new containers). */
+  | 'recreated-same-name'
+  /** Job (CronJob): counted as a failure; a new pod while failures stay within backoffLimit. */
+  | 'recreated-within-backoff-limit'
+  /** A bare pod: nothing recreates it. */
+  | 'gone-for-good'
+  /** A controller kind this function does not know: up to it. */
+  | 'up-to-its-controller';
+
+export const CONSEQUENCE_ANNOTATION = 'falco-response.dev/consequence';
+
+export function deleteConsequence(kind: ControllingOwner['kind']): DeleteConsequence {
+  switch (kind) {
+    case 'Standalone': return 'gone-for-good';
+    case 'StatefulSet': return 'recreated-same-name';
+    case 'Job':
+    case 'CronJob': return 'recreated-within-backoff-limit';
+    case 'ReplicaSet':
+    case 'Deployment':
+    case 'ReplicationController':
+    case 'DaemonSet': return 'recreated';
+    default: return 'up-to-its-controller';
+  }
+}
+
+const CONSEQUENCE_SENTENCE: Record<DeleteConsequence, (owner: ControllingOwner) => string> = {
+  'recreated': (owner) => ` Its ${owner.kind} will recreate it (a new pod, new name and UID).`,
+  'recreated-same-name': (owner) => ` Its StatefulSet ${owner.name} will recreate it under the same name (new UID).`,
+  'recreated-within-backoff-limit': (owner) => ` Its ${owner.kind} counts it as a failed pod and creates a new one while failures stay within backoffLimit.`,
+  'gone-for-good': () => ' It was a bare pod: nothing will recreate it.',
+  'up-to-its-controller': (owner) => ` Whether it comes back is up to its controller ${owner.chain.at(-1) ?? owner.kind}.`,
+};
+
 async function plan({ pod, target, owner, config, kube }: PlanContext) {
   if (pod.metadata?.deletionTimestamp) {
     return skipped('already-terminating', `pod ${target.namespace}/${target.pod} is already being deleted (since ${new Date(pod.metadata.deletionTimestamp).toISOString()})`, { target });
@@ -31,13 +71,14 @@ async function plan({ pod, target, owner, config, kube }: PlanContext) {
   const warnings: string[] = [];
   if (owner.kind === 'Standalone') warnings.push('a bare pod: nothing recreates it, it is gone for good once deleted');
   const grace = config.gracePeriodSeconds;
+  const consequence = deleteConsequence(owner.kind);
   const what = `delete pod ${target.namespace}/${target.pod} (uid ${uid}${grace !== undefined ? `, grace ${grace} s` : ''}; owner ${owner.chain.slice(1).join(' → ') || 'none'})`;
   return {
     reason: 'delete',
     message: what,
     target,
     warnings,
-    details: { owner: owner.chain.slice(1).join(' → ') || null, gracePeriodSeconds: grace ?? null },
+    details: { owner: owner.chain.slice(1).join(' → ') || null, gracePeriodSeconds: grace ?? null, consequence },
     async execute() {
       const result = await kube.deletePod(target.namespace, target.pod, { uid, resourceVersion: pod.metadata?.resourceVersion }, grace);
       if (result === 'already-terminating') {
@@ -47,9 +88,9 @@ async function plan({ pod, target, owner, config, kube }: PlanContext) {
       if (result === 'replaced') {
         return { decision: skipped('target-replaced', `pod ${target.namespace}/${target.pod} was recreated (new uid) after the alert; the UID precondition kept the new pod safe`, { target }) };
       }
-      const decision: Decision = acted('deleted', `deleted pod ${target.namespace}/${target.pod}`, { target, warnings });
-      const gone = owner.kind === 'Standalone' ? ' It was a bare pod: nothing will recreate it.' : ` Its ${owner.kind} will recreate it.`;
-      return { decision, event: { regarding: { apiVersion: 'v1', kind: 'Pod', name: target.pod, namespace: target.namespace, uid }, reason: 'Deleted', action: 'Delete', note: `falco-response delete-pod deleted this pod.${gone}` } };
+      const decision: Decision = acted('deleted', `deleted pod ${target.namespace}/${target.pod}`, { target, warnings, details: { consequence } });
+      const note = `falco-response delete-pod deleted this pod.${CONSEQUENCE_SENTENCE[consequence](owner)}`;
+      return { decision, event: { regarding: { apiVersion: 'v1', kind: 'Pod', name: target.pod, namespace: target.namespace, uid }, reason: 'Deleted', action: 'Delete', note, annotations: { [CONSEQUENCE_ANNOTATION]: consequence } } };
     },
   };
 }

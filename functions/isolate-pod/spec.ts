@@ -6,7 +6,17 @@ import { acted, skipped } from '../../shared/runtime/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { isIntactQuarantine, policiesUndoingQuarantine, QUARANTINE_LABEL, quarantinePolicy, quarantinePolicyName } from './quarantine.ts';
 
-async function plan({ pod, target, alert, kube }: PlanContext) {
+/**
+ * The quarantine is the pod's own (its label holds the pod's UID, the policy is owned by the
+ * pod): if the pod is deleted, the garbage collector removes the policy, and the pod its
+ * controller creates in its place is NOT quarantined. Said in the answer and the Event.
+ */
+function replacementNote(owner: PlanContext['owner']): string | undefined {
+  if (owner.kind === 'Standalone') return undefined;
+  return `if this pod is deleted, the pod its ${owner.kind}${owner.name ? ` ${owner.name}` : ''} creates in its place is not quarantined`;
+}
+
+async function plan({ pod, target, alert, owner, kube }: PlanContext) {
   if (pod.metadata?.deletionTimestamp) return skipped('already-terminating', `pod ${target.namespace}/${target.pod} is being deleted: nothing to isolate`, { target });
   const uid = pod.metadata!.uid!;
   const policyName = quarantinePolicyName(target.pod);
@@ -57,18 +67,19 @@ async function plan({ pod, target, alert, kube }: PlanContext) {
       const podLabels = { ...pod.metadata?.labels, [QUARANTINE_LABEL]: uid };
       const holes = policiesUndoingQuarantine((await kube.listNetworkPolicies(target.namespace)).items, podLabels, policyName);
       const warnings = holes.length > 0 ? [`quarantine incomplete: ${holes.join('; ')}`] : [];
-      const details = { networkPolicy: policyName, selector: { [QUARANTINE_LABEL]: uid }, policyCreated: policyChanged, podLabelled: labelChanged };
+      const replacement = replacementNote(owner);
+      const details = { networkPolicy: policyName, selector: { [QUARANTINE_LABEL]: uid }, policyCreated: policyChanged, podLabelled: labelChanged, replacementQuarantined: false };
       if (!policyChanged && !labelChanged) {
         return { decision: skipped('already-isolated', `pod ${target.namespace}/${target.pod} was isolated meanwhile (NetworkPolicy ${policyName})`, { target, warnings, details }) };
       }
       return {
-        decision: acted('isolated', `isolated pod ${target.namespace}/${target.pod} with NetworkPolicy ${policyName}`, { target, warnings, details }),
+        decision: acted('isolated', `isolated pod ${target.namespace}/${target.pod} with NetworkPolicy ${policyName}${replacement ? `; ${replacement}` : ''}`, { target, warnings, details }),
         event: {
           regarding: { apiVersion: 'v1', kind: 'Pod', name: target.pod, namespace: target.namespace, uid },
           reason: holes.length > 0 ? 'IsolatedIncompletely' : 'Isolated',
           action: 'Isolate',
           type: holes.length > 0 ? ('Warning' as const) : ('Normal' as const),
-          note: `falco-response isolate-pod: all ingress and egress denied by NetworkPolicy ${policyName}.${holes.length > 0 ? ` INCOMPLETE: ${holes.join('; ')}.` : ''}`,
+          note: `falco-response isolate-pod: all ingress and egress denied by NetworkPolicy ${policyName}.${holes.length > 0 ? ` INCOMPLETE: ${holes.join('; ')}.` : ''}${replacement ? ` Note: ${replacement}.` : ''}`,
         },
       };
     },

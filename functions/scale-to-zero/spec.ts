@@ -10,19 +10,36 @@ import { gitOpsManager } from './gitops.ts';
 
 export const PREVIOUS_REPLICAS_ANNOTATION = 'falco-response.dev/previous-replicas';
 
-async function scaleToZero(kube: KubeClient, kind: ScalableKind, namespace: string, name: string, scale: V1Scale, annotations: Record<string, string>): Promise<'scaled' | 'already-scaled'> {
-  const resourceVersion = scale.metadata!.resourceVersion!;
-  try {
-    // First the record of what it was, with the resourceVersion read: a racing instance gets 409 here.
-    const annotated = await kube.patchWorkloadAnnotations(kind, namespace, name, annotations, resourceVersion);
-    await kube.replaceScale(kind, namespace, name, { metadata: { name, namespace, resourceVersion: annotated.metadata!.resourceVersion! }, spec: { replicas: 0 } });
-    return 'scaled';
-  } catch (error) {
-    if (!(error instanceof KubeError && error.kind === 'conflict')) throw error;
-    const now = await kube.readScale(kind, namespace, name);
-    if ((now.spec?.replicas ?? 0) === 0) return 'already-scaled';
-    throw error;
+// On a live cluster the workload's controller writes its status all the time (each write a new
+// resourceVersion), so a precondition can fail with no other instance involved: each step reads
+// again and retries a few times. A racing instance that scaled meanwhile shows as 0 replicas;
+// every successful write happens once (the record once, the scale once).
+const SCALE_CONFLICT_ATTEMPTS = 4;
+
+async function retryOnConflict<T>(kube: KubeClient, kind: ScalableKind, namespace: string, name: string, first: V1Scale, write: (current: V1Scale) => Promise<T>): Promise<T | 'already-scaled'> {
+  let current = first;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write(current);
+    } catch (error) {
+      if (!(error instanceof KubeError && error.kind === 'conflict')) throw error;
+      current = await kube.readScale(kind, namespace, name);
+      if ((current.spec?.replicas ?? 0) === 0) return 'already-scaled';
+      if (attempt >= SCALE_CONFLICT_ATTEMPTS) throw error;
+    }
   }
+}
+
+async function scaleToZero(kube: KubeClient, kind: ScalableKind, namespace: string, name: string, scale: V1Scale, annotations: Record<string, string>): Promise<'scaled' | 'already-scaled'> {
+  // First the record of what it was, with the resourceVersion read: a racing instance gets 409 here.
+  const recorded = await retryOnConflict(kube, kind, namespace, name, scale, (current) =>
+    kube.patchWorkloadAnnotations(kind, namespace, name, { ...annotations, [PREVIOUS_REPLICAS_ANNOTATION]: String(current.spec?.replicas ?? 0) }, current.metadata!.resourceVersion!),
+  );
+  if (recorded === 'already-scaled') return recorded;
+  const scaled = await retryOnConflict(kube, kind, namespace, name, { ...scale, metadata: { ...scale.metadata, resourceVersion: recorded.metadata!.resourceVersion! } }, (current) =>
+    kube.replaceScale(kind, namespace, name, { metadata: { name, namespace, resourceVersion: current.metadata!.resourceVersion! }, spec: { replicas: 0 } }),
+  );
+  return scaled === 'already-scaled' ? scaled : 'scaled';
 }
 
 async function plan({ target, owner, alert, kube }: PlanContext): Promise<Decision | Awaited<ReturnType<ResponseFunctionSpec['plan']>>> {

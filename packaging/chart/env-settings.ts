@@ -54,6 +54,7 @@ export const ENV_SETTINGS: Record<string, EnvSetting> = {
   KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000, 'an idle keep-alive connection is closed after this'),
   METRICS_AUTH: other({ enum: ['open', 'token'] }, 'who reads GET /metrics'),
   SHUTDOWN_TIMEOUT_SECONDS: int(1, 3600, 'on SIGTERM, how long in-flight alerts may take'),
+  LOG_BUFFER_BYTES: int(64 * 1024, 1024 * 1024 * 1024, 'log bytes that may wait for a slow stdout before lines are dropped and counted'),
   LOG_LEVEL: other({ enum: [...LOG_LEVELS] }, 'log level'),
   UNSELECTED_LOG_LEVEL: other({ enum: ['info', 'debug'] }, 'level of the decision line for alerts the function is not configured for'),
 };

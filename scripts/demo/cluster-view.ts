@@ -3,37 +3,82 @@
 // recorded for each function's identity.
 import { QUARANTINE_LABEL, quarantinePolicyName } from '../../functions/isolate-pod/quarantine.ts';
 import { PREVIOUS_REPLICAS_ANNOTATION } from '../../functions/scale-to-zero/spec.ts';
-import { readAudit, type ClusterCoords } from '../../test/harness/cluster.ts';
-import { podExists, type AdminApis } from '../../test/support/cluster-objects.ts';
-import { FUNCTION_NAMESPACE } from '../../test/support/function-under-test.ts';
-import type { FunctionName } from '../../test/e2e/support/bundles.ts';
+import { readAudit, writersIn } from '../../testbed/cluster/audit.ts';
+import { eventually } from '../../testbed/cluster/probes.ts';
+import { waitForPods } from '../../testbed/workloads/controllers.ts';
+import { podExists, podsMatching, shortContainerId, waitForPodGone } from '../../testbed/workloads/pods.ts';
+import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import type { AdminApis } from '../../testbed/workloads/admin-apis.ts';
+import { FUNCTION_NAMESPACE } from '../../testbed/functions/function-under-test.ts';
+import type { FunctionName } from '../../testbed/functions/bundles.ts';
 import { clip, table, type DemoConsole } from './console.ts';
+
+export interface PodTarget {
+  pod: string;
+  uid: string;
+  containerId: string;
+}
 
 export interface DemoTargets {
   namespace: string;
-  bare: { pod: string; containerId: string };
-  deployment: { name: string; pod: string; containerId: string; replicas: number };
+  /** isolate-pod's: a bare pod. */
+  bare: PodTarget;
+  /** delete-pod's: a pod of Deployment `name`. */
+  deleted: PodTarget & { name: string; selector: Record<string, string>; replicas: number; pods: string[] };
+  /** scale-to-zero's: a pod of Deployment `name`, whose pods are `pods`. */
+  scaled: PodTarget & { name: string; selector: Record<string, string>; replicas: number; pods: string[] };
 }
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
-async function showDeletedPod(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
-  const { namespace, deployment } = targets;
-  const pod = await podExists(api, namespace, deployment.pod);
-  out.check(!pod, `Pod ${deployment.pod} is gone (delete-pod)`, `Pod ${deployment.pod} still exists`);
+async function showReplacement(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
+  const { namespace, deleted } = targets;
+  try {
+    await waitForPodGone(api, namespace, deleted.pod, deleted.uid, 30_000);
+    out.ok(`Pod ${deleted.pod} is gone (delete-pod)`);
+  } catch {
+    out.fail(`Pod ${deleted.pod} still exists`);
+    return;
+  }
+  try {
+    const pods = await waitForPods(api, namespace, deleted.selector, deleted.replicas, 30_000);
+    const replacement = pods.find((pod) => !deleted.pods.includes(pod.metadata!.name!))!;
+    out.ok(`its ReplicaSet made Pod ${replacement.metadata!.name} in its place: Running on ${replacement.spec!.nodeName}, container ${shortContainerId(replacement)} (not the one Falco saw)`, 4);
+    out.detail(`Deployment ${deleted.name} is back to ${deleted.replicas} ready pods.`, 6);
+  } catch (error) {
+    out.fail(`no replacement for ${deleted.pod}: ${(error as Error).message}`, 4);
+  }
 }
 
 async function showScaledDeployment(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
-  const { namespace, deployment } = targets;
-  const object = await api.apps.readNamespacedDeployment({ namespace, name: deployment.name });
+  const { namespace, scaled } = targets;
+  const object = await api.apps.readNamespacedDeployment({ namespace, name: scaled.name });
   const replicas = object.spec?.replicas;
   const previous = object.metadata?.annotations?.[PREVIOUS_REPLICAS_ANNOTATION];
-  const scaled = out.check(
-    replicas === 0 && previous === String(deployment.replicas),
-    `Deployment ${deployment.name} is at 0 replicas (scale-to-zero); the previous count is recorded: ${PREVIOUS_REPLICAS_ANNOTATION}=${previous}`,
-    `Deployment ${deployment.name}: replicas=${replicas}, ${PREVIOUS_REPLICAS_ANNOTATION}=${previous ?? '(none)'}`,
+  const ok = out.check(
+    replicas === 0 && previous === String(scaled.replicas),
+    `Deployment ${scaled.name} is at 0 replicas (scale-to-zero); the previous count is recorded: ${PREVIOUS_REPLICAS_ANNOTATION}=${previous}`,
+    `Deployment ${scaled.name}: replicas=${replicas}, ${PREVIOUS_REPLICAS_ANNOTATION}=${previous ?? '(none)'}`,
   );
-  if (scaled) out.detail(`to restore it: kubectl scale deployment ${deployment.name} -n ${namespace} --replicas=${previous}`);
+  if (!ok) return;
+  const terminating = (await podsMatching(api, namespace, scaled.selector)).filter((pod) => pod.metadata?.deletionTimestamp).map((pod) => pod.metadata!.name!);
+  if (terminating.length > 0) out.detail(`its ReplicaSet is terminating ${terminating.join(', ')} ...`, 4);
+  try {
+    await waitForPods(api, namespace, scaled.selector, 0, 30_000);
+    out.ok(`its pods ${scaled.pods.join(', ')} terminated and none came back`, 4);
+  } catch {
+    out.fail(`pods of ${scaled.name} are still there`, 4);
+  }
+  out.detail(`to restore it: kubectl scale deployment ${scaled.name} -n ${namespace} --replicas=${previous}`, 4);
+}
+
+async function policyExists(api: AdminApis, namespace: string, name: string): Promise<boolean> {
+  try {
+    await api.networking.readNamespacedNetworkPolicy({ namespace, name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function showQuarantine(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
@@ -61,19 +106,30 @@ async function showQuarantine(out: DemoConsole, api: AdminApis, targets: DemoTar
   );
   const pod = await podExists(api, namespace, bare.pod);
   out.check(
-    pod !== undefined && pod.metadata?.labels?.[QUARANTINE_LABEL] === pod.metadata?.uid,
-    `Pod ${bare.pod} is still there to be examined, labelled ${QUARANTINE_LABEL}=<its uid>`,
-    `Pod ${bare.pod} is missing or not labelled`,
+    pod !== undefined && pod.status?.phase === 'Running' && pod.metadata?.labels?.[QUARANTINE_LABEL] === pod.metadata?.uid,
+    `Pod ${bare.pod} is still Running, to be examined, labelled ${QUARANTINE_LABEL}=<its uid>`,
+    `Pod ${bare.pod} is missing, not running or not labelled`,
   );
+  out.info(`Once examined, the pod is deleted (kubectl delete pod ${bare.pod} -n ${namespace}):`, 2);
+  await api.core.deleteNamespacedPod({ namespace, name: bare.pod });
+  try {
+    await waitForPodGone(api, namespace, bare.pod, undefined, 30_000);
+    await eventually(`NetworkPolicy ${name} garbage-collected`, async () => !(await policyExists(api, namespace, name)), 30_000);
+    out.ok(`the garbage collector removed NetworkPolicy ${name} with its pod (the policy is owned by the pod)`, 4);
+  } catch (error) {
+    out.fail(`NetworkPolicy ${name} is still there after its pod went: ${(error as Error).message}`, 4);
+  }
 }
 
 async function showEvents(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
-  const events = (await api.events.listNamespacedEvent({ namespace: targets.namespace })).items;
+  const all = (await api.events.listNamespacedEvent({ namespace: targets.namespace })).items;
+  // The functions' own; the controllers' (SuccessfulCreate, Scheduled, ScalingReplicaSet ...) are counted apart.
+  const events = all.filter((event) => event.reportingController?.startsWith('falco-response.dev/'));
   events.sort((a, b) => String(a.eventTime ?? '').localeCompare(String(b.eventTime ?? '')));
   const reasons = events.map((event) => event.reason);
   out.check(
     ['ScaledToZero', 'Deleted', 'Isolated'].every((reason) => reasons.includes(reason)),
-    `${events.length} Events written (kubectl get events -n ${targets.namespace}):`,
+    `${events.length} Events written by the functions (kubectl get events -n ${targets.namespace}; ${all.length - events.length} more by the controllers):`,
     `expected Events ScaledToZero, Deleted and Isolated; found: ${reasons.join(', ') || '(none)'}`,
   );
   const rows = events.map((event) => [event.type ?? '', event.reason ?? '', `${event.regarding?.kind}/${event.regarding?.name}`, clip(event.note ?? '', 70)]);
@@ -97,12 +153,21 @@ function showAuditedWrites(out: DemoConsole, cluster: ClusterCoords, names: read
   out.detail(`Identities are system:serviceaccount:${FUNCTION_NAMESPACE}:<function>; the audit log records every write and who made it.`);
 }
 
+function showControllerWrites(out: DemoConsole, cluster: ClusterCoords, namespace: string): void {
+  const writers = writersIn(cluster, namespace);
+  const controllers = [...writers].filter(([user]) => user.startsWith('system:serviceaccount:kube-system:') || user === 'system:kube-scheduler' || user === 'testbed:kwok');
+  controllers.sort((a, b) => b[1] - a[1]);
+  out.ok(`beside them, in ${namespace}: ${controllers.map(([user, n]) => `${user.replace('system:serviceaccount:kube-system:', '')} ${n}`).join(', ')}`);
+  out.detail('(each controller writes as its own kube-system ServiceAccount; the scheduler and kwok as themselves)');
+}
+
 export async function showClusterState(out: DemoConsole, cluster: ClusterCoords, api: AdminApis, targets: DemoTargets, names: readonly FunctionName[]): Promise<void> {
-  out.heading('What the API server shows now (read back as the cluster admin)');
+  out.heading('What the cluster did next (read back as the cluster admin)');
+  await showReplacement(out, api, targets);
   await showScaledDeployment(out, api, targets);
-  await showDeletedPod(out, api, targets);
   await showQuarantine(out, api, targets);
   await showEvents(out, api, targets);
-  out.heading("Who wrote what: the API server's audit log, per function identity");
+  out.heading("Who wrote what: the API server's audit log, per function identity, and the controllers'");
   showAuditedWrites(out, cluster, names);
+  showControllerWrites(out, cluster, targets.namespace);
 }

@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { k8sBinaryPaths, k8sCacheDir, k8sVersions } from '../../test/harness/cluster.ts';
-import { ensureBundles, FUNCTION_NAMES, repoRoot } from '../../test/e2e/support/bundles.ts';
-import { cloudEventsSenderPath } from '../../test/e2e/support/cloudevents-sender.ts';
+import { k8sBinaryPaths, k8sCacheDir, k8sVersions } from '../../testbed/cluster/binaries.ts';
+import { ensureBundles, FUNCTION_NAMES, repoRoot } from '../../testbed/functions/bundles.ts';
+import { cloudEventsSenderPath } from '../../testbed/senders/cloudevents-sender.ts';
 import type { DemoConsole } from './console.ts';
 
 function k8sBinariesBuilt(): boolean {

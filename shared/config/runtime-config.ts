@@ -25,6 +25,8 @@ export interface RuntimeConfig {
   requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
+  /** Log bytes that may wait for a slow stdout before lines are dropped (and counted). */
+  logBufferBytes: number;
   /** Who may read /metrics: anyone who reaches the port, or only callers with the token. */
   metricsAuth: 'open' | 'token';
 }
@@ -67,6 +69,7 @@ export function readRuntimeConfig(reader: EnvReader): RuntimeConfig {
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_SECONDS', 25, { min: 1, max: 3600 }) * 1000,
     requestTimeoutMs: reader.integer('REQUEST_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     keepAliveTimeoutMs: reader.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, { min: 1000, max: 600_000 }),
+    logBufferBytes: reader.integer('LOG_BUFFER_BYTES', 4 * 1024 * 1024, { min: 64 * 1024, max: 1024 * 1024 * 1024 }),
     metricsAuth,
   };
 }

@@ -36,6 +36,8 @@ export interface EventToRecord {
   action: string;
   note: string;
   type: 'Normal' | 'Warning';
+  /** Machine-readable facts about the action (e.g. delete-pod's falco-response.dev/consequence). */
+  annotations?: Record<string, string>;
 }
 
 // A pod that keeps changing between read and delete (a busy kubelet) is retried this often.
@@ -238,7 +240,7 @@ export class KubeClient {
     const now = new Date();
     const body: k8s.EventsV1Event = {
       // Named as client-go's recorder names them: <object>.<unique hex>.
-      metadata: { name: `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace: event.regarding.namespace },
+      metadata: { name: `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace: event.regarding.namespace, annotations: event.annotations },
       eventTime: new this.module.V1MicroTime(now.getTime()),
       reportingController: this.options.controller,
       reportingInstance: this.options.instance.slice(0, 128),

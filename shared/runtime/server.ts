@@ -30,6 +30,8 @@ export interface FunctionServerOptions {
   onRejected?: (status: number) => void;
   /** Extra routes, e.g. /metrics. */
   extraRoutes?: (app: FastifyInstance) => void;
+  /** Where log lines go (default: pino's stdout). */
+  logStream?: NodeJS.WritableStream | { write(line: string): void };
 }
 
 type RequestForm = AlertTransport | 'cloudevent-unknown';
@@ -76,7 +78,7 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
   const { config, name } = options;
   const cloudEventReplies = options.cloudEventReplies ?? 'event';
   const app = Fastify({
-    logger: { level: config.logLevel, base: { function: name }, redact: ['req.headers.authorization'] },
+    logger: { level: config.logLevel, base: { function: name }, redact: ['req.headers.authorization'], ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: config.bodyLimitBytes,
     // One log line per decision instead of two per request.
     logController: new LogController({ disableRequestLogging: true }),

@@ -7,18 +7,20 @@
 // it is deployed behind the gateway with the token off (see outputs.test.ts).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { countWrites, createTestNamespace, type ClusterCoords } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { alertFor } from '../support/alerts.ts';
-import { adminApis, type AdminApis } from '../support/cluster-objects.ts';
-import { startOpenFaasGateway, type Gateway } from '../support/openfaas-gateway.ts';
+import { countWrites } from '../../testbed/cluster/audit.ts';
+import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
+import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import { useCluster } from '../../testbed/vitest/context.ts';
+import { alertFor } from '../../testbed/alerts/alerts.ts';
+import { adminApis, type AdminApis } from '../../testbed/workloads/admin-apis.ts';
+import { startOpenFaasGateway, type Gateway } from '../../testbed/senders/openfaas-gateway.ts';
 import { DECISION_EVENT_TYPE } from '../../shared/runtime/reply.ts';
-import { ensureBundles, type FunctionName } from './support/bundles.ts';
-import { cloudEventsSenderPath } from './support/cloudevents-sender.ts';
-import { assertImageNode, startFunctionProcess, type FunctionProcess } from './support/function-process.ts';
-import { cloudEventsBinary, cloudEventsViaBroker, openFaasOutput, webhookOutput, type FalcosidekickOutput, type OutputAnswer } from './support/outputs.ts';
-import { RESPONSE_CASES, type ResponseCase } from './support/response-cases.ts';
-import { testAlertNow } from './support/test-alert.ts';
+import { ensureBundles, type FunctionName } from '../../testbed/functions/bundles.ts';
+import { cloudEventsSenderPath } from '../../testbed/senders/cloudevents-sender.ts';
+import { assertImageNode, startFunctionProcess, type FunctionProcess } from '../../testbed/functions/function-process.ts';
+import { cloudEventsBinary, cloudEventsViaBroker, openFaasOutput, webhookOutput, type FalcosidekickOutput, type OutputAnswer } from '../../testbed/senders/outputs.ts';
+import { RESPONSE_CASES, type ResponseCase } from './response-cases.ts';
+import { testAlertNow } from '../../testbed/alerts/test-alert.ts';
 
 const TOKEN = randomBytes(18).toString('base64url');
 const WRONG_TOKEN = randomBytes(18).toString('base64url');
@@ -84,7 +86,7 @@ describe.for(RESPONSE_CASES)('$spec.name with AUTH_TOKEN', (responseCase: Respon
         expect(answer.cloudEvent).toMatchObject({ ack: true, replyValid: true });
       }
       await responseCase.expectActed(api, target);
-      expect(countWrites(cluster, { user: fn().identity, since })).toBe(Object.values(responseCase.writesPerAction).reduce((a, b) => a + b));
+      expect(countWrites(cluster, { user: fn().identity, since, succeededOnly: true })).toBe(Object.values(responseCase.writesPerAction).reduce((a, b) => a + b));
     });
 
     it('answers 401 without the token or with a wrong one, and nothing changes', async () => {

@@ -6,8 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordedRequest, type RecordedRequest } from '../support/fixtures.ts';
-import { cloudEventsSenderPath, sendCloudEvent } from './support/cloudevents-sender.ts';
+import { recordedRequest, type RecordedRequest } from '../../testbed/alerts/fixtures.ts';
+import { cloudEventsSenderPath, sendCloudEvent } from '../../testbed/senders/cloudevents-sender.ts';
 
 interface Received {
   method: string;

@@ -5,9 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './support/bundles.ts';
-import { assertImageNode } from './support/function-process.ts';
-import { isRunning, portIsClosed } from '../support/leftovers.ts';
+import { repoRoot } from '../../testbed/functions/bundles.ts';
+import { assertImageNode } from '../../testbed/functions/function-process.ts';
+import { isRunning, portIsClosed } from '../../testbed/process/leftovers.ts';
 
 const DEMO_TIMEOUT_MS = 150_000;
 
@@ -119,29 +119,36 @@ describe('make demo (node scripts/demo.ts)', () => {
 
   it('each function answered the alert sent through its Falcosidekick output, and acted', () => {
     const namespace = line(/^ {2}✓ Namespace (demo-[0-9a-f]{8})$/m)[1]!;
-    const pod = line(/Deployment storefront \(2 replicas\) → ReplicaSet (storefront-\w+) → Pod (storefront-[\w-]+)$/m)[2]!;
-    line(new RegExp(`→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → scale-to-zero\\n {4}✓ scale-to-zero answered 200 acted: scaled Deployment ${namespace}/storefront from 2 to 0 replicas\\n {4}✓ the reply is a CloudEvent the SDK accepts`));
-    line(new RegExp(`→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → delete-pod\\n {4}✓ delete-pod answered 200 acted: deleted pod ${namespace}/${pod}\\n {4}✓ the reply is a CloudEvent the SDK accepts`));
+    const deleted = line(/Deployment storefront \(2 replicas\) → ReplicaSet (storefront-\w+) → Pods (storefront-[\w-]+), storefront-[\w-]+, Running$/m)[2]!;
+    const scaled = line(/Deployment checkout \(2 replicas\) → ReplicaSet (checkout-\w+) → Pods (checkout-[\w-]+), checkout-[\w-]+, Running$/m)[2]!;
+    line(new RegExp(`→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → delete-pod\\n {4}✓ delete-pod answered 200 acted: deleted pod ${namespace}/${deleted}\\n {4}✓ the reply is a CloudEvent the SDK accepts`));
+    line(new RegExp(`→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → scale-to-zero\\n {4}✓ scale-to-zero answered 200 acted: scaled Deployment ${namespace}/checkout from 2 to 0 replicas\\n {4}✓ the reply is a CloudEvent the SDK accepts`));
+    expect(scaled).toMatch(/^checkout-/);
     line(new RegExp(`→ OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod\\n {4}✓ isolate-pod answered 200 acted: isolated pod ${namespace}/debug-toolbox with NetworkPolicy falco-quarantine-debug-toolbox`));
   });
 
-  it('shows the final state read back from the API server: pod gone, quarantine, Deployment at 0, Events', () => {
-    const pod = line(/→ Pod (storefront-[\w-]+)$/m)[1]!;
-    line(/^ {2}✓ Deployment storefront is at 0 replicas \(scale-to-zero\); the previous count is recorded: falco-response\.dev\/previous-replicas=2$/m);
+  it('shows what the cluster did next: a replacement under a new name, the scaled pods gone for good, the quarantine going with its pod, Events', () => {
+    const [, pod, others] = line(/→ Pods (storefront-[\w-]+), (storefront-[\w-]+), Running$/m);
     line(new RegExp(`^ {2}✓ Pod ${pod} is gone \\(delete-pod\\)$`, 'm'));
+    const replacement = line(/^ {4}✓ its ReplicaSet made Pod (storefront-[\w-]+) in its place: Running on kwok-node-\d, container [0-9a-f]{12} \(not the one Falco saw\)$/m)[1]!;
+    expect([pod, others]).not.toContain(replacement);
+    line(/^ {2}✓ Deployment checkout is at 0 replicas \(scale-to-zero\); the previous count is recorded: falco-response\.dev\/previous-replicas=2$/m);
+    line(/^ {4}✓ its pods checkout-[\w-]+, checkout-[\w-]+ terminated and none came back$/m);
     line(/^ {2}✓ NetworkPolicy falco-quarantine-debug-toolbox \(isolate-pod\) denies all ingress and egress$/m);
     line(/^ {4}✓ it selects falco-response\.dev\/quarantine=[0-9a-f-]{36} → pods: debug-toolbox$/m);
-    line(/^ {2}✓ Pod debug-toolbox is still there to be examined/m);
-    line(/^ {2}✓ 3 Events written/m);
-    line(/^ {4}Normal {2}ScaledToZero {2}Deployment\/storefront /m);
+    line(/^ {2}✓ Pod debug-toolbox is still Running, to be examined/m);
+    line(/^ {4}✓ the garbage collector removed NetworkPolicy falco-quarantine-debug-toolbox with its pod/m);
+    line(/^ {2}✓ 3 Events written by the functions/m);
+    line(/^ {4}Normal {2}ScaledToZero {2}Deployment\/checkout /m);
     line(new RegExp(`^ {4}Normal {2}Deleted {7}Pod/${pod} `, 'm'));
     line(/^ {4}Normal {2}Isolated {6}Pod\/debug-toolbox /m);
   });
 
-  it("counts each function's writes from the audit log, by its ServiceAccount identity", () => {
+  it("counts each function's writes from the audit log, by its ServiceAccount identity, and the controllers' beside them", () => {
     line(/^ {2}✓ delete-pod {4}1× delete pods, 1× create events$/m);
     line(/^ {2}✓ isolate-pod {3}1× create networkpolicies, 1× patch pods, 1× create events$/m);
     line(/^ {2}✓ scale-to-zero 1× patch deployments, 1× update deployments\/scale, 1× create events$/m);
+    line(/^ {2}✓ beside them, in demo-[0-9a-f]{8}: (?=.*replicaset-controller \d+)(?=.*generic-garbage-collector \d+)(?=.*system:kube-scheduler \d+)(?=.*testbed:kwok \d+)/m);
   });
 
   it('leaves no process, listening port or temp dir behind', async () => {
@@ -149,9 +156,9 @@ describe('make demo (node scripts/demo.ts)', () => {
     expect(pids).toHaveLength(3);
     for (const [, pid] of pids) expect(isRunning(Number(pid)), `function pid ${pid}`).toBe(false);
 
-    const dataDir = line(/✓ stopped kube-apiserver and etcd, removed (\/\S+)$/m)[1]!;
+    const dataDir = line(/✓ stopped kwok, the scheduler, the controller-manager, kube-apiserver and etcd, removed (\/\S+)$/m)[1]!;
     expect(existsSync(dataDir)).toBe(false);
-    // etcd and kube-apiserver carry the data dir in their arguments.
+    // Every cluster process (etcd, kube-apiserver, controller-manager, scheduler, kwok) carries the data dir in its arguments.
     const leftover = spawnSync('pgrep', ['-f', '-a', dataDir], { encoding: 'utf8' });
     expect(leftover.stdout, 'processes still running with the demo cluster data dir').toBe('');
 

@@ -4,18 +4,20 @@
 // kube-apiserver of the integration harness. What changed is read back from the API server,
 // and the writes are counted from its audit log by the function's identity.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { countWrites, createTestNamespace, type ClusterCoords } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { alertFor } from '../support/alerts.ts';
-import { adminApis, type AdminApis } from '../support/cluster-objects.ts';
-import { startOpenFaasGateway, type Gateway } from '../support/openfaas-gateway.ts';
-import { ensureBundles, type FunctionName } from './support/bundles.ts';
-import { cloudEventsSenderPath } from './support/cloudevents-sender.ts';
-import { assertImageNode, startFunctionProcess, type FunctionProcess } from './support/function-process.ts';
-import { cloudEventsBinary, cloudEventsViaBroker, openFaasOutput, webhookOutput, type FalcosidekickOutput, type OutputAnswer } from './support/outputs.ts';
-import { optOut, RESPONSE_CASES, type ResponseCase } from './support/response-cases.ts';
+import { countWrites } from '../../testbed/cluster/audit.ts';
+import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
+import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import { useCluster } from '../../testbed/vitest/context.ts';
+import { alertFor } from '../../testbed/alerts/alerts.ts';
+import { adminApis, type AdminApis } from '../../testbed/workloads/admin-apis.ts';
+import { startOpenFaasGateway, type Gateway } from '../../testbed/senders/openfaas-gateway.ts';
+import { ensureBundles, type FunctionName } from '../../testbed/functions/bundles.ts';
+import { cloudEventsSenderPath } from '../../testbed/senders/cloudevents-sender.ts';
+import { assertImageNode, startFunctionProcess, type FunctionProcess } from '../../testbed/functions/function-process.ts';
+import { cloudEventsBinary, cloudEventsViaBroker, openFaasOutput, webhookOutput, type FalcosidekickOutput, type OutputAnswer } from '../../testbed/senders/outputs.ts';
+import { optOut, RESPONSE_CASES, type ResponseCase } from './response-cases.ts';
 import { DECISION_EVENT_TYPE } from '../../shared/runtime/reply.ts';
-import { testAlertNow } from './support/test-alert.ts';
+import { testAlertNow } from '../../testbed/alerts/test-alert.ts';
 
 let cluster: ClusterCoords;
 let api: AdminApis;
@@ -85,7 +87,7 @@ describe.for(RESPONSE_CASES)('$spec.name', (responseCase: ResponseCase) => {
       expectCloudEventReply(answer, 'acted', `${namespace}/${target.pod}`);
       await responseCase.expectActed(api, target);
       expect(writesIn(fn(), namespace, since)).toEqual(responseCase.writesPerAction);
-      expect(countWrites(cluster, { user: fn().identity, since })).toBe(Object.values(responseCase.writesPerAction).reduce((a, b) => a + b));
+      expect(countWrites(cluster, { user: fn().identity, since, succeededOnly: true })).toBe(Object.values(responseCase.writesPerAction).reduce((a, b) => a + b));
     });
 
     it('changes nothing for a pod in a protected namespace or an opted-out pod: 2xx skipped, zero writes', async () => {

@@ -5,12 +5,16 @@ import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../../functions/isolate-pod/spec.ts';
 import { scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
-import { countWrites, createTestNamespace, readAudit, type ClusterCoords } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { alertFor } from '../support/alerts.ts';
-import { burst, onlyAcceptableAnswers, tally } from '../support/burst.ts';
-import { adminApis, createDeploymentChain, createPod, newContainerId, podExists, type AdminApis } from '../support/cluster-objects.ts';
-import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../support/function-under-test.ts';
+import { countWrites, readAudit } from '../../testbed/cluster/audit.ts';
+import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
+import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import { useCluster } from '../../testbed/vitest/context.ts';
+import { alertFor } from '../../testbed/alerts/alerts.ts';
+import { burst, onlyAcceptableAnswers, tally } from '../../testbed/senders/burst.ts';
+import { adminApis, type AdminApis } from '../../testbed/workloads/admin-apis.ts';
+import { createPod, shortContainerId, podExists, waitForPodGone } from '../../testbed/workloads/pods.ts';
+import { createDeploymentWithPod } from '../../testbed/workloads/controllers.ts';
+import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 
 let cluster: ClusterCoords;
 let api: AdminApis;
@@ -44,15 +48,14 @@ describe('1,000 alerts for the same pod in a burst', () => {
   it('delete-pod, one instance: exactly one delete; every answer 2xx or 429/503 with Retry-After', async () => {
     const [fn] = await instances(deletePodSpec, 1);
     const ns = await createTestNamespace(cluster, 'storm-one');
-    const id = newContainerId();
-    await createPod(api, ns, 'alpine', { containerId: id.full });
+    const id = { short: shortContainerId(await createPod(api, ns, 'alpine')) };
     const since = Date.now() - 1;
     const body = JSON.stringify(alertFor(ns, 'alpine', id.short));
     const answers = await burst(fn!.url, Array.from({ length: 1000 }, () => body));
     expect(onlyAcceptableAnswers(answers), JSON.stringify(tally(answers))).toBe(true);
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThan(0);
     expect(writesTo(fn!.identity, ns, 'pods', since).succeeded).toBe(1);
-    expect(await podExists(api, ns, 'alpine')).toBeUndefined();
+    await waitForPodGone(api, ns, 'alpine');
     const outcomes = answers.filter((a) => a.status === 200).map((a) => JSON.parse(a.body).reason as string);
     expect(outcomes.filter((r) => r === 'deleted')).toHaveLength(1);
   });
@@ -60,8 +63,7 @@ describe('1,000 alerts for the same pod in a burst', () => {
   it('delete-pod, two instances sharing the API server: one delete; the other attempts are refused by the server (404 gone, 409 resourceVersion precondition), not by luck', async () => {
     const fns = await instances(deletePodSpec, 2);
     const ns = await createTestNamespace(cluster, 'storm-two');
-    const id = newContainerId();
-    await createPod(api, ns, 'alpine', { containerId: id.full });
+    const id = { short: shortContainerId(await createPod(api, ns, 'alpine')) };
     const since = Date.now() - 1;
     const body = JSON.stringify(alertFor(ns, 'alpine', id.short));
     const answers = (await Promise.all(fns.map((fn) => burst(fn.url, Array.from({ length: 500 }, () => body), 50)))).flat();
@@ -90,7 +92,7 @@ describe('1,000 alerts for the same pod in a burst', () => {
   it('scale-to-zero, two instances: one scale write; the racing one is refused by the resourceVersion precondition', async () => {
     const fns = await instances(scaleToZeroSpec, 2);
     const ns = await createTestNamespace(cluster, 'storm-scale');
-    const { podName } = await createDeploymentChain(api, ns, 'web', { replicas: 3 });
+    const { podName } = await createDeploymentWithPod(api, ns, 'web', { replicas: 3 });
     const since = Date.now() - 1;
     const body = JSON.stringify(alertFor(ns, podName));
     const answers = (await Promise.all(fns.map((fn) => burst(fn.url, Array.from({ length: 500 }, () => body), 50)))).flat();
@@ -116,7 +118,7 @@ describe('200 alerts for 200 different pods in a burst', () => {
     expect(decisions.filter((d) => d.outcome === 'acted')).toHaveLength(10);
     expect(decisions.filter((d) => d.reason === 'blast-radius-limit').length).toBe(decisions.length - 10);
     expect(countWrites(cluster, { user: fn!.identity, namespace: ns, resource: 'pods', since, succeededOnly: true })).toBe(10);
-    expect((await api.core.listNamespacedPod({ namespace: ns })).items).toHaveLength(190);
+    expect((await api.core.listNamespacedPod({ namespace: ns })).items.filter((pod) => !pod.metadata?.deletionTimestamp)).toHaveLength(190);
     expect(await fn!.metrics.registry.getSingleMetricAsString('falco_response_blast_radius_limit_reached_total')).toMatch(new RegExp(` ${decisions.length - 10}$`, 'm'));
   });
 });

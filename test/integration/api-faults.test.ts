@@ -3,13 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../../functions/isolate-pod/spec.ts';
-import { countWrites, createTestNamespace, startTestCluster, type ClusterCoords, type TestCluster } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { alertFor } from '../support/alerts.ts';
-import { adminApis, createPod, podExists } from '../support/cluster-objects.ts';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../support/function-under-test.ts';
-import { postJson, sendRequest } from '../support/http-client.ts';
+import { countWrites } from '../../testbed/cluster/audit.ts';
+import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
+import { startTestCluster, type ClusterCoords, type TestCluster } from '../../testbed/cluster/control-plane.ts';
+import { useCluster } from '../../testbed/vitest/context.ts';
+import { alertFor } from '../../testbed/alerts/alerts.ts';
+import { adminApis } from '../../testbed/workloads/admin-apis.ts';
+// The stopped API server is a private bare one (nothing else may write while it is down): hand-made pods.
+import { createPod as createHandMadePod, podExists } from '../../testbed/workloads/hand-made.ts';
+import { createPod, waitForPodGone } from '../../testbed/workloads/pods.ts';
+import { startFaultProxy, type FaultProxy } from '../../testbed/net/fault-proxy.ts';
+import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
+import { postJson, sendRequest } from '../../testbed/net/http-client.ts';
 
 async function send(fn: FunctionUnderTest, alert: unknown) {
   const answer = await postJson(fn.url, alert);
@@ -20,7 +25,7 @@ describe('the API server stopped mid-suite and started again', () => {
   let cluster: TestCluster;
   let fn: FunctionUnderTest;
   beforeAll(async () => {
-    cluster = await startTestCluster();
+    cluster = await startTestCluster({ bare: true });
     fn = await startFunctionUnderTest(cluster, deletePodSpec, { KUBE_TIMEOUT_MS: '1000', KUBE_RETRIES: '2' });
   });
   afterAll(async () => {
@@ -31,7 +36,7 @@ describe('the API server stopped mid-suite and started again', () => {
   it('answers 503 with Retry-After while it is down, keeps serving, and acts once it is back', async () => {
     const api = adminApis(cluster);
     const ns = await createTestNamespace(cluster, 'faults');
-    await createPod(api, ns, 'alpine');
+    await createHandMadePod(api, ns, 'alpine');
     await cluster.stopApiServer();
     const down = await send(fn, alertFor(ns, 'alpine'));
     expect(down.status).toBe(503);
@@ -81,7 +86,7 @@ describe('a fault-injecting proxy in front of the API server', () => {
     expect(status).toBe(200);
     expect(decision.outcome).toBe('acted');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(await podExists(api, ns, 'alpine')).toBeUndefined();
+    await waitForPodGone(api, ns, 'alpine');
     expect(countWrites(cluster, { user: fn.identity, namespace: ns, resource: 'pods', since, succeededOnly: true })).toBe(1);
   });
 

@@ -5,12 +5,14 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
-import { createTestNamespace, type ClusterCoords } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { alertFor } from '../support/alerts.ts';
-import { adminApis, createPod, podExists } from '../support/cluster-objects.ts';
-import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../support/function-under-test.ts';
-import { postJson } from '../support/http-client.ts';
+import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
+import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import { useCluster } from '../../testbed/vitest/context.ts';
+import { alertFor } from '../../testbed/alerts/alerts.ts';
+import { adminApis } from '../../testbed/workloads/admin-apis.ts';
+import { createPod, podExists, waitForPodGone } from '../../testbed/workloads/pods.ts';
+import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
+import { postJson } from '../../testbed/net/http-client.ts';
 
 interface CountingProxy { server: string; connections(): number; close(): Promise<void> }
 
@@ -63,7 +65,7 @@ describe('connections to the API server', () => {
     for (const pod of ['one', 'two', 'three']) {
       const answer = await postJson(fn.url, alertFor(ns, pod));
       expect(JSON.parse(answer.body)).toMatchObject({ outcome: 'acted', reason: 'deleted' });
-      expect(await podExists(api, ns, pod)).toBeUndefined();
+      await waitForPodGone(api, ns, pod);
     }
     // 3 alerts × (get pod, get namespace, delete, Event) = 12 calls; client-node alone opens 12.
     expect(proxy.connections()).toBe(1);

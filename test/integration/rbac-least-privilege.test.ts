@@ -2,10 +2,11 @@
 // granted exactly the rules it declares (plus the shared pipeline's), nothing more.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_SPECS, permissionSet, rulesFor } from '../../packaging/rbac.ts';
-import { createTestNamespace, serviceAccountToken, type ClusterCoords } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { FUNCTION_NAMESPACE, functionToken } from '../support/function-under-test.ts';
-import { grantedPermissions, subjectAllowed } from '../support/rbac-review.ts';
+import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
+import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import { useCluster } from '../../testbed/vitest/context.ts';
+import { FUNCTION_NAMESPACE, functionToken } from '../../testbed/functions/function-under-test.ts';
+import { grantedPermissions, subjectAllowed } from '../../testbed/cluster/rbac-review.ts';
 
 let cluster: ClusterCoords;
 let ns: string;

@@ -6,15 +6,18 @@ import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
 import { ARGO_NAMESPACE, KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE, serviceAccountName } from '../../packaging/names.ts';
 import { FUNCTION_SPECS, permissionSet, rulesFor, unionRules } from '../../packaging/rbac.ts';
-import { createTestNamespace, serviceAccountToken, type ClusterCoords } from '../harness/cluster.ts';
-import { useCluster } from '../harness/context.ts';
-import { apply, ensureNamespace } from '../packaging/api-server.ts';
-import { readYamlDocuments } from '../packaging/manifests.ts';
-import { alertFor } from '../support/alerts.ts';
-import { adminApis, createDeploymentChain, createPod, podExists } from '../support/cluster-objects.ts';
-import { startFunctionUnderTest } from '../support/function-under-test.ts';
-import { postJson } from '../support/http-client.ts';
-import { grantedPermissions } from '../support/rbac-review.ts';
+import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
+import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import { useCluster } from '../../testbed/vitest/context.ts';
+import { apply, ensureNamespace } from '../../testbed/packaging/api-server.ts';
+import { readYamlDocuments } from '../../testbed/packaging/manifests.ts';
+import { alertFor } from '../../testbed/alerts/alerts.ts';
+import { adminApis } from '../../testbed/workloads/admin-apis.ts';
+import { createPod, podExists, waitForPodGone } from '../../testbed/workloads/pods.ts';
+import { createDeploymentWithPod } from '../../testbed/workloads/controllers.ts';
+import { startFunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
+import { postJson } from '../../testbed/net/http-client.ts';
+import { grantedPermissions } from '../../testbed/cluster/rbac-review.ts';
 
 let cluster: ClusterCoords;
 let ns: string;
@@ -65,12 +68,12 @@ describe('openfaas/rbac-ce.yaml: openfaas-fn:default holds the union, and nothin
     const api = adminApis(cluster);
     const target = await createTestNamespace(cluster, 'ce-acts');
     await createPod(api, target, 'alpine');
-    const { podName } = await createDeploymentChain(api, target, 'web');
+    const { podName } = await createDeploymentWithPod(api, target, 'web');
     const deleter = await startFunctionUnderTest(cluster, deletePodSpec, { POD_NAMESPACE: OPENFAAS_FUNCTION_NAMESPACE }, token);
     const scaler = await startFunctionUnderTest(cluster, scaleToZeroSpec, { POD_NAMESPACE: OPENFAAS_FUNCTION_NAMESPACE }, token);
     try {
       expect(JSON.parse((await postJson(deleter.url, alertFor(target, 'alpine'))).body)).toMatchObject({ outcome: 'acted', reason: 'deleted' });
-      expect(await podExists(api, target, 'alpine')).toBeUndefined();
+      await waitForPodGone(api, target, 'alpine');
       expect(JSON.parse((await postJson(scaler.url, alertFor(target, podName))).body)).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero' });
     } finally {
       await deleter.close();

@@ -1,7 +1,7 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
 import { AlertRejection, parseAlertRequest, type IncomingRequest } from '../../shared/alert/parse-request.ts';
-import { falcoAlert, falcoAlertFixtures, falcosidekickTestAlert, recordedRequests } from '../support/fixtures.ts';
+import { falcoAlert, falcoAlertFixtures, falcosidekickTestAlert, recordedRequests } from '../../testbed/alerts/fixtures.ts';
 
 const json = (body: unknown, contentType = 'application/json'): IncomingRequest => ({
   headers: { 'content-type': contentType },

@@ -1,9 +1,9 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokensMatch } from '../../shared/runtime/auth.ts';
-import { falcoAlert, freshAlert, recordedRequest } from '../support/fixtures.ts';
-import { postJson, sendRequest } from '../support/http-client.ts';
-import { startRecordingFunction, type RecordingFunction } from '../support/recording-function.ts';
+import { falcoAlert, freshAlert, recordedRequest } from '../../testbed/alerts/fixtures.ts';
+import { postJson, sendRequest } from '../../testbed/net/http-client.ts';
+import { startRecordingFunction, type RecordingFunction } from '../../testbed/functions/recording-function.ts';
 
 // The recorded webhook request carries "Authorization: Bearer s3cret", as configured in Falcosidekick.
 const TOKEN = 's3cret';

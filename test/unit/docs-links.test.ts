@@ -8,7 +8,7 @@ const root = new URL('../../', import.meta.url).pathname;
 
 function markdownFiles(): string[] {
   const inDir = (dir: string) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((name) => name.endsWith('.md')).map((name) => join(dir, name)) : []);
-  const examples = readdirSync(join(root, 'examples')).flatMap((dir) => inDir(join('examples', dir)));
+  const examples = readdirSync(join(root, 'examples'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).flatMap((entry) => inDir(join('examples', entry.name)));
   return ['README.md', ...inDir('docs'), ...examples, 'bench/RESULTS.md'];
 }
 

@@ -5,9 +5,9 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCloudEventRequest } from '../../shared/alert/parse-request.ts';
-import { falcoAlert, freshAlert } from '../support/fixtures.ts';
-import { sendRequest } from '../support/http-client.ts';
-import { startRecordingFunction, type RecordingFunction } from '../support/recording-function.ts';
+import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
+import { sendRequest } from '../../testbed/net/http-client.ts';
+import { startRecordingFunction, type RecordingFunction } from '../../testbed/functions/recording-function.ts';
 
 let fn: RecordingFunction;
 beforeAll(async () => {

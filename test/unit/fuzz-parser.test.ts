@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlertRejection, parseAlertRequest } from '../../shared/alert/parse-request.ts';
-import { falcoAlert } from '../support/fixtures.ts';
+import { falcoAlert } from '../../testbed/alerts/fixtures.ts';
 
 function outcomeOf(headers: Record<string, string>, body: string): 'alert' | AlertRejection {
   try {

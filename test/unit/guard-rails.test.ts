@@ -13,7 +13,7 @@ import { selectorMatches } from '../../shared/k8s/label-selector.ts';
 import { skipped } from '../../shared/runtime/decision.ts';
 import { policiesUndoingQuarantine, quarantinePolicyName } from '../../functions/isolate-pod/quarantine.ts';
 import { gitOpsManager } from '../../functions/scale-to-zero/gitops.ts';
-import { falcoAlert, freshAlert } from '../support/fixtures.ts';
+import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
 
 const alertOf = (overrides: Record<string, any> = {}, fields: Record<string, any> = {}) => {
   const base = freshAlert(falcoAlert('terminal-shell-tekton'), overrides);

@@ -10,10 +10,10 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { buildFunction, readFunctionConfig } from '../../shared/function-main.ts';
-import { falcoAlert, freshAlert } from '../support/fixtures.ts';
-import { postJson, sendRequest, type HttpAnswer } from '../support/http-client.ts';
-import { openSlowConnections } from '../support/slow-connections.ts';
-import { spawnFunction } from '../support/spawn-function.ts';
+import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
+import { postJson, sendRequest, type HttpAnswer } from '../../testbed/net/http-client.ts';
+import { openSlowConnections } from '../../testbed/net/slow-connections.ts';
+import { spawnFunction } from '../../testbed/functions/spawn-function.ts';
 
 const TOKEN = 'hardening-test-token-0123456789';
 const root = new URL('../../', import.meta.url).pathname;
@@ -136,6 +136,23 @@ describe('hole 2: container ids are checked, so they cannot grow the dedupe memo
     const metrics = (await sendRequest(fn.url, 'GET', '/metrics', {})).body;
     const heapUsed = Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(metrics)![1]);
     expect(heapUsed).toBeLessThan(96 * 1024 * 1024);
+  });
+});
+
+describe('log lines wait in a bounded buffer', () => {
+  it('with stdout stalled, 400 alerts each logging 8 KiB of output are all answered; lines beyond LOG_BUFFER_BYTES are dropped and counted, not kept', async () => {
+    const fn = await spawnFunction(join(root, 'functions/delete-pod/index.ts'), { KUBECONFIG: join(scratch, 'none'), LOG_LEVEL: 'info', LOG_BUFFER_BYTES: String(64 * 1024) });
+    closers.push(() => fn.stop('SIGKILL'));
+    fn.child.stdout!.pause(); // a log pipe nobody reads: the kernel's 64 KiB fill, then ours
+    const alert = { ...alertNaming('shop', 'web-1'), output: 'o'.repeat(8192) };
+    const answers = [];
+    for (let i = 0; i < 400; i++) answers.push((await postJson(fn.url, alert)).status);
+    expect(answers.every((status) => status === 200)).toBe(true);
+    const metrics = (await sendRequest(fn.url, 'GET', '/metrics', {})).body;
+    const dropped = Number(/^falco_response_log_lines_dropped_total\{[^}]*\} (\d+)/m.exec(metrics)![1]);
+    // 400 lines of ~8.5 KiB: ~3.4 MiB, of which at most 128 KiB fit in the pipe and the buffer.
+    expect(dropped).toBeGreaterThan(300);
+    fn.child.stdout!.resume();
   });
 });
 

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { falcoAlert, freshAlert } from '../support/fixtures.ts';
-import { postJson, sendRequest } from '../support/http-client.ts';
-import { runToExit, spawnFunction } from '../support/spawn-function.ts';
+import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
+import { postJson, sendRequest } from '../../testbed/net/http-client.ts';
+import { runToExit, spawnFunction } from '../../testbed/functions/spawn-function.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
-const slowEntry = join(root, 'test/support/slow-function-entry.ts');
+const slowEntry = join(root, 'testbed/functions/slow-function-entry.ts');
 const deletePodEntry = join(root, 'functions/delete-pod/index.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'frf-lifecycle-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

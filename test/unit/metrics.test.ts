@@ -5,9 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FunctionMetrics, OTHER_RULES } from '../../shared/runtime/metrics.ts';
 import { skipped } from '../../shared/runtime/decision.ts';
 import type { FalcoAlert } from '../../shared/alert/falco-alert.ts';
-import { falcoAlert, freshAlert } from '../support/fixtures.ts';
-import { postJson, sendRequest } from '../support/http-client.ts';
-import { spawnFunction } from '../support/spawn-function.ts';
+import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
+import { postJson, sendRequest } from '../../testbed/net/http-client.ts';
+import { spawnFunction } from '../../testbed/functions/spawn-function.ts';
 
 describe('metrics', () => {
   it('keeps the rule label bounded: rule names beyond the cap, which any caller can invent, are counted as "(other)"', async () => {

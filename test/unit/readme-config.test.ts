@@ -1,4 +1,5 @@
-// The README's configuration table documents every variable the code reads, and nothing else.
+// The configuration table (docs/configuration.md, linked from the README) documents every
+// variable the code reads, and nothing else.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -17,8 +18,9 @@ it('documents every environment variable the functions read, in one table', () =
   for (const file of sources(join(root, 'shared'))) {
     for (const match of readFileSync(file, 'utf8').matchAll(/reader\.(?:string|boolean|integer|list|oneOf|optionalString|secretFile|raw|isSetButBlank)\('([A-Z_]+)'/g)) read.add(match[1]!);
   }
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const table = readme.slice(readme.indexOf('| variable | default | meaning |'));
+  const page = readFileSync(join(root, 'docs/configuration.md'), 'utf8');
+  expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('(docs/configuration.md)');
+  const table = page.slice(page.indexOf('| variable | default | meaning |'));
   const documented = new Set([...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!));
   expect(read.size).toBeGreaterThan(20);
   expect([...read].sort()).toEqual([...documented].sort());

@@ -1,10 +1,10 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DECISION_EVENT_TYPE } from '../../shared/runtime/reply.ts';
-import { falcoAlert, freshAlert, recordedRequests, type RecordedRequest } from '../support/fixtures.ts';
-import { postJson, sendRequest, type HttpAnswer } from '../support/http-client.ts';
-import { startOpenFaasGateway, type Gateway } from '../support/openfaas-gateway.ts';
-import { startRecordingFunction, type RecordingFunction } from '../support/recording-function.ts';
+import { falcoAlert, freshAlert, recordedRequests, type RecordedRequest } from '../../testbed/alerts/fixtures.ts';
+import { postJson, sendRequest, type HttpAnswer } from '../../testbed/net/http-client.ts';
+import { startOpenFaasGateway, type Gateway } from '../../testbed/senders/openfaas-gateway.ts';
+import { startRecordingFunction, type RecordingFunction } from '../../testbed/functions/recording-function.ts';
 
 function replay(url: string, recorded: RecordedRequest): Promise<HttpAnswer> {
   return sendRequest(url, recorded.method, recorded.path, recorded.headers, recorded.body);

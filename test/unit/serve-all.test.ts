@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { falcoAlert, freshAlert } from '../support/fixtures.ts';
-import { postJson } from '../support/http-client.ts';
+import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
+import { postJson } from '../../testbed/net/http-client.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'frf-serve-'));

@@ -1,13 +1,19 @@
-// delete-pod against a real kube-apiserver: writes are counted from the API server's audit
-// log by the function's own ServiceAccount identity, not taken from the function's report.
+// delete-pod against the reacting cluster (real kube-apiserver, controllers, scheduler, kwok):
+// writes are counted from the API server's audit log by the function's own ServiceAccount
+// identity, not taken from the function's report. What follows a delete (replacements,
+// grace periods, budgets) is in test/integration/reacting/delete-pod-consequences.test.ts.
 import { describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
 import { loadClient } from '../../../shared/k8s/load-client.ts';
-import { countWrites, createTestNamespace, kubeConfigFor, readAudit } from '../../harness/cluster.ts';
-import { alertFor } from '../../support/alerts.ts';
-import { createDaemonSetPod, createDeploymentChain, createPod, createStatefulSetPod, eventsIn, newContainerId, podExists } from '../../support/cluster-objects.ts';
-import type { FunctionUnderTest } from '../../support/function-under-test.ts';
-import { useFunctionTestBed } from '../../support/function-test-bed.ts';
+import { countWrites, readAudit } from '../../../testbed/cluster/audit.ts';
+import { createTestNamespace } from '../../../testbed/cluster/accounts.ts';
+import { kubeConfigFor } from '../../../testbed/cluster/credentials.ts';
+import { alertFor } from '../../../testbed/alerts/alerts.ts';
+import { createPod, functionEventsIn, podExists, shortContainerId, waitForPodGone } from '../../../testbed/workloads/pods.ts';
+import { createDaemonSet, createDeployment, createStatefulSet, markUnready, waitForDeploymentReady } from '../../../testbed/workloads/controllers.ts';
+import { randomBytes } from 'node:crypto';
+import type { FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
+import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed.ts';
 
 const bed = useFunctionTestBed(deletePodSpec);
 const start = (env: Record<string, string> = {}) => bed.start(env);
@@ -18,18 +24,18 @@ const allWritesBy = (fn: FunctionUnderTest) => countWrites(bed.cluster, { user: 
 describe('delete-pod', () => {
   it('deletes the pod a real Falco alert names, records an Event, and a second alert is a no-op', async () => {
     const fn = await start();
-    const id = newContainerId();
-    await createPod(bed.api, bed.ns, 'alpine', { containerId: id.full });
+    const pod = await createPod(bed.api, bed.ns, 'alpine');
+    const id = { short: shortContainerId(pod) };
     const first = await send(fn, alertFor(bed.ns, 'alpine', id.short));
     expect(first.status).toBe(200);
     expect(first.decision).toMatchObject({ outcome: 'acted', reason: 'deleted', target: { namespace: bed.ns, pod: 'alpine' } });
     expect(first.decision.warnings).toEqual([expect.stringMatching(/bare pod/)]);
-    expect(first.decision.details.evidence.containers[0]).toMatchObject({ image: 'alpine:3.20', imageID: 'docker.io/library/alpine@sha256:beefed' });
-    expect(await podExists(bed.api, bed.ns, 'alpine')).toBeUndefined();
+    expect(first.decision.details.evidence.containers[0]).toMatchObject({ image: 'alpine:3.20', imageID: pod.status!.containerStatuses![0]!.imageID });
+    await waitForPodGone(bed.api, bed.ns, 'alpine');
     expect(writesBy(fn)).toBe(1);
-    const events = await eventsIn(bed.api, bed.ns);
+    const events = await functionEventsIn(bed.api, bed.ns);
     expect(events).toEqual([expect.objectContaining({ reason: 'Deleted', action: 'Delete', regarding: expect.objectContaining({ kind: 'Pod', name: 'alpine' }) })]);
-    expect(events[0]!.note).toMatch(/bare pod.*Terminal shell in container.*imageID|images: app=docker/);
+    expect(events[0]!.note).toMatch(/bare pod.*Terminal shell in container.*images: app=alpine:3\.20@sha256:/);
 
     const second = await send(fn, alertFor(bed.ns, 'alpine', id.short));
     expect(second.status).toBe(200);
@@ -43,10 +49,12 @@ describe('delete-pod', () => {
 
   it('deletes a Deployment\'s pod and says its ReplicaSet recreates it', async () => {
     const fn = await start();
-    const { podName } = await createDeploymentChain(bed.api, bed.ns, 'web');
+    const { pods } = await createDeployment(bed.api, bed.ns, 'web');
+    const podName = pods[0]!.metadata!.name!;
+    const replicaSet = pods[0]!.metadata!.ownerReferences![0]!.name;
     const { decision } = await send(fn, alertFor(bed.ns, podName));
-    expect(decision).toMatchObject({ outcome: 'acted', details: { owner: 'ReplicaSet/web-5d8f7c9b6 → Deployment/web' } });
-    expect(await podExists(bed.api, bed.ns, podName)).toBeUndefined();
+    expect(decision).toMatchObject({ outcome: 'acted', details: { owner: `ReplicaSet/${replicaSet} → Deployment/web`, consequence: 'recreated' } });
+    await waitForPodGone(bed.api, bed.ns, podName);
   });
 
   describe('guard rails: nothing is written', () => {
@@ -65,8 +73,7 @@ describe('delete-pod', () => {
       await createPod(bed.api, bed.ns, 'labelled', { labels: { 'falco-response.dev/ignore': 'true' } });
       await createPod(bed.api, bed.ns, 'debugging', { annotations: { 'falco-response.dev/ignore-until': new Date(Date.now() + 3600_000).toISOString() } });
       for (const pod of ['labelled', 'debugging']) expect((await send(fn, alertFor(bed.ns, pod))).decision).toMatchObject({ outcome: 'skipped', reason: 'opted-out' });
-      const optedOutNs = await createTestNamespace(bed.cluster, 'opted-out');
-      await bed.api.core.patchNamespace({ name: optedOutNs, body: [{ op: 'add', path: '/metadata/labels', value: { 'falco-response.dev/ignore': 'true' } }] });
+      const optedOutNs = await createTestNamespace(bed.cluster, 'opted-out', { 'falco-response.dev/ignore': 'true' });
       await createPod(bed.api, optedOutNs, 'alpine');
       expect((await send(fn, alertFor(optedOutNs, 'alpine'))).decision).toMatchObject({ outcome: 'skipped', reason: 'opted-out', message: expect.stringMatching(/namespace/) });
       expect(await podExists(bed.api, optedOutNs, 'alpine')).toBeDefined();
@@ -84,8 +91,8 @@ describe('delete-pod', () => {
 
     it('stale target: the pod no longer runs the container the alert saw', async () => {
       const fn = await start();
-      await createPod(bed.api, bed.ns, 'web-0', { containerId: newContainerId().full });
-      expect((await send(fn, alertFor(bed.ns, 'web-0', newContainerId().short))).decision).toMatchObject({ outcome: 'skipped', reason: 'stale-target' });
+      await createPod(bed.api, bed.ns, 'web-0');
+      expect((await send(fn, alertFor(bed.ns, 'web-0', randomBytes(6).toString('hex')))).decision).toMatchObject({ outcome: 'skipped', reason: 'stale-target' });
       expect(await podExists(bed.api, bed.ns, 'web-0')).toBeDefined();
       expect(allWritesBy(fn)).toBe(0);
     });
@@ -100,8 +107,8 @@ describe('delete-pod', () => {
 
     it('owner kinds: StatefulSet and DaemonSet pods skipped when configured, bare pods too', async () => {
       const fn = await start({ SKIP_OWNER_KINDS: 'StatefulSet,DaemonSet,Standalone' });
-      const { podName: statefulPod } = await createStatefulSetPod(bed.api, bed.ns, 'db');
-      const { podName: daemonPod } = await createDaemonSetPod(bed.api, bed.ns, 'agent');
+      const statefulPod = (await createStatefulSet(bed.api, bed.ns, 'db', { replicas: 1 })).pods[0]!.metadata!.name!;
+      const daemonPod = (await createDaemonSet(bed.api, bed.ns, 'agent', bed.cluster.nodes.length)).pods[0]!.metadata!.name!;
       await createPod(bed.api, bed.ns, 'bare');
       for (const [pod, kind] of [[statefulPod, 'StatefulSet'], [daemonPod, 'DaemonSet'], ['bare', 'Standalone']] as const) {
         expect((await send(fn, alertFor(bed.ns, pod))).decision).toMatchObject({ outcome: 'skipped', reason: 'owner-kind-skipped', message: expect.stringContaining(kind) });
@@ -111,25 +118,29 @@ describe('delete-pod', () => {
 
     it('minimum ready replicas: keeps the last ready pod of a Deployment', async () => {
       const fn = await start({ MIN_READY_REPLICAS: '1' });
-      const { podName } = await createDeploymentChain(bed.api, bed.ns, 'web', { replicas: 2, readyReplicas: 1, containerId: newContainerId().full });
-      expect((await send(fn, alertFor(bed.ns, podName))).decision).toMatchObject({ outcome: 'skipped', reason: 'min-ready-replicas', message: expect.stringMatching(/1 ready of 2/) });
+      const { pods } = await createDeployment(bed.api, bed.ns, 'web', { replicas: 2 });
+      // kwok turns one replica unready; the Deployment controller reports 1 ready of 2.
+      await markUnready(bed.api, bed.ns, pods[1]!.metadata!.name!);
+      await waitForDeploymentReady(bed.api, bed.ns, 'web', 1);
+      expect((await send(fn, alertFor(bed.ns, pods[0]!.metadata!.name!))).decision).toMatchObject({ outcome: 'skipped', reason: 'min-ready-replicas', message: expect.stringMatching(/1 ready of 2/) });
       const pct = await start({ MIN_READY_REPLICAS: '50%' });
       const ns2 = await createTestNamespace(bed.cluster, 'min-ready');
-      const { podName: other } = await createDeploymentChain(bed.api, ns2, 'api', { replicas: 4, readyReplicas: 4, containerId: newContainerId().full });
-      expect((await send(pct, alertFor(ns2, other))).decision).toMatchObject({ outcome: 'acted' });
+      const { pods: others } = await createDeployment(bed.api, ns2, 'api', { replicas: 4 });
+      await waitForDeploymentReady(bed.api, ns2, 'api', 4);
+      expect((await send(pct, alertFor(ns2, others[0]!.metadata!.name!))).decision).toMatchObject({ outcome: 'acted' });
       expect(countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, since: bed.since })).toBe(0);
     });
 
     it('blast-radius limit: at most MAX_ACTIONS deletes per window, the rest dry-run with an alarm', async () => {
       const fn = await start({ MAX_ACTIONS: '2', ACTIONS_WINDOW_SECONDS: '600' });
-      for (const pod of ['p1', 'p2', 'p3', 'p4']) await createPod(bed.api, bed.ns, pod);
+      await Promise.all(['p1', 'p2', 'p3', 'p4'].map((pod) => createPod(bed.api, bed.ns, pod)));
       const decisions = [];
       for (const pod of ['p1', 'p2', 'p3', 'p4']) decisions.push((await send(fn, alertFor(bed.ns, pod))).decision);
       expect(decisions.map((d) => d.outcome)).toEqual(['acted', 'acted', 'dry-run', 'dry-run']);
       expect(decisions[3]).toMatchObject({ reason: 'blast-radius-limit', warnings: expect.arrayContaining([expect.stringMatching(/blast-radius limit reached/)]) });
       expect(writesBy(fn)).toBe(2);
       expect(await podExists(bed.api, bed.ns, 'p3')).toBeDefined();
-      expect((await eventsIn(bed.api, bed.ns)).filter((e) => e.reason === 'BlastRadiusLimit')).toHaveLength(2);
+      expect((await functionEventsIn(bed.api, bed.ns)).filter((e) => e.reason === 'BlastRadiusLimit')).toHaveLength(2);
       expect(await fn.metrics.registry.getSingleMetricAsString('falco_response_blast_radius_limit_reached_total')).toMatch(/ 2$/m);
     });
 
@@ -156,15 +167,15 @@ describe('delete-pod', () => {
     await bed.api.core.replaceNamespacedPod({ namespace: bed.ns, name: 'changed', body: { ...read, metadata: { ...read.metadata, labels: { touched: 'yes' } } } });
     const kube = await functionKubeClient();
     expect(await kube.deletePod(bed.ns, 'changed', { uid: read.metadata!.uid!, resourceVersion: read.metadata!.resourceVersion }, undefined)).toBe('deleted');
-    expect(await podExists(bed.api, bed.ns, 'changed')).toBeUndefined();
+    await waitForPodGone(bed.api, bed.ns, 'changed');
     const deletes = readAudit(bed.cluster, { user: fn.identity, namespace: bed.ns, verbs: ['delete'], resource: 'pods', since: bed.since }).filter((e) => e.objectRef?.name === 'changed');
     expect(deletes.map((e) => e.responseStatus?.code)).toEqual([409, 200]);
   });
 
   it('the resourceVersion precondition: a second delete of a pod already terminating is refused by the server (409), not accepted again', async () => {
     await start();
-    // Scheduled to a node, so deletion is graceful and the pod stays, terminating, as on a real cluster.
-    const read = await bed.api.core.createNamespacedPod({ namespace: bed.ns, body: { metadata: { name: 'terminating' }, spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'alpine:3.20' }] } } });
+    // Running on a kwok node, so deletion is graceful: the pod stays, terminating, until its grace period ends.
+    const read = await createPod(bed.api, bed.ns, 'terminating', { terminationGracePeriodSeconds: 300 });
     await bed.api.core.deleteNamespacedPod({ namespace: bed.ns, name: 'terminating', gracePeriodSeconds: 300 });
     const kube = await functionKubeClient();
     expect(await kube.deletePod(bed.ns, 'terminating', { uid: read.metadata!.uid!, resourceVersion: read.metadata!.resourceVersion }, undefined)).toBe('already-terminating');
@@ -174,7 +185,8 @@ describe('delete-pod', () => {
   it('the UID precondition protects a pod recreated under the same name', async () => {
     const fn = await start();
     const old = await createPod(bed.api, bed.ns, 'web-0');
-    await bed.api.core.deleteNamespacedPod({ namespace: bed.ns, name: 'web-0' });
+    await bed.api.core.deleteNamespacedPod({ namespace: bed.ns, name: 'web-0', gracePeriodSeconds: 0 });
+    await waitForPodGone(bed.api, bed.ns, 'web-0');
     const replacement = await createPod(bed.api, bed.ns, 'web-0');
     // The wrapper, with the function's own identity, deletes by the UID it read earlier.
     const kube = await functionKubeClient();

@@ -1,13 +1,15 @@
-// isolate-pod against a real kube-apiserver: the NetworkPolicy the server accepted, what it
-// selects, and the writes counted from the audit log.
+// isolate-pod against the reacting cluster: the NetworkPolicy the server accepted, what it
+// selects, and the writes counted from the audit log. What follows (garbage collection,
+// replacements, rollouts) is in test/integration/reacting/isolate-pod-consequences.test.ts.
 import { describe, expect, it } from 'vitest';
 import { QUARANTINE_LABEL } from '../../../functions/isolate-pod/quarantine.ts';
 import { isolatePodSpec } from '../../../functions/isolate-pod/spec.ts';
-import { countWrites } from '../../harness/cluster.ts';
-import { alertFor } from '../../support/alerts.ts';
-import { createPod, eventsIn, newContainerId, podExists } from '../../support/cluster-objects.ts';
-import type { FunctionUnderTest } from '../../support/function-under-test.ts';
-import { useFunctionTestBed } from '../../support/function-test-bed.ts';
+import { countWrites } from '../../../testbed/cluster/audit.ts';
+import { alertFor } from '../../../testbed/alerts/alerts.ts';
+import { randomBytes } from 'node:crypto';
+import { createPod, functionEventsIn as eventsIn, podExists, shortContainerId } from '../../../testbed/workloads/pods.ts';
+import type { FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
+import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed.ts';
 
 const bed = useFunctionTestBed(isolatePodSpec);
 const start = (env: Record<string, string> = {}) => bed.start(env);
@@ -17,8 +19,8 @@ const writes = (fn: FunctionUnderTest, resource?: string) => countWrites(bed.clu
 describe('isolate-pod', () => {
   it('quarantines exactly that pod with a deny-all NetworkPolicy, labels and annotates it, records an Event; a repeat is a no-op', async () => {
     const fn = await start();
-    const id = newContainerId();
-    const pod = await createPod(bed.api, bed.ns, 'alpine', { labels: { app: 'web' }, containerId: id.full });
+    const pod = await createPod(bed.api, bed.ns, 'alpine', { labels: { app: 'web' } });
+    const id = { short: shortContainerId(pod) };
     await createPod(bed.api, bed.ns, 'neighbour', { labels: { app: 'web' } });
     const { status, decision } = await send(fn, alertFor(bed.ns, 'alpine', id.short));
     expect(status).toBe(200);
@@ -77,12 +79,12 @@ describe('isolate-pod', () => {
 
   it('guard rails write nothing: protected namespace, opt-out, dry-run, stale target', async () => {
     const fn = await start({ PROTECTED_NAMESPACES: bed.ns });
-    await createPod(bed.api, bed.ns, 'alpine', { containerId: newContainerId().full });
+    await createPod(bed.api, bed.ns, 'alpine');
     expect((await send(fn, alertFor(bed.ns, 'alpine'))).decision.reason).toBe('protected-namespace');
     const dry = await start({ DRY_RUN: 'true' });
     expect((await send(dry, alertFor(bed.ns, 'alpine'))).decision).toMatchObject({ outcome: 'dry-run', reason: 'isolate' });
     const normal = await start();
-    expect((await send(normal, alertFor(bed.ns, 'alpine', newContainerId().short))).decision.reason).toBe('stale-target');
+    expect((await send(normal, alertFor(bed.ns, 'alpine', randomBytes(6).toString('hex')))).decision.reason).toBe('stale-target');
     await createPod(bed.api, bed.ns, 'ignored', { annotations: { 'falco-response.dev/ignore': 'true' } });
     expect((await send(normal, alertFor(bed.ns, 'ignored'))).decision.reason).toBe('opted-out');
     expect(countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, since: bed.since })).toBe(0);

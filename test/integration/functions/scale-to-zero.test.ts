@@ -1,12 +1,16 @@
-// scale-to-zero against a real kube-apiserver: owner chains made by hand (no controllers run).
+// scale-to-zero against the reacting cluster: workloads made as users make them, the controllers
+// make the pods. What follows the scale is in test/integration/reacting/scale-to-zero-consequences.test.ts.
 import { describe, expect, it } from 'vitest';
 import { PREVIOUS_REPLICAS_ANNOTATION } from '../../../functions/scale-to-zero/spec.ts';
 import { scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
-import { countWrites } from '../../harness/cluster.ts';
-import { alertFor } from '../../support/alerts.ts';
-import { createDaemonSetPod, createDeploymentChain, createPod, createStatefulSetPod, eventsIn } from '../../support/cluster-objects.ts';
-import type { FunctionUnderTest } from '../../support/function-under-test.ts';
-import { useFunctionTestBed } from '../../support/function-test-bed.ts';
+import { countWrites } from '../../../testbed/cluster/audit.ts';
+import { alertFor } from '../../../testbed/alerts/alerts.ts';
+import { createPod, functionEventsIn as eventsIn } from '../../../testbed/workloads/pods.ts';
+import { createDaemonSet, createDeployment, createStatefulSet } from '../../../testbed/workloads/controllers.ts';
+
+const firstPod = (workload: { pods: Array<{ metadata?: { name?: string } }> }) => workload.pods[0]!.metadata!.name!;
+import type { FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
+import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed.ts';
 
 const bed = useFunctionTestBed(scaleToZeroSpec);
 const start = (env: Record<string, string> = {}) => bed.start(env);
@@ -17,7 +21,8 @@ const scaleWrites = (fn: FunctionUnderTest) => countWrites(bed.cluster, { user: 
 describe('scale-to-zero', () => {
   it('Pod → ReplicaSet → Deployment: scales the Deployment to 0 through /scale and records the previous count', async () => {
     const fn = await start();
-    const { podName } = await createDeploymentChain(bed.api, bed.ns, 'web', { replicas: 3 });
+    // A long grace period: the pod is still there (Terminating) when the second alert comes.
+    const podName = firstPod(await createDeployment(bed.api, bed.ns, 'web', { replicas: 3, terminationGracePeriodSeconds: 60 }));
     const { status, decision } = await send(fn, alertFor(bed.ns, podName));
     expect(status).toBe(200);
     expect(decision).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero', target: { kind: 'Deployment', name: 'web', pod: podName }, details: { previousReplicas: 3 } });
@@ -42,7 +47,7 @@ describe('scale-to-zero', () => {
 
   it('a StatefulSet likewise', async () => {
     const fn = await start();
-    const { podName } = await createStatefulSetPod(bed.api, bed.ns, 'db', { replicas: 2 });
+    const podName = firstPod(await createStatefulSet(bed.api, bed.ns, 'db', { replicas: 2 }));
     expect((await send(fn, alertFor(bed.ns, podName))).decision).toMatchObject({ outcome: 'acted', target: { kind: 'StatefulSet', name: 'db' }, details: { previousReplicas: 2 } });
     expect((await bed.api.apps.readNamespacedStatefulSetScale({ namespace: bed.ns, name: 'db' })).spec?.replicas ?? 0).toBe(0);
     expect((await bed.api.apps.readNamespacedStatefulSet({ namespace: bed.ns, name: 'db' })).metadata?.annotations?.[PREVIOUS_REPLICAS_ANNOTATION]).toBe('2');
@@ -50,7 +55,7 @@ describe('scale-to-zero', () => {
 
   it('warns that a GitOps-managed workload will be scaled back, and what to do', async () => {
     const fn = await start();
-    const { podName } = await createDeploymentChain(bed.api, bed.ns, 'shop', { labels: { 'argocd.argoproj.io/instance': 'shop' } });
+    const podName = firstPod(await createDeployment(bed.api, bed.ns, 'shop', { labels: { 'argocd.argoproj.io/instance': 'shop' } }));
     const { decision } = await send(fn, alertFor(bed.ns, podName));
     expect(decision).toMatchObject({ outcome: 'acted', warnings: [expect.stringMatching(/Argo CD \(Application shop\).*sync/)] });
     expect((await eventsIn(bed.api, bed.ns))[0]).toMatchObject({ type: 'Warning', note: expect.stringContaining('Argo CD') });
@@ -59,7 +64,7 @@ describe('scale-to-zero', () => {
   it('refuses clearly, writing nothing, for a bare pod and a DaemonSet pod', async () => {
     const fn = await start();
     await createPod(bed.api, bed.ns, 'bare');
-    const { podName } = await createDaemonSetPod(bed.api, bed.ns, 'agent');
+    const podName = firstPod(await createDaemonSet(bed.api, bed.ns, 'agent', bed.cluster.nodes.length));
     expect((await send(fn, alertFor(bed.ns, 'bare'))).decision).toMatchObject({ outcome: 'skipped', reason: 'not-scalable', message: expect.stringMatching(/bare pod.*delete-pod/) });
     expect((await send(fn, alertFor(bed.ns, podName))).decision).toMatchObject({ outcome: 'skipped', reason: 'not-scalable', message: expect.stringMatching(/DaemonSet agent/) });
     expect(countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, since: bed.since })).toBe(0);
@@ -67,7 +72,7 @@ describe('scale-to-zero', () => {
 
   it('guard rails write nothing: dry-run, protected namespace, opt-out on the namespace', async () => {
     const dry = await start({ DRY_RUN: 'true' });
-    const { podName } = await createDeploymentChain(bed.api, bed.ns, 'web', { replicas: 2 });
+    const podName = firstPod(await createDeployment(bed.api, bed.ns, 'web', { replicas: 2 }));
     expect((await send(dry, alertFor(bed.ns, podName))).decision).toMatchObject({ outcome: 'dry-run', message: expect.stringMatching(/would scale Deployment .*from 2 to 0/) });
     const protectedFn = await start({ PROTECTED_NAMESPACES: `${bed.ns}` });
     expect((await send(protectedFn, alertFor(bed.ns, podName))).decision.reason).toBe('protected-namespace');

@@ -6,17 +6,21 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countWrites, createTestNamespace, kubeConfigFor, serviceAccountToken } from '../../harness/cluster.ts';
-import { useCluster } from '../../harness/context.ts';
-import { adminApis, createDeploymentChain, createPod, newContainerId, podExists } from '../../support/cluster-objects.ts';
-import { alertFor } from '../../support/alerts.ts';
-import { recordedRequest } from '../../support/fixtures.ts';
+import { countWrites } from '../../../testbed/cluster/audit.ts';
+import { createTestNamespace, serviceAccountToken } from '../../../testbed/cluster/accounts.ts';
+import { kubeConfigFor } from '../../../testbed/cluster/credentials.ts';
+import { useCluster } from '../../../testbed/vitest/context.ts';
+import { adminApis } from '../../../testbed/workloads/admin-apis.ts';
+import { createPod, shortContainerId, podExists, waitForPodGone } from '../../../testbed/workloads/pods.ts';
+import { createDeploymentWithPod } from '../../../testbed/workloads/controllers.ts';
+import { alertFor } from '../../../testbed/alerts/alerts.ts';
+import { recordedRequest } from '../../../testbed/alerts/fixtures.ts';
 import { KNATIVE_NAMESPACE, serviceAccountName, type FunctionName } from '../../../packaging/names.ts';
 import { entrypointIn } from '../../../packaging/start-command.ts';
-import { apply, ensureNamespace } from '../../packaging/api-server.ts';
-import { buildBundles, type BuiltBundles } from '../../packaging/bundles.ts';
-import { envOf, knativeServiceOf, readYamlDocuments, type Manifest } from '../../packaging/manifests.ts';
-import { freePort, startProcess, waitUntilReady } from '../../packaging/processes.ts';
+import { apply, ensureNamespace } from '../../../testbed/packaging/api-server.ts';
+import { buildBundles, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
+import { envOf, knativeServiceOf, readYamlDocuments, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import { freePort, startProcess, waitUntilReady } from '../../../testbed/process/container-process.ts';
 
 const cluster = useCluster();
 const api = adminApis(cluster);
@@ -79,14 +83,13 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
   it('delete-pod: "Terminal shell in container" → the pod is gone', async () => {
     const fn = await startShipped('delete-pod');
     try {
-      const id = newContainerId();
-      await createPod(api, ns, 'shell', { containerId: id.full });
+      const id = { short: shortContainerId(await createPod(api, ns, 'shell')) };
       const since = Date.now();
       const answer = await deliverAsBroker(fn.url, alertFor(ns, 'shell', id.short));
       expect(answer.status).toBe(200);
       expect(answer.type).toBe('dev.falcoresponse.decision.v1');
       expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'deleted', target: { namespace: ns, pod: 'shell' } });
-      expect(await podExists(api, ns, 'shell')).toBeUndefined();
+      await waitForPodGone(api, ns, 'shell');
       expect(countWrites(cluster, { user: fn.identity, namespace: ns, resource: 'pods', verbs: ['delete'], since, succeededOnly: true })).toBe(1);
     } finally {
       expect(await fn.proc.stop('SIGTERM'), fn.proc.output()).toBe(0);
@@ -96,8 +99,7 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
   it('isolate-pod: a reverse shell → the pod is cut off by a deny-all NetworkPolicy', async () => {
     const fn = await startShipped('isolate-pod');
     try {
-      const id = newContainerId();
-      await createPod(api, ns, 'revshell', { containerId: id.full });
+      const id = { short: shortContainerId(await createPod(api, ns, 'revshell')) };
       const answer = await deliverAsBroker(fn.url, alertFor(ns, 'revshell', id.short, { rule: 'Redirect STDOUT/STDIN to Network Connection in Container' }));
       expect(answer.status).toBe(200);
       expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'isolated', target: { namespace: ns, pod: 'revshell' } });
@@ -111,7 +113,7 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
   it('scale-to-zero: a dropped binary, Critical → the Deployment is scaled to 0', async () => {
     const fn = await startShipped('scale-to-zero');
     try {
-      const { podName } = await createDeploymentChain(api, ns, 'compromised', { replicas: 2 });
+      const { podName } = await createDeploymentWithPod(api, ns, 'compromised', { replicas: 2 });
       const answer = await deliverAsBroker(fn.url, alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' }));
       expect(answer.status).toBe(200);
       expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero', target: { kind: 'Deployment', name: 'compromised' } });
@@ -124,7 +126,7 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
   it('a shipped function ignores an alert its Trigger would not route to it, and refuses one without the token', async () => {
     const fn = await startShipped('scale-to-zero');
     try {
-      const { podName } = await createDeploymentChain(api, ns, 'innocent', { replicas: 2 });
+      const { podName } = await createDeploymentWithPod(api, ns, 'innocent', { replicas: 2 });
       const shell = await deliverAsBroker(fn.url, alertFor(ns, podName));
       expect(shell.decision).toMatchObject({ outcome: 'skipped' });
       const noToken = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' })) });

@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useCluster } from '../../harness/context.ts';
-import { apiRequest, dryRunCreate, ensureNamespace, pathsOf } from '../../packaging/api-server.ts';
-import { CHART, PLATFORMS, renderChart, type Platform } from '../../packaging/chart.ts';
-import { installCrds } from '../../packaging/crds.ts';
-import { envOf, type Manifest } from '../../packaging/manifests.ts';
-import { helmPath, run, type ToolRun } from '../../support/tools.ts';
+import { useCluster } from '../../../testbed/vitest/context.ts';
+import { apiRequest, dryRunCreate, ensureNamespace, pathsOf } from '../../../testbed/packaging/api-server.ts';
+import { CHART, PLATFORMS, renderChart, type Platform } from '../../../testbed/packaging/chart.ts';
+import { installCrds } from '../../../testbed/packaging/crds.ts';
+import { envOf, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import { helmPath, run, type ToolRun } from '../../../testbed/packaging/tools.ts';
 
 const cluster = useCluster();
 const helmHome = mkdtempSync(join(tmpdir(), 'frf-helm-'));

@@ -3,12 +3,12 @@
 // trigger.yaml, full openAPIV3Schema) installed in the test API server: created with
 // dryRun=All and fieldValidation=Strict, so an unknown or misspelt field is refused.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useCluster } from '../../harness/context.ts';
-import { dryRunCreate, ensureNamespace } from '../../packaging/api-server.ts';
-import { renderChart } from '../../packaging/chart.ts';
-import { installCrds } from '../../packaging/crds.ts';
-import { readYamlDocuments, yamlFilesIn, type Manifest } from '../../packaging/manifests.ts';
-import { toolVersion } from '../../support/tools.ts';
+import { useCluster } from '../../../testbed/vitest/context.ts';
+import { dryRunCreate, ensureNamespace } from '../../../testbed/packaging/api-server.ts';
+import { renderChart } from '../../../testbed/packaging/chart.ts';
+import { installCrds } from '../../../testbed/packaging/crds.ts';
+import { readYamlDocuments, yamlFilesIn, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import { toolVersion } from '../../../testbed/packaging/tools.ts';
 
 const cluster = useCluster();
 const EVENTING = new Set(['Broker', 'Trigger']);

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useCluster } from '../../harness/context.ts';
-import { apiRequest, apply, dryRunCreate, ensureNamespace } from '../../packaging/api-server.ts';
-import { knativeServices, parseYamlDocuments, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
+import { useCluster } from '../../../testbed/vitest/context.ts';
+import { apiRequest, apply, dryRunCreate, ensureNamespace } from '../../../testbed/packaging/api-server.ts';
+import { knativeServices, parseYamlDocuments, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const cluster = useCluster();
 

@@ -5,9 +5,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderChart } from '../../packaging/chart.ts';
-import { repoRoot } from '../../packaging/manifests.ts';
-import { run } from '../../support/tools.ts';
+import { renderChart } from '../../../testbed/packaging/chart.ts';
+import { repoRoot } from '../../../testbed/packaging/manifests.ts';
+import { run } from '../../../testbed/packaging/tools.ts';
 
 const DASHBOARD = 'observability/grafana-dashboard.json';
 const text = readFileSync(join(repoRoot, DASHBOARD), 'utf8');

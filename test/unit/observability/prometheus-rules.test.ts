@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { alertRules } from '../../../packaging/observability/alerts.ts';
-import { renderChart } from '../../packaging/chart.ts';
-import { repoRoot } from '../../packaging/manifests.ts';
-import { debianToolPath, run } from '../../support/tools.ts';
+import { renderChart } from '../../../testbed/packaging/chart.ts';
+import { repoRoot } from '../../../testbed/packaging/manifests.ts';
+import { debianToolPath, run } from '../../../testbed/packaging/tools.ts';
 
 const promtool = debianToolPath('promtool');
 const scratch = mkdtempSync(join(tmpdir(), 'frf-promtool-'));

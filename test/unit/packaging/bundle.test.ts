@@ -10,9 +10,9 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_ENTRYPOINT, ONE_SHOT_ARGS, entrypointIn } from '../../../packaging/start-command.ts';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
-import { buildBundles, CODE_FILES, type BuiltBundles } from '../../packaging/bundles.ts';
-import { freePort, runToCompletion, startProcess, waitUntilReady } from '../../packaging/processes.ts';
-import { falcoAlert, freshAlert } from '../../support/fixtures.ts';
+import { buildBundles, CODE_FILES, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
+import { freePort, runToCompletion, startProcess, waitUntilReady } from '../../../testbed/process/container-process.ts';
+import { falcoAlert, freshAlert } from '../../../testbed/alerts/fixtures.ts';
 
 // Strings that only one function's code contains: its summary (read from its spec) and a
 // literal from deep inside its action.

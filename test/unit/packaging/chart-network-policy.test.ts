@@ -2,8 +2,8 @@
 // openfaas/network-policy.yaml), field for field, in the release's namespace; off by default.
 import { describe, expect, it } from 'vitest';
 import { NETWORK_POLICY_SOURCES } from '../../../packaging/chart/network-policy-templates.ts';
-import { renderChart, type Platform } from '../../packaging/chart.ts';
-import { readYamlDocuments } from '../../packaging/manifests.ts';
+import { renderChart, type Platform } from '../../../testbed/packaging/chart.ts';
+import { readYamlDocuments } from '../../../testbed/packaging/manifests.ts';
 
 const policies = (platform: Platform, extra: string[] = []) => renderChart(platform, extra).filter((doc) => doc.kind === 'NetworkPolicy');
 

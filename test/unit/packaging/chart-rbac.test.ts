@@ -5,8 +5,8 @@
 // every generated file.)
 import { describe, expect, it } from 'vitest';
 import { generatedManifests } from '../../../packaging/rbac-manifests.ts';
-import { RBAC_KINDS, renderChart, type Platform } from '../../packaging/chart.ts';
-import { parseYamlDocuments, type Manifest } from '../../packaging/manifests.ts';
+import { RBAC_KINDS, renderChart, type Platform } from '../../../testbed/packaging/chart.ts';
+import { parseYamlDocuments, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const MIRRORS: Record<Platform, keyof ReturnType<typeof generatedManifests>> = {
   knative: 'knative/10-rbac.yaml',

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
-import { helmPath, run } from '../../support/tools.ts';
+import { parseYamlDocuments, repoRoot } from '../../../testbed/packaging/manifests.ts';
+import { helmPath, run } from '../../../testbed/packaging/tools.ts';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('<!-- helm: start'), readme.indexOf('<!-- helm: end -->'));

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV_SET_BY_CHART, ENV_SETTINGS, type IntegerSetting } from '../../../packaging/chart/env-settings.ts';
 import { ConfigError } from '../../../shared/config/env-reader.ts';
 import { readFunctionConfig } from '../../../shared/function-main.ts';
-import { repoRoot } from '../../packaging/manifests.ts';
+import { repoRoot } from '../../../testbed/packaging/manifests.ts';
 
 const accepts = (env: Record<string, string>) => {
   try {
@@ -21,8 +21,8 @@ const accepts = (env: Record<string, string>) => {
 };
 
 describe('chart env settings', () => {
-  it('cover every variable of the README\'s configuration table, settable or set by the chart', () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  it('cover every variable of the configuration table (docs/configuration.md), settable or set by the chart', () => {
+    const readme = readFileSync(join(repoRoot, 'docs/configuration.md'), 'utf8');
     const table = readme.slice(readme.indexOf('| variable | default | meaning |'));
     const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
     expect(documented.length).toBeGreaterThan(20);

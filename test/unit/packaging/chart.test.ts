@@ -2,9 +2,9 @@
 // values schema refusing bad values with a message that names the value.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { CHART, helmTemplate, PLATFORMS, renderChart, type Platform } from '../../packaging/chart.ts';
-import { envOf } from '../../packaging/manifests.ts';
-import { helmPath, run } from '../../support/tools.ts';
+import { CHART, helmTemplate, PLATFORMS, renderChart, type Platform } from '../../../testbed/packaging/chart.ts';
+import { envOf } from '../../../testbed/packaging/manifests.ts';
+import { helmPath, run } from '../../../testbed/packaging/tools.ts';
 
 const platforms = Object.keys(PLATFORMS) as Platform[];
 const kinds = (platform: Platform, extra: string[] = []) => renderChart(platform, extra).map((doc) => `${doc.kind}/${doc.metadata.name}`).sort();

@@ -10,9 +10,9 @@ import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONE_SHOT_ARGS, entrypointIn } from '../../../packaging/start-command.ts';
-import { buildBundles, type BuiltBundles } from '../../packaging/bundles.ts';
-import { freePort, runToCompletion, startProcess, waitUntilReady } from '../../packaging/processes.ts';
-import { falcoAlert, freshAlert } from '../../support/fixtures.ts';
+import { buildBundles, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
+import { freePort, runToCompletion, startProcess, waitUntilReady } from '../../../testbed/process/container-process.ts';
+import { falcoAlert, freshAlert } from '../../../testbed/alerts/fixtures.ts';
 
 let bundles: BuiltBundles;
 const scratch = mkdtempSync(join(tmpdir(), 'frf-code-cache-'));

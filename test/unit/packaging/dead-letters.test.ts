@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_SINK, functionBaseImage } from '../../../packaging/dead-letters-manifest.ts';
-import { knativeServices, readYamlDocuments } from '../../packaging/manifests.ts';
-import { freePort, startProcess, type RunningProcess } from '../../packaging/processes.ts';
-import { recordedRequest } from '../../support/fixtures.ts';
+import { knativeServices, readYamlDocuments } from '../../../testbed/packaging/manifests.ts';
+import { freePort } from '../../../testbed/net/ports.ts';
+import { startProcess, type RunningProcess } from '../../../testbed/process/container-process.ts';
+import { recordedRequest } from '../../../testbed/alerts/fixtures.ts';
 
 const TOKEN = 'a3f1c9e07b5d42688e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7';
 const docs = readYamlDocuments('knative/eventing/05-dead-letters.yaml');

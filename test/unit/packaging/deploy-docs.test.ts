@@ -1,6 +1,6 @@
 // The README's Deploying section walks a newcomer through each path: the files it names must exist, and the
 // names in its commands (Secrets, keys, Trigger filters) must be the ones the manifests use.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -8,15 +8,16 @@ import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
 import { buildFunction, readFunctionConfig } from '../../../shared/function-main.ts';
 import { AUTH_TOKEN_SECRET } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
-import { falcosidekickTestAlert } from '../../support/fixtures.ts';
+import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot } from '../../../testbed/packaging/manifests.ts';
+import { falcosidekickTestAlert } from '../../../testbed/alerts/fixtures.ts';
 
-// The deployment walk-through is the README's "Deploying" section.
+// The deployment walk-through: the README's quick starts and operations, and the docs/ pages they link to.
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-const DOC = README.slice(README.indexOf('\n## Deploying'), README.indexOf('\n## Development'));
+const DOCS = readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => readFileSync(join(repoRoot, 'docs', name), 'utf8'));
+const DOC = [README.slice(README.indexOf('\n## Quick start'), README.indexOf('\n## Development')), ...DOCS].join('\n');
 const ROOTS = ['charts/', 'observability/', 'knative/', 'openfaas/', 'falco/', 'falcosidekick/', 'examples/', 'packaging/', 'scripts/', 'template/', 'docs/', 'test/'];
 
-describe('README: Deploying', () => {
+describe('README: Quick start', () => {
   it('names only files and folders that exist (dist/ and build/ are made by the build)', () => {
     const named = [...DOC.matchAll(/`([a-z0-9._/<>-]+)`/g)].map((match) => match[1]!).filter((path) => ROOTS.some((root) => path.startsWith(root)) || path === 'stack.yml');
     const concrete = named.filter((path) => !path.includes('<') && !path.includes('*'));
@@ -68,7 +69,7 @@ describe('README: checking the path with Falcosidekick\'s test alert', () => {
     ['knative/20-delete-pod.yaml', () => envOf(knativeServiceOf('delete-pod').spec.template.spec.containers[0])],
   ])('the answer it documents is the one delete-pod configured as in %s gives', async (_file, envOfFile) => {
     expect(documented, 'the README says what the test alert is answered').toBeDefined();
-    const env = { ...envOfFile(), KUBECONFIG: '/nonexistent', LOCK_FILE: '', LOG_LEVEL: 'silent' };
+    const env: Record<string, string> = { ...envOfFile(), KUBECONFIG: '/nonexistent', LOCK_FILE: '', LOG_LEVEL: 'silent' };
     delete env.AUTH_TOKEN;
     delete env.AUTH_TOKEN_FILE;
     const { app } = buildFunction(deletePodSpec, readFunctionConfig(env));
@@ -89,5 +90,34 @@ describe('README: checking the path with Falcosidekick\'s test alert', () => {
     const logCommands = [...DOC.matchAll(/kubectl -n falco-response logs -l serving\.knative\.dev\/service=delete-pod[^`]*/g)].map((m) => m[0]);
     expect(logCommands.length).toBeGreaterThan(0);
     for (const command of logCommands) expect(command).toContain('-c user-container');
+  });
+});
+
+describe('README: friction on the way', () => {
+  it('reads the Broker\'s address from its status (it differs per broker class) and passes it to Falcosidekick', () => {
+    expect(DOC).toContain(`kubectl -n falco-response get broker falco-alerts -o jsonpath='{.status.address.url}'`);
+    expect(DOC).toContain('--set falcosidekick.config.cloudevents.address="$BROKER_URL"');
+    expect(readFileSync(join(repoRoot, 'falcosidekick/values-knative.yaml'), 'utf8')).toContain('{.status.address.url}');
+  });
+
+  it('creates every namespace and Secret with commands that can run twice (create --dry-run=client | apply)', () => {
+    // Shell lines ending in a backslash continue on the next one.
+    const commands = DOC.replace(/\\\n\s*/g, ' ').split('\n');
+    const creates = commands.filter((command) => /kubectl (-n \S+ )?create (namespace|secret)/.test(command));
+    expect(creates.length).toBeGreaterThan(2);
+    for (const command of creates) expect(command).toContain('--dry-run=client -o yaml | kubectl apply -f -');
+  });
+
+  it('waits for the OpenFaaS gateway before logging in, and every kubectl wait has a timeout', () => {
+    const rollout = DOC.indexOf('kubectl -n openfaas rollout status deploy/gateway --timeout=');
+    expect(rollout).toBeGreaterThan(0);
+    expect(rollout).toBeLessThan(DOC.indexOf('faas-cli login'));
+    for (const line of DOC.split('\n').filter((l) => l.includes('kubectl') && / wait /.test(l))) expect(line).toMatch(/--timeout=\d+[sm]/);
+  });
+
+  it('keeps the token across shells: stored in a file only its owner reads, or read back from the Secret', () => {
+    expect(DOC).toContain('(umask 077 && openssl rand -hex 32 > ~/.falco-response-token)');
+    expect(DOC).toContain('export TOKEN=$(cat ~/.falco-response-token)');
+    expect(DOC).toMatch(/export TOKEN=\$\(kubectl -n falco get secret falcosidekick-falco-response/);
   });
 });

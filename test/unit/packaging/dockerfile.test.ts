@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunction, readFunctionConfig } from '../../../shared/function-main.ts';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
 import { IMAGE_APP_DIR, IMAGE_ENTRYPOINT } from '../../../packaging/start-command.ts';
-import { buildBundles, type BuiltBundles } from '../../packaging/bundles.ts';
-import { repoRoot } from '../../packaging/manifests.ts';
+import { buildBundles, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
+import { repoRoot } from '../../../testbed/packaging/manifests.ts';
 
 const SOURCE = readFileSync(join(repoRoot, 'packaging/Dockerfile'), 'utf8');
 const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));

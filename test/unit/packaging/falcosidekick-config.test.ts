@@ -12,7 +12,7 @@ import { readFunctionConfig } from '../../../shared/function-main.ts';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
 import { KNATIVE_NAMESPACE } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
+import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const stack = parse(substituteStackVariables(readFileSync(join(repoRoot, 'stack.yml'), 'utf8'), {}));
 const broker = readYamlDocuments('knative/eventing/10-broker.yaml').find((doc) => doc.kind === 'Broker')!;

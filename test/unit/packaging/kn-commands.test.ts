@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
-import { envOf, knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
+import { envOf, knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const DOC = readFileSync(join(repoRoot, 'docs/kn-commands.md'), 'utf8');
 

@@ -11,8 +11,8 @@ import { compileRulePattern } from '../../../shared/guards/rule-pattern.ts';
 import { normalizePriority, prioritySeverity } from '../../../shared/alert/priority.ts';
 import { renderReply } from '../../../shared/runtime/reply.ts';
 import { readFunctionConfig } from '../../../shared/function-main.ts';
-import { envOf, knativeServiceOf, knativeServices, readYamlDocuments, type Manifest } from '../../packaging/manifests.ts';
-import { recordedRequests, type RecordedRequest } from '../../support/fixtures.ts';
+import { envOf, knativeServiceOf, knativeServices, readYamlDocuments, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import { recordedRequests, type RecordedRequest } from '../../../testbed/alerts/fixtures.ts';
 
 const broker = readYamlDocuments('knative/eventing/10-broker.yaml').find((doc) => doc.kind === 'Broker')!;
 const triggers = readYamlDocuments('knative/eventing/20-triggers.yaml');

@@ -11,8 +11,8 @@ import { buildFunction, readFunctionConfig } from '../../../shared/function-main
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
 import { AUTH_TOKEN_SECRET, KNATIVE_NAMESPACE, PART_OF } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { configFromManifestEnv, configVariablesRead } from '../../packaging/config.ts';
-import { envOf, knativeServiceOf, knativeServices, readYamlDocument, repoRoot, yamlFilesIn } from '../../packaging/manifests.ts';
+import { configFromManifestEnv, configVariablesRead } from '../../../testbed/packaging/config.ts';
+import { envOf, knativeServiceOf, knativeServices, readYamlDocument, repoRoot, yamlFilesIn } from '../../../testbed/packaging/manifests.ts';
 
 // From knative.dev/serving v0.51.0 pkg/apis/serving/k8s_validation.go.
 const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];

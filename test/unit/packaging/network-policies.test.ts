@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { knativeServices, readYamlDocument, repoRoot, type Manifest } from '../../packaging/manifests.ts';
+import { knativeServices, readYamlDocument, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const stack = parse(substituteStackVariables(readFileSync(join(repoRoot, 'stack.yml'), 'utf8'), {}));
 const falcosidekick = readYamlDocument('falcosidekick/values-openfaas.yaml').config.openfaas;

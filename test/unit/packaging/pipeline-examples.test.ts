@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARGO_NAMESPACE, AUTH_TOKEN_SECRET, clusterRoleName, KNATIVE_NAMESPACE, serviceAccountName } from '../../../packaging/names.ts';
 import { entrypointIn, IMAGE_ENTRYPOINT, ONE_SHOT_ARGS } from '../../../packaging/start-command.ts';
-import { buildBundles, type BuiltBundles } from '../../packaging/bundles.ts';
-import { configFromManifestEnv, configVariablesRead } from '../../packaging/config.ts';
-import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../packaging/manifests.ts';
-import { runToCompletion } from '../../packaging/processes.ts';
-import { freshAlert, recordedRequest } from '../../support/fixtures.ts';
+import { buildBundles, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
+import { configFromManifestEnv, configVariablesRead } from '../../../testbed/packaging/config.ts';
+import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import { runToCompletion } from '../../../testbed/process/container-process.ts';
+import { freshAlert, recordedRequest } from '../../../testbed/alerts/fixtures.ts';
 
 const FN = 'delete-pod';
 const functionImage = knativeServiceOf(FN).spec.template.spec.containers[0].image;
@@ -167,5 +167,26 @@ describe('Tekton Triggers + Tekton Pipelines', () => {
     const listenerAccount = of('EventListener').spec.serviceAccountName;
     expect(rbac).toContainEqual(expect.objectContaining({ kind: 'ServiceAccount', metadata: expect.objectContaining({ name: listenerAccount, namespace: KNATIVE_NAMESPACE }) }));
     expect(rbac.filter((doc) => doc.kind.endsWith('Binding')).map((doc) => doc.roleRef.name).sort()).toEqual(['tekton-triggers-eventlistener-clusterroles', 'tekton-triggers-eventlistener-roles']);
+  });
+});
+
+describe('the README\'s one-shot example', () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const stamp = readme.split('\n').find((line) => line.startsWith('export BODY=') && line.includes('examples/alert.json'));
+
+  it('stamps examples/alert.json with the current time, so the function acts on it (here: dry-run) instead of skipping it as too old', async () => {
+    expect(stamp, 'the README sets BODY from examples/alert.json').toBeDefined();
+    const shell = await runToCompletion('bash', ['-euo', 'pipefail', '-c', `${stamp}\nprintf '%s' "$BODY"`], { cwd: repoRoot, env: {} });
+    expect(shell.code, shell.stderr).toBe(0);
+    const alert = JSON.parse(shell.stdout);
+    expect(Math.abs(Date.now() - Date.parse(alert.time))).toBeLessThan(60_000);
+    const committed = JSON.parse(readFileSync(join(repoRoot, 'examples/alert.json'), 'utf8'));
+    expect({ ...alert, time: committed.time }).toEqual(committed);
+    const settings = { RULES: functionRules!, LOCK_FILE: '' };
+    const run = await runOneShot(settings, shell.stdout);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ function: FN, outcome: 'dry-run', target: { namespace: 'demo', pod: 'alpine' } });
+    const unstamped = await runOneShot(settings, JSON.stringify(committed));
+    expect(JSON.parse(unstamped.stdout)).toMatchObject({ outcome: 'skipped', reason: 'alert-too-old' });
   });
 });

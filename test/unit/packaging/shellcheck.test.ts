@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../packaging/manifests.ts';
-import { debianToolPath, run } from '../../support/tools.ts';
+import { repoRoot } from '../../../testbed/packaging/manifests.ts';
+import { debianToolPath, run } from '../../../testbed/packaging/tools.ts';
 
 const shellcheck = debianToolPath('shellcheck');
 

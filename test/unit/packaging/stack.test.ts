@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
 import { imageName, OPENFAAS_AUTH_TOKEN_FILE, OPENFAAS_FUNCTION_NAMESPACE, serviceAccountName } from '../../../packaging/names.ts';
 import { STACK_SCHEMA, substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { configFromManifestEnv, configVariablesRead } from '../../packaging/config.ts';
-import { readYamlDocument, readYamlDocuments, repoRoot } from '../../packaging/manifests.ts';
+import { configFromManifestEnv, configVariablesRead } from '../../../testbed/packaging/config.ts';
+import { readYamlDocument, readYamlDocuments, repoRoot } from '../../../testbed/packaging/manifests.ts';
 
 const STACK_TEXT = readFileSync(join(repoRoot, 'stack.yml'), 'utf8');
 const validate = new Ajv({ strict: true, allErrors: true }).compile(STACK_SCHEMA);

@@ -1,0 +1,67 @@
+// Runs a function in-process, exactly as its entry point builds it, with the Kubernetes
+// identity of its own ServiceAccount (a real token from the TokenRequest API) and RBAC
+// generated from the rules it declares.
+import type { AddressInfo } from 'node:net';
+import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { buildFunction, readFunctionConfig, type BuiltFunction } from '../../shared/function-main.ts';
+import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
+import { clusterRoleFor } from '../../packaging/rbac.ts';
+import { kubeConfigFor } from '../cluster/credentials.ts';
+import { serviceAccountToken } from '../cluster/accounts.ts';
+import { type ClusterCoords } from '../cluster/control-plane.ts';
+
+export const FUNCTION_NAMESPACE = 'falco-response';
+
+export interface FunctionUnderTest extends BuiltFunction {
+  url: string;
+  identity: string;
+  close(): Promise<void>;
+}
+
+async function ensure(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+  }
+}
+
+/** The function's ServiceAccount bound to a ClusterRole of exactly its declared rules; returns its token. */
+export async function functionToken(cluster: ClusterCoords, spec: ResponseFunctionSpec): Promise<string> {
+  const rbac = kubeConfigFor(cluster, cluster.adminToken).makeApiClient(RbacAuthorizationV1Api);
+  const core = kubeConfigFor(cluster, cluster.adminToken).makeApiClient((await import('@kubernetes/client-node')).CoreV1Api);
+  await ensure(() => core.createNamespace({ body: { metadata: { name: FUNCTION_NAMESPACE } } }));
+  const role = clusterRoleFor(spec);
+  await ensure(() => rbac.createClusterRole({ body: role }));
+  await ensure(() =>
+    rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: role.metadata!.name! },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata!.name! },
+        subjects: [{ kind: 'ServiceAccount', name: spec.name, namespace: FUNCTION_NAMESPACE }],
+      },
+    }),
+  );
+  return serviceAccountToken(cluster, FUNCTION_NAMESPACE, spec.name);
+}
+
+/** For the fault proxy, which speaks plain HTTP: client-node only allows that with skipTLSVerify. */
+function plainHttpKubeConfig(module: typeof import('@kubernetes/client-node'), server: string, token: string) {
+  const config = new module.KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'proxy', server, skipTLSVerify: true }],
+    users: [{ name: 'fn', token }],
+    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'fn' }],
+    currentContext: 'proxy',
+  });
+  return config;
+}
+
+export async function startFunctionUnderTest(cluster: ClusterCoords, spec: ResponseFunctionSpec, env: Record<string, string> = {}, token?: string): Promise<FunctionUnderTest> {
+  const saToken = token ?? (await functionToken(cluster, spec));
+  const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', ...env }, true);
+  const built = buildFunction(spec, config, { loadKubeConfig: (module) => (cluster.server.startsWith('http:') ? plainHttpKubeConfig(module, cluster.server, saToken) : kubeConfigFor(cluster, saToken)) });
+  await built.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = built.app.server.address() as AddressInfo;
+  return { ...built, url: `http://127.0.0.1:${port}`, identity: `system:serviceaccount:${FUNCTION_NAMESPACE}:${spec.name}`, close: () => built.app.close() };
+}
