@@ -9,7 +9,8 @@
 // when the committed files differ.
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF, RBAC_PATH_LABEL, serviceAccountName, type FunctionName, type RbacPath } from './names.ts';
-import { clusterRoleFor, FUNCTION_SPECS, unionRules } from './rbac.ts';
+import { clusterRoleFor, FUNCTION_SPECS, namespacedRulesFor, unionNamespacedRules, unionRules } from './rbac.ts';
+import { budgetLeaseNames } from '../shared/respond/shared-rbac.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
 
 export interface ManifestObject {
@@ -49,6 +50,34 @@ function functionClusterRole(spec: ResponseFunctionSpec, path: RbacPath): Manife
   return { apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: role.metadata!.name!, labels: { ...role.metadata!.labels, 'app.kubernetes.io/component': spec.name, [RBAC_PATH_LABEL]: path } }, rules: role.rules as PolicyRule[] };
 }
 
+function namespacedRole(name: string, namespace: string, component: string, path: PathLabel, rules: PolicyRule[]): ManifestObject {
+  return { apiVersion: RBAC_API, kind: 'Role', metadata: { name, namespace, labels: labelsFor(component, path) }, rules };
+}
+
+function roleBinding(name: string, namespace: string, component: string, path: PathLabel, subject: { name: string; namespace: string }): ManifestObject {
+  return {
+    apiVersion: RBAC_API,
+    kind: 'RoleBinding',
+    metadata: { name, namespace, labels: labelsFor(component, path) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', ...subject }],
+  };
+}
+
+/**
+ * The cluster-wide action budget's Leases (shared/coordination/action-budget.ts), shipped
+ * empty: the functions only get and update them; a deleted one makes them fail safe (no
+ * action) until it is applied again. `kubectl apply` again keeps the slots (an annotation it
+ * does not manage).
+ */
+export function budgetLeases(namespace: string, path: PathLabel, functions: readonly string[] = FUNCTION_SPECS.map((spec) => spec.name), shared = true): CommentedObject[] {
+  const names = budgetLeaseNames(functions).slice(shared ? 0 : 1);
+  return names.map((name) => ({
+    ...(shared && name === names[0] ? { comment: ' The action budget every function shares (BUDGET_LEASE); the others are the per-function option.' } : {}),
+    object: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: labelsFor('action-budget', path) }, spec: {} },
+  }));
+}
+
 function clusterRoleBinding(name: string, component: string, path: PathLabel, role: string, subject: { name: string; namespace: string }): ManifestObject {
   return {
     apiVersion: RBAC_API,
@@ -68,21 +97,24 @@ export function perFunctionObjects(spec: ResponseFunctionSpec, namespace: string
     // Cluster-wide: the pods a function acts on can be in any namespace (the guard rails keep it out of protected ones).
     { object: functionClusterRole(spec, path) },
     { object: clusterRoleBinding(role, fn, path, role, { name: serviceAccountName(fn), namespace }) },
+    // Namespaced: only the budget's Leases, by name, in the functions' own namespace.
+    { object: namespacedRole(role, namespace, fn, path, namespacedRulesFor(spec)) },
+    { object: roleBinding(role, namespace, fn, path, { name: serviceAccountName(fn), namespace }) },
   ];
 }
 
 // The namespace comes first, so the file applies alone on a fresh cluster.
 function knativeRbac(): CommentedObject[] {
-  return [{ object: namespaceObject(KNATIVE_NAMESPACE, 'knative') }, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, KNATIVE_NAMESPACE, 'knative'))];
+  return [{ object: namespaceObject(KNATIVE_NAMESPACE, 'knative') }, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, KNATIVE_NAMESPACE, 'knative')), ...budgetLeases(KNATIVE_NAMESPACE, 'knative')];
 }
 
 function openfaasProRbac(): CommentedObject[] {
-  return [{ object: namespaceObject(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas') }, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas'))];
+  return [{ object: namespaceObject(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas') }, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas')), ...budgetLeases(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas')];
 }
 
 // No Namespace: argo-events is Argo Events' own, made when Argo Events is installed.
 function argoRbac(): CommentedObject[] {
-  return FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, ARGO_NAMESPACE, 'argo'));
+  return [...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, ARGO_NAMESPACE, 'argo')), ...budgetLeases(ARGO_NAMESPACE, 'argo')];
 }
 
 export function openfaasCeRbac(): CommentedObject[] {
@@ -92,6 +124,9 @@ export function openfaasCeRbac(): CommentedObject[] {
       object: ceClusterRole(),
     },
     { object: clusterRoleBinding(OPENFAAS_CE_CLUSTER_ROLE, 'openfaas-ce', 'openfaas-ce', OPENFAAS_CE_CLUSTER_ROLE, { name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE }) },
+    { object: namespacedRole(OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas-ce', 'openfaas-ce', unionNamespacedRules(FUNCTION_SPECS)) },
+    { object: roleBinding(OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas-ce', 'openfaas-ce', { name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE }) },
+    ...budgetLeases(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas-ce'),
   ];
 }
 
@@ -105,7 +140,7 @@ const GENERATED = [
 const removal = (path: PathLabel) => [
   `# To remove this RBAC alone (\`kubectl delete -f\` on this file deletes the namespace too):`,
   `#   kubectl delete clusterrolebinding,clusterrole -l ${RBAC_PATH_LABEL}=${path}`,
-  `#   kubectl delete serviceaccount -A -l ${RBAC_PATH_LABEL}=${path}`,
+  `#   kubectl delete serviceaccount,rolebinding,role,lease -A -l ${RBAC_PATH_LABEL}=${path}`,
 ];
 
 const HEADERS = {

@@ -6,7 +6,7 @@ import { deletePodSpec } from '../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../functions/isolate-pod/spec.ts';
 import { scaleToZeroSpec } from '../functions/scale-to-zero/spec.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
-import { SHARED_RBAC_RULES } from '../shared/respond/shared-rbac.ts';
+import { namespacedRbacRules, SHARED_RBAC_RULES } from '../shared/respond/shared-rbac.ts';
 
 export const FUNCTION_SPECS: readonly ResponseFunctionSpec[] = [deletePodSpec, isolatePodSpec, scaleToZeroSpec];
 
@@ -57,9 +57,30 @@ export function clusterRoleFor(spec: ResponseFunctionSpec, name = `falco-respons
   };
 }
 
-/** Each (apiGroup, resource, verb) a set of rules grants, as "group/resource:verb" strings: for comparing permissions exactly. */
+/** What one function may do in its own namespace only (its Role): the budget's Leases. */
+export function namespacedRulesFor(spec: ResponseFunctionSpec): PolicyRule[] {
+  return namespacedRbacRules(spec.name);
+}
+
+/** The namespaced rules of all functions in one (OpenFaaS CE's single identity): one rule per resource, every name. */
+export function unionNamespacedRules(specs: readonly ResponseFunctionSpec[] = FUNCTION_SPECS): PolicyRule[] {
+  const names = new Set(specs.flatMap((spec) => namespacedRulesFor(spec).flatMap((rule) => rule.resourceNames ?? [])));
+  const [first] = namespacedRulesFor(specs[0]!);
+  return [{ ...first!, resourceNames: [...names] }];
+}
+
+/** Each (apiGroup, resource, verb) a set of rules grants, as "group/resource:verb" strings ("…@name" for a rule limited to names): for comparing permissions exactly. */
 export function permissionSet(rules: readonly PolicyRule[]): string[] {
   const out = new Set<string>();
-  for (const rule of rules) for (const group of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) out.add(`${group}/${resource}:${verb}`);
+  for (const rule of rules) {
+    for (const group of rule.apiGroups) {
+      for (const resource of rule.resources) {
+        for (const verb of rule.verbs) {
+          if (rule.resourceNames?.length) for (const name of rule.resourceNames) out.add(`${group}/${resource}:${verb}@${name}`);
+          else out.add(`${group}/${resource}:${verb}`);
+        }
+      }
+    }
+  }
   return [...out].sort();
 }

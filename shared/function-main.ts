@@ -31,8 +31,12 @@ export function readFunctionConfig(env: Env, assumeCluster = false): FunctionCon
   const runtime = readRuntimeConfig(reader);
   const guards = readGuardConfig(reader);
   const cloudEventReplies = reader.oneOf('CLOUDEVENT_REPLY', ['event', 'empty'] as const, 'event');
-  reader.throwIfProblems();
   const offline = !assumeCluster && !hasClusterCredentials(env as NodeJS.ProcessEnv);
+  // Only a function that may write needs the budget; without its namespace it could never act.
+  if (!offline && !guards.dryRun && guards.budget && guards.budget.namespace === undefined) {
+    reader.problem('BUDGET=cluster needs the namespace of its Lease: set POD_NAMESPACE (or BUDGET_NAMESPACE), or BUDGET=off');
+  }
+  reader.throwIfProblems();
   return { runtime, guards: offline ? { ...guards, dryRun: true } : guards, cloudEventReplies, offline };
 }
 
@@ -67,6 +71,11 @@ export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig
     onLimitReached: () => {
       metrics.recordLimitReached();
       app?.log.error({ limit: config.guards.maxActionsPerWindow, windowSeconds: config.guards.actionWindowSeconds }, 'BLAST-RADIUS LIMIT REACHED: further actions are dry-runs until the window passes');
+    },
+    onBudgetRefused: (reason, message) => {
+      metrics.recordBudgetRefusal(reason);
+      if (reason === 'budget-unavailable') app?.log.error({ reason }, `ACTION BUDGET UNAVAILABLE: ${message}`);
+      else app?.log.error({ reason }, `ACTION BUDGET USED UP: ${message}`);
     },
     onEventFailed: (error) => {
       metrics.recordEventFailure();
@@ -159,6 +168,8 @@ export async function runFunction(spec: ResponseFunctionSpec, env: Env = process
       minPriority: config.guards.minPriority,
       protectedNamespaces: config.guards.protectedNamespaces.map((p) => p.source),
       ownNamespace: config.guards.ownNamespace,
+      budget: config.guards.budget ? `${config.guards.budget.maxActions} actions per ${config.guards.budget.windowSeconds} s, Lease ${config.guards.budget.namespace}/${config.guards.budget.lease}` : 'off',
+      clusterGuard: config.guards.clusterName === undefined ? 'off' : `acts only on alerts with output_fields[${JSON.stringify(config.guards.clusterField)}] = ${JSON.stringify(config.guards.clusterName)}${config.guards.allowAlertsWithoutCluster ? ' (or none)' : ''}`,
     },
     config.offline ? 'ready (no cluster credentials: dry-run only)' : 'ready',
   );

@@ -98,6 +98,7 @@ async function plan({ pod, target, owner, config, kube }: PlanContext) {
 export const deletePodSpec: ResponseFunctionSpec = {
   name: 'delete-pod',
   summary: 'Deletes the pod a Falco alert names (UID precondition, configurable grace period).',
+  actionEvent: { reason: 'Deleted', action: 'Delete' },
   rbacRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['delete'] }],
   plan,
 };

@@ -89,6 +89,7 @@ async function plan({ pod, target, alert, owner, kube }: PlanContext) {
 export const isolatePodSpec: ResponseFunctionSpec = {
   name: 'isolate-pod',
   summary: 'Quarantines the pod a Falco alert names: deny-all NetworkPolicy plus a label, without killing it.',
+  actionEvent: { reason: 'Isolated', action: 'Isolate' },
   rbacRules: [
     { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },
     { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'get', 'list', 'update'] },

@@ -86,6 +86,7 @@ async function plan({ target, owner, alert, kube }: PlanContext): Promise<Decisi
 export const scaleToZeroSpec: ResponseFunctionSpec = {
   name: 'scale-to-zero',
   summary: 'Scales the workload owning the pod a Falco alert names to 0 replicas, recording the previous count.',
+  actionEvent: { reason: 'ScaledToZero', action: 'Scale' },
   rbacRules: [
     { apiGroups: [''], resources: ['replicationcontrollers'], verbs: ['patch'] },
     { apiGroups: [''], resources: ['replicationcontrollers/scale'], verbs: ['get', 'update'] },

@@ -5,7 +5,7 @@
 // test/unit/packaging/chart-rbac.test.ts renders the chart and compares every RBAC object
 // with the generated manifests.
 import { FUNCTION_SPECS } from '../rbac.ts';
-import { openfaasCeRbac, perFunctionObjects, toYaml, type CommentedObject } from '../rbac-manifests.ts';
+import { budgetLeases, openfaasCeRbac, perFunctionObjects, toYaml, type CommentedObject } from '../rbac-manifests.ts';
 import type { RbacPath } from '../names.ts';
 
 export const CHART_DIR = 'charts/falco-response-functions';
@@ -27,8 +27,10 @@ function documents(entries: CommentedObject[]): string {
 }
 
 function perFunctionTemplate(path: RbacPath, condition: string, mirrors: string): string {
-  const blocks = FUNCTION_SPECS.map((spec) => `{{- if and ${condition} (index .Values.functions "${spec.name}").enabled }}\n${documents(perFunctionObjects(spec, NAMESPACE, path))}{{- end }}\n`);
-  return `${HEADER.join('\n').replace('%FILE%', mirrors)}\n${blocks.join('')}`;
+  const blocks = FUNCTION_SPECS.map((spec) => `{{- if and ${condition} (index .Values.functions "${spec.name}").enabled }}\n${documents([...perFunctionObjects(spec, NAMESPACE, path), ...budgetLeases(NAMESPACE, path, [spec.name], false)])}{{- end }}\n`);
+  // The action budget every enabled function shares; each function's own Lease is in its block.
+  const leases = `{{- if ${condition} }}\n${documents(budgetLeases(NAMESPACE, path, [], true))}{{- end }}\n`;
+  return `${HEADER.join('\n').replace('%FILE%', mirrors)}\n${blocks.join('')}${leases}`;
 }
 
 function ceTemplate(): string {

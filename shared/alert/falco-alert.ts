@@ -16,10 +16,12 @@ export interface FalcoAlert {
   readonly output: string | undefined;
   readonly tags: readonly string[];
   readonly outputFields: Readonly<Record<string, OutputFieldValue>>;
-  /** `k8s.ns.name`, when the alert names one (absent, null or empty count as not named). */
+  /** `k8s.ns.name`, when the alert names one (absent, null or empty count as not named); for a k8saudit alert about a pod, `ka.target.namespace`. */
   readonly namespace: string | undefined;
-  /** `k8s.pod.name`, when the alert names one. */
+  /** `k8s.pod.name`, when the alert names one; for a k8saudit alert about a pod, `ka.target.name`. */
   readonly podName: string | undefined;
+  /** Where the target came from: the syscall's container (k8s.*), or the audit event's object (ka.target.*). */
+  readonly targetSource: 'container' | 'k8saudit' | undefined;
   readonly containerId: string | undefined;
   readonly containerName: string | undefined;
   /** `container.image.repository[:container.image.tag]`, or `container.image` when only that is set. */
@@ -57,6 +59,22 @@ function containerIdOf(fields: Record<string, OutputFieldValue>): string | undef
   return id;
 }
 
+/**
+ * The pod an alert is about. Syscall alerts name it in k8s.ns.name / k8s.pod.name; alerts
+ * from Falco's k8saudit plugin (e.g. "Attach/Exec Pod") name the audited object instead,
+ * in ka.target.*: only a pod (ka.target.resource=pods, subresources such as exec included)
+ * is a target, never a Secret, a namespace or anything else.
+ */
+function targetOf(fields: Record<string, OutputFieldValue>): Pick<FalcoAlert, 'namespace' | 'podName' | 'targetSource'> {
+  const namespace = stringField(fields, 'k8s.ns.name');
+  const podName = stringField(fields, 'k8s.pod.name');
+  if (namespace !== undefined || podName !== undefined) return { namespace, podName, targetSource: 'container' };
+  if (stringField(fields, 'ka.target.resource') === 'pods') {
+    return { namespace: stringField(fields, 'ka.target.namespace'), podName: stringField(fields, 'ka.target.name'), targetSource: 'k8saudit' };
+  }
+  return { namespace: undefined, podName: undefined, targetSource: undefined };
+}
+
 function imageOf(fields: Record<string, OutputFieldValue>): string | undefined {
   const repository = stringField(fields, 'container.image.repository');
   const tag = stringField(fields, 'container.image.tag');
@@ -86,8 +104,7 @@ export function toFalcoAlert(payload: FalcoAlertPayload): FalcoAlert {
     output: payload.output,
     tags: Object.freeze([...(payload.tags ?? [])]),
     outputFields: fields,
-    namespace: stringField(fields, 'k8s.ns.name'),
-    podName: stringField(fields, 'k8s.pod.name'),
+    ...targetOf(fields),
     containerId: containerIdOf(fields),
     containerName: stringField(fields, 'container.name'),
     image: imageOf(fields),

@@ -43,6 +43,31 @@ export interface GuardConfig {
   maxClockSkewSeconds: number;
   kubeTimeoutMs: number;
   kubeRetries: number;
+  /** The cluster-wide action budget every instance of every function shares (a Lease), or off. */
+  budget: { lease: string; namespace: string | undefined; maxActions: number; windowSeconds: number } | undefined;
+  /** Act only on alerts stamped with this cluster (Falcosidekick's CUSTOMFIELDS); undefined: off. */
+  clusterName: string | undefined;
+  /** The output_fields key that names the cluster. */
+  clusterField: string;
+  /** With CLUSTER_NAME set, whether an alert that names no cluster is still acted on. */
+  allowAlertsWithoutCluster: boolean;
+}
+
+export const DEFAULT_BUDGET_LEASE = 'falco-response-budget';
+/** The Lease of one function's own budget (BUDGET_LEASE=falco-response-budget-<fn>, the per-function option). */
+export const functionBudgetLease = (fn: string) => `${DEFAULT_BUDGET_LEASE}-${fn}`;
+// Each slot takes up to ~900 bytes (two names of up to 253 characters) of one annotation, and
+// all of an object's annotations together may hold 256 KiB.
+const MAX_BUDGET_ACTIONS = 200;
+
+function readBudget(reader: EnvReader, ownNamespace: string | undefined): GuardConfig['budget'] {
+  const mode = reader.oneOf('BUDGET', ['cluster', 'off'] as const, 'cluster');
+  const lease = reader.string('BUDGET_LEASE', DEFAULT_BUDGET_LEASE);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(lease)) reader.problem(`BUDGET_LEASE=${JSON.stringify(lease)}: not a Lease name`);
+  const namespace = reader.optionalString('BUDGET_NAMESPACE')?.toLowerCase() ?? ownNamespace;
+  const maxActions = reader.integer('BUDGET_MAX_ACTIONS', 10, { min: 0, max: MAX_BUDGET_ACTIONS });
+  const windowSeconds = reader.integer('BUDGET_WINDOW_SECONDS', 60, { min: 1, max: 86400 });
+  return mode === 'off' ? undefined : { lease, namespace, maxActions, windowSeconds };
 }
 
 function readOwnNamespace(reader: EnvReader): string | undefined {
@@ -84,6 +109,9 @@ export function readGuardConfig(reader: EnvReader): GuardConfig {
     else reader.problem(`SKIP_OWNER_KINDS: unknown kind ${JSON.stringify(kind)} (known: ${OWNER_KINDS.join(', ')})`);
   }
   const grace = reader.optionalString('GRACE_PERIOD_SECONDS');
+  const ownNamespace = readOwnNamespace(reader)?.toLowerCase();
+  const clusterField = reader.string('CLUSTER_FIELD', 'cluster');
+  if (clusterField.length > 256) reader.problem('CLUSTER_FIELD: longer than an output_fields key may be (256)');
   return {
     dryRun: reader.boolean('DRY_RUN', false),
     rules,
@@ -93,7 +121,7 @@ export function readGuardConfig(reader: EnvReader): GuardConfig {
     maxAlertAgeSeconds: reader.integer('MAX_ALERT_AGE_SECONDS', 600, { min: 0, max: 30 * 86400 }),
     // Namespace names are lower case: an entry written "Kube-System" still means kube-system.
     protectedNamespaces: reader.list('PROTECTED_NAMESPACES', DEFAULT_PROTECTED_NAMESPACES).map((name) => compileNamePattern(name.toLowerCase())),
-    ownNamespace: readOwnNamespace(reader)?.toLowerCase(),
+    ownNamespace,
     skipOwnerKinds,
     minReadyReplicas: readMinReady(reader),
     gracePeriodSeconds: grace === undefined ? undefined : reader.integer('GRACE_PERIOD_SECONDS', 30, { min: 0, max: 86400 }),
@@ -105,5 +133,9 @@ export function readGuardConfig(reader: EnvReader): GuardConfig {
     maxClockSkewSeconds: reader.integer('MAX_CLOCK_SKEW_SECONDS', 300, { min: 0, max: 86400 }),
     kubeTimeoutMs: reader.integer('KUBE_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),
     kubeRetries: reader.integer('KUBE_RETRIES', 3, { min: 1, max: 10 }),
+    budget: readBudget(reader, ownNamespace),
+    clusterName: reader.optionalString('CLUSTER_NAME'),
+    clusterField,
+    allowAlertsWithoutCluster: reader.boolean('ALLOW_ALERTS_WITHOUT_CLUSTER', false),
   };
 }

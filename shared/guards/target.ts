@@ -16,7 +16,8 @@ export type TargetProblem = { reason: 'no-target' | 'invalid-target'; message: s
 export function podTargetOf(alert: FalcoAlert): PodTarget | TargetProblem {
   const { namespace, podName } = alert;
   if (!namespace || !podName) {
-    const missing = [!namespace && 'k8s.ns.name', !podName && 'k8s.pod.name'].filter(Boolean).join(' and ');
+    const [nsField, podField] = alert.targetSource === 'k8saudit' ? ['ka.target.namespace', 'ka.target.name'] : ['k8s.ns.name', 'k8s.pod.name'];
+    const missing = [!namespace && nsField, !podName && podField].filter(Boolean).join(' and ');
     return { reason: 'no-target', message: `the alert does not name a pod (${missing} missing): nothing to act on` };
   }
   if (!DNS_LABEL.test(namespace)) return { reason: 'invalid-target', message: `k8s.ns.name ${JSON.stringify(namespace)} is not a valid namespace name` };

@@ -38,6 +38,8 @@ export interface EventToRecord {
   type: 'Normal' | 'Warning';
   /** Machine-readable facts about the action (e.g. delete-pod's falco-response.dev/consequence). */
   annotations?: Record<string, string>;
+  /** A name of our own (e.g. from the budget slot), so that a retry after a crash writes the same Event: 409, not a second one. */
+  name?: string;
 }
 
 // A pod that keeps changing between read and delete (a busy kubelet) is retried this often.
@@ -69,6 +71,7 @@ export class KubeClient {
   private get batch() { return this.api(this.module.BatchV1Api); }
   private get networking() { return this.api(this.module.NetworkingV1Api); }
   private get events() { return this.api(this.module.EventsV1Api); }
+  private get coordination() { return this.api(this.module.CoordinationV1Api); }
 
   /** Per-call options: an abort after the timeout, and a content type for patches. */
   private callOptions(contentType?: string): k8s.ConfigurationOptions {
@@ -235,12 +238,24 @@ export class KubeClient {
     }
   }
 
-  /** Records an events.k8s.io/v1 Event on the object acted on (what `kubectl describe` and `kubectl events` show). */
-  async recordEvent(event: EventToRecord): Promise<void> {
+  getLease(namespace: string, name: string): Promise<k8s.V1Lease | undefined> {
+    return this.readOrUndefined('get lease', (o) => this.coordination.readNamespacedLease({ namespace, name }, o));
+  }
+
+  /** Replaces the Lease; body.metadata.resourceVersion makes it fail (409) if anyone changed it since read. */
+  replaceLease(namespace: string, body: k8s.V1Lease): Promise<k8s.V1Lease> {
+    return this.call('update lease', (o) => this.coordination.replaceNamespacedLease({ namespace, name: body.metadata!.name!, body }, o));
+  }
+
+  /**
+   * Records an events.k8s.io/v1 Event on the object acted on (what `kubectl describe` and
+   * `kubectl events` show). 'exists' when an Event of that name is there already (a re-run).
+   */
+  async recordEvent(event: EventToRecord): Promise<'recorded' | 'exists'> {
     const now = new Date();
     const body: k8s.EventsV1Event = {
       // Named as client-go's recorder names them: <object>.<unique hex>.
-      metadata: { name: `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace: event.regarding.namespace, annotations: event.annotations },
+      metadata: { name: event.name ?? `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace: event.regarding.namespace, annotations: event.annotations },
       eventTime: new this.module.V1MicroTime(now.getTime()),
       reportingController: this.options.controller,
       reportingInstance: this.options.instance.slice(0, 128),
@@ -250,6 +265,12 @@ export class KubeClient {
       type: event.type,
       regarding: event.regarding,
     };
-    await this.call('create event', (o) => this.events.createNamespacedEvent({ namespace: event.regarding.namespace, body }, o));
+    try {
+      await this.call('create event', (o) => this.events.createNamespacedEvent({ namespace: event.regarding.namespace, body }, o));
+      return 'recorded';
+    } catch (error) {
+      if (event.name !== undefined && error instanceof KubeError && error.kind === 'conflict' && error.reason === 'AlreadyExists') return 'exists';
+      throw error;
+    }
   }
 }

@@ -13,6 +13,8 @@ export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  /** Only these objects (namespaced rules in a Role, e.g. the budget's Leases). */
+  resourceNames?: string[];
 }
 
 export interface PlanContext {
@@ -47,6 +49,8 @@ export interface ResponseFunctionSpec {
   summary: string;
   /** Permissions this function's own code uses, beyond what the shared pipeline needs. */
   rbacRules: readonly PolicyRule[];
+  /** The Event its action records (reason, action): also what a re-run records for an action a crashed attempt completed. */
+  actionEvent: { reason: string; action: string };
   /** The plan for this pod, or a decision when there is nothing to do (already done, not applicable). */
   plan(context: PlanContext): Promise<Plan | Decision>;
 }

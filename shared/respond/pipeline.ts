@@ -4,7 +4,9 @@
 import type { FalcoAlert } from '../alert/falco-alert.ts';
 import type { GuardConfig } from '../config/guard-config.ts';
 import { alertAgeSeconds, findMismatch } from '../guards/alert-match.ts';
+import { ActionBudget, type BudgetSlot } from '../coordination/action-budget.ts';
 import { BlastRadiusLimit } from '../guards/blast-radius.ts';
+import { clusterMismatch } from '../guards/cluster.ts';
 import { resolveControllingOwner } from '../guards/owner.ts';
 import { evidenceOf, optOutReason, runsContainer, shortEvidence } from '../guards/pod-checks.ts';
 import { isSettled, RecentDecisions } from '../guards/recent-decisions.ts';
@@ -20,12 +22,15 @@ export interface PipelineHooks {
   /** The blast-radius limit was hit: an alarm for metrics. */
   onLimitReached?: () => void;
   onEventFailed?: (error: unknown) => void;
+  /** The cluster-wide budget refused a slot (used up, or unavailable: fail safe). */
+  onBudgetRefused?: (reason: 'budget-exhausted' | 'budget-unavailable', message: string) => void;
 }
 
 export interface Pipeline {
   respond(alert: FalcoAlert): Promise<Decision>;
   readonly recent: RecentDecisions;
   readonly limit: BlastRadiusLimit;
+  readonly budget: ActionBudget | undefined;
 }
 
 function kubeFailure(error: unknown): Decision {
@@ -41,10 +46,15 @@ function kubeFailure(error: unknown): Decision {
 export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, kube: () => Promise<KubeClient>, hooks: PipelineHooks = {}): Pipeline {
   const recent = new RecentDecisions(config.dedupeWindowSeconds, config.dedupeMaxEntries, config.dedupeMaxBytes);
   const limit = new BlastRadiusLimit(config.maxActionsPerWindow, config.actionWindowSeconds);
+  const budget = config.budget?.namespace !== undefined && !hooks.offline
+    ? new ActionBudget({ namespace: config.budget.namespace, lease: config.budget.lease, maxActions: config.budget.maxActions, windowSeconds: config.budget.windowSeconds, conflictAttempts: 8 }, spec.name)
+    : undefined;
 
   function decideWithoutCluster(alert: FalcoAlert): { decision: Decision } | { target: PodTarget } {
     const mismatch = findMismatch(alert, config);
     if (mismatch) return { decision: skipped(mismatch.reason, mismatch.message, { notSelected: true }) };
+    const elsewhere = clusterMismatch(alert, config);
+    if (elsewhere) return { decision: skipped(elsewhere.reason, elsewhere.message) };
     const age = alertAgeSeconds(alert);
     if (config.maxAlertAgeSeconds > 0 && age > config.maxAlertAgeSeconds) {
       return { decision: skipped('alert-too-old', `the alert is ${Math.round(age)} s old, more than MAX_ALERT_AGE_SECONDS=${config.maxAlertAgeSeconds} (a replay or a late retry)`) };
@@ -67,9 +77,18 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
     const client = await kube();
     // Both reads are needed before any action: in parallel, one round trip instead of two.
     const [pod, namespace] = await Promise.all([client.getPod(target.namespace, target.pod), client.getNamespace(target.namespace)]);
-    if (!pod) return skipped('already-gone', `pod ${target.namespace}/${target.pod} does not exist (already deleted or never existed)`, { target });
+    if (!pod) {
+      const gone = skipped('already-gone', `pod ${target.namespace}/${target.pod} does not exist (already deleted or never existed)`, { target });
+      return completeEarlierAction(client, alert, target, undefined, gone);
+    }
     if (!runsContainer(pod, alert.containerId)) {
       return skipped('stale-target', `pod ${target.namespace}/${target.pod} no longer runs container ${alert.containerId}: it was replaced since the alert`, { target });
+    }
+    // A k8saudit alert has no container id: a pod created after the alert is not the one it saw
+    // (a StatefulSet's pod recreated under the same name). creationTimestamp has whole seconds.
+    const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : undefined;
+    if (alert.targetSource === 'k8saudit' && created !== undefined && created > alert.time.getTime()) {
+      return skipped('stale-target', `pod ${target.namespace}/${target.pod} was created at ${new Date(created).toISOString()}, after the alert (${alert.timeText}): it is not the pod the alert saw`, { target });
     }
     const optOut = optOutReason(pod, namespace);
     if (optOut) return skipped('opted-out', optOut, { target });
@@ -79,7 +98,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
     }
     const evidence = evidenceOf(pod);
     const plan = await spec.plan({ alert, target, pod, namespace, owner, evidence, kube: client, config });
-    if (!isPlan(plan)) return plan;
+    if (!isPlan(plan)) return plan.reason.startsWith('already-') ? completeEarlierAction(client, alert, target, pod.metadata?.uid, plan) : plan;
     const planned = { target: plan.target, warnings: plan.warnings, details: { ...plan.details, evidence } };
     if (config.dryRun) return dryRun(plan.reason, `DRY_RUN: would ${plan.message}`, planned);
     if (!limit.tryReserve()) {
@@ -88,28 +107,78 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
       await recordEvent(client, { regarding: podRef(target, pod.metadata?.uid), reason: 'BlastRadiusLimit', action: spec.name, note: `${alarm}. Would ${plan.message}. Rule: ${alert.rule}`, type: 'Warning' });
       return dryRun('blast-radius-limit', `${alarm}; would ${plan.message}`, { ...planned, warnings: [...(plan.warnings ?? []), alarm] });
     }
+    let slot: { slot: BudgetSlot; reused: boolean } | undefined;
+    if (budget) {
+      const regarding = plan.target.kind && plan.target.name
+        ? { apiVersion: owner.scalable?.object.apiVersion ?? 'apps/v1', kind: plan.target.kind, name: plan.target.name, uid: owner.scalable?.object.metadata?.uid }
+        : { apiVersion: 'v1', kind: 'Pod', name: target.pod, uid: pod.metadata?.uid };
+      let answer;
+      try {
+        answer = await budget.take(client, `${target.namespace}/${target.pod}`, alert.containerId ?? pod.metadata?.uid ?? '', regarding);
+      } catch (error) {
+        limit.release();
+        throw error;
+      }
+      if (answer.outcome !== 'taken') {
+        limit.release();
+        const reason = answer.outcome === 'exhausted' ? 'budget-exhausted' : 'budget-unavailable';
+        hooks.onBudgetRefused?.(reason, answer.message);
+        await recordEvent(client, { regarding: podRef(target, pod.metadata?.uid), reason: answer.outcome === 'exhausted' ? 'ActionBudgetExhausted' : 'ActionBudgetUnavailable', action: spec.name, note: `${answer.message}. Would ${plan.message}. Rule: ${alert.rule}`, type: 'Warning' });
+        return dryRun(reason, `${answer.message}; would ${plan.message}`, { ...planned, warnings: [...(plan.warnings ?? []), answer.message] });
+      }
+      slot = answer;
+    }
     let result: ExecutionResult;
     try {
       result = await plan.execute();
     } catch (error) {
       limit.release();
+      if (slot && !slot.reused) await budget!.giveBack(client, slot.slot);
       throw error;
     }
-    if (result.decision.outcome !== 'acted') limit.release();
+    if (result.decision.outcome !== 'acted') {
+      limit.release();
+      // A fresh slot for a no-op goes back; one an earlier (crashed) attempt took stands for its action.
+      if (slot && !slot.reused) await budget!.giveBack(client, slot.slot);
+      if (slot?.reused && result.decision.reason.startsWith('already-')) return completeEarlierAction(client, alert, target, pod.metadata?.uid, result.decision);
+    }
     if (result.event) {
       const note = `${result.event.note} Alert: ${alert.rule} (${alert.priority}) at ${alert.timeText}${alert.uuid ? ` uuid=${alert.uuid}` : ''}. Evidence: ${shortEvidence(evidence)}`;
-      await recordEvent(client, { type: 'Normal', ...result.event, note });
+      await recordEvent(client, { type: 'Normal', ...result.event, note, ...(slot ? { name: actionEventName(target.namespace, slot.slot) } : {}) });
     }
     return { ...result.decision, details: { ...plan.details, ...result.decision.details, evidence } };
   }
 
-  async function recordEvent(client: KubeClient, event: Parameters<KubeClient['recordEvent']>[0]): Promise<void> {
+  async function recordEvent(client: KubeClient, event: Parameters<KubeClient['recordEvent']>[0]): Promise<'recorded' | 'exists' | 'failed'> {
     try {
-      await client.recordEvent(event);
+      return await client.recordEvent(event);
     } catch (error) {
       // The action stands even if its Event could not be written; the log line still records it.
       hooks.onEventFailed?.(error);
+      return 'failed';
     }
+  }
+
+  /**
+   * The target is already in the state this function's action leaves it in. If a slot of this
+   * function for this very action is live in the budget, an earlier attempt did it and may
+   * have stopped (OOM, SIGKILL, node drain) before recording its Event: that Event is recorded
+   * now, under the name derived from the slot, so a re-run never makes a second one.
+   */
+  async function completeEarlierAction(client: KubeClient, alert: FalcoAlert, target: PodTarget, uid: string | undefined, decision: Decision): Promise<Decision> {
+    if (!budget || config.dryRun) return decision;
+    const earlier = await budget.findSlot(client, `${target.namespace}/${target.pod}`, alert.containerId ?? uid);
+    if (!earlier) return decision;
+    const recorded = await recordEvent(client, {
+      name: actionEventName(target.namespace, earlier),
+      regarding: { ...earlier.regarding, namespace: target.namespace },
+      reason: spec.actionEvent.reason,
+      action: spec.actionEvent.action,
+      type: 'Normal',
+      note: `falco-response ${spec.name}: the action for pod ${target.namespace}/${target.pod} was completed by an earlier attempt (${new Date(earlier.at).toISOString()}) that stopped before recording it. Alert: ${alert.rule} (${alert.priority}) at ${alert.timeText}${alert.uuid ? ` uuid=${alert.uuid}` : ''}.`,
+    });
+    const said = recorded === 'recorded' ? ' its Event was recorded now' : recorded === 'exists' ? ' its Event was recorded then' : ' its Event could not be recorded';
+    return { ...decision, message: `${decision.message}; an earlier attempt of this function did it at ${new Date(earlier.at).toISOString()} (budget slot ${earlier.id}):${said}`, details: { ...decision.details, completedEarlierAction: { slot: earlier.id, at: new Date(earlier.at).toISOString(), event: recorded } } };
   }
 
   async function respond(alert: FalcoAlert): Promise<Decision> {
@@ -144,7 +213,12 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
     return decision;
   }
 
-  return { respond, recent, limit };
+  return { respond, recent, limit, budget };
+}
+
+/** The Event of the action a budget slot stands for: one name, whichever attempt records it. */
+export function actionEventName(namespace: string, slot: BudgetSlot): string {
+  return `${slot.regarding.name.slice(0, 200)}.${slot.id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253) || `${namespace}.${slot.id}`;
 }
 
 export function podRef(target: PodTarget, uid: string | undefined) {

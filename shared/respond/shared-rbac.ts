@@ -1,6 +1,7 @@
 // Permissions the shared pipeline uses for every function: read the pod and its namespace
 // (opt-out labels), follow the pod's controlling owners (owner-kind guard rails, evidence),
 // record Events.
+import { DEFAULT_BUDGET_LEASE, functionBudgetLease } from '../config/guard-config.ts';
 import type { PolicyRule } from './function-spec.ts';
 
 export const SHARED_RBAC_RULES: readonly PolicyRule[] = [
@@ -9,3 +10,18 @@ export const SHARED_RBAC_RULES: readonly PolicyRule[] = [
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
 ];
+
+/**
+ * Rules in the functions' own namespace only (a Role and RoleBinding, never a ClusterRole):
+ * the cluster-wide action budget's Leases, by name — the shared one and the function's own
+ * (BUDGET_LEASE=falco-response-budget-<fn>, the per-function option). get and update only:
+ * the Leases are shipped with the manifests; a function never creates or deletes one.
+ */
+export function namespacedRbacRules(fn: string): PolicyRule[] {
+  return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [DEFAULT_BUDGET_LEASE, functionBudgetLease(fn)], verbs: ['get', 'update'] }];
+}
+
+/** The budget's Leases the manifests ship in the functions' namespace. */
+export function budgetLeaseNames(functions: readonly string[]): string[] {
+  return [DEFAULT_BUDGET_LEASE, ...functions.map(functionBudgetLease)];
+}

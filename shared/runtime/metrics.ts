@@ -43,6 +43,7 @@ export class FunctionMetrics {
   private readonly rejected: Counter;
   private readonly ruleLabels: BoundedLabelValues;
   private readonly logLinesDropped: Counter;
+  private readonly budgetRefusals: Counter;
 
   constructor(functionName: string, maxRuleLabels = 200) {
     this.ruleLabels = new BoundedLabelValues(maxRuleLabels);
@@ -55,6 +56,8 @@ export class FunctionMetrics {
     this.kubeApiSeconds = new Histogram({ name: 'falco_response_kube_api_duration_seconds', help: 'Kubernetes API call latency', labelNames: ['operation', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
     this.inFlight = new Gauge({ name: 'falco_response_in_flight_alerts', help: 'Alerts being handled now', registers });
     this.limitReached = new Counter({ name: 'falco_response_blast_radius_limit_reached_total', help: 'Actions turned into dry-runs because the blast-radius limit was reached', registers });
+    this.budgetRefusals = new Counter({ name: 'falco_response_budget_refusals_total', help: 'Actions turned into dry-runs by the cluster-wide action budget: used up, or unavailable (fail safe)', labelNames: ['reason'], registers });
+    for (const reason of ['budget-exhausted', 'budget-unavailable']) this.budgetRefusals.inc({ reason }, 0);
     this.logLinesDropped = new Counter({ name: 'falco_response_log_lines_dropped_total', help: 'Log lines dropped because stdout was slower than LOG_BUFFER_BYTES allows to wait', registers });
     this.eventFailures = new Counter({ name: 'falco_response_event_failures_total', help: 'Kubernetes Events that could not be recorded', registers });
     // Refused before any decision, so falco_response_alerts_total never sees them; a wrong token
@@ -88,6 +91,10 @@ export class FunctionMetrics {
 
   recordLimitReached(): void {
     this.limitReached.inc();
+  }
+
+  recordBudgetRefusal(reason: 'budget-exhausted' | 'budget-unavailable'): void {
+    this.budgetRefusals.inc({ reason });
   }
 
   recordLogLineDropped(): void {

@@ -59,7 +59,7 @@ describe('fuzzing the HTTP runtime over a socket', () => {
       { numRuns: 2000 },
     );
     expect((await sendRequest(fn.url, 'GET', '/healthz', {})).status).toBe(200);
-  });
+  }, 120_000);
 
   it('every alert the handler saw was a valid one with a rule, a priority and a time', () => {
     for (const alert of fn.alerts) {

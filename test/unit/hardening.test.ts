@@ -136,7 +136,7 @@ describe('hole 2: container ids are checked, so they cannot grow the dedupe memo
     const metrics = (await sendRequest(fn.url, 'GET', '/metrics', {})).body;
     const heapUsed = Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(metrics)![1]);
     expect(heapUsed).toBeLessThan(96 * 1024 * 1024);
-  });
+  }, 120_000);
 });
 
 describe('log lines wait in a bounded buffer', () => {
@@ -153,7 +153,7 @@ describe('log lines wait in a bounded buffer', () => {
     // 400 lines of ~8.5 KiB: ~3.4 MiB, of which at most 128 KiB fit in the pipe and the buffer.
     expect(dropped).toBeGreaterThan(300);
     fn.child.stdout!.resume();
-  });
+  }, 60_000);
 });
 
 describe('hole 3: every reply header is valid HTTP, whatever the alert names', () => {
@@ -261,5 +261,5 @@ describe('the smaller findings', () => {
     expect(metrics).toMatch(/falco_response_alerts_total\{outcome="skipped",reason="rule-not-selected",rule="\(not-selected\)"[^}]*\} 300/);
     expect(metrics).toMatch(/falco_response_alerts_total\{outcome="dry-run",reason="no-cluster",rule="Terminal shell in container"[^}]*\} 1/);
     expect(metrics).not.toContain('made-up rule');
-  });
+  }, 60_000);
 });

@@ -54,6 +54,9 @@ export async function startFunctionProcess(cluster: ClusterCoords, spec: Respons
       // As the manifests set it from the downward API: its own namespace is always protected.
       POD_NAMESPACE: FUNCTION_NAMESPACE,
       LOG_LEVEL: 'info',
+      // The shipped budget Lease, shared by every bundle in the run: its largest size, so
+      // the suite's own actions never use it up (test/integration/action-budget.test.ts pins the limit).
+      BUDGET_MAX_ACTIONS: '200',
       ...env,
     });
   } catch (error) {

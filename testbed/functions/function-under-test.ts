@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { buildFunction, readFunctionConfig, type BuiltFunction } from '../../shared/function-main.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
-import { clusterRoleFor } from '../../packaging/rbac.ts';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { clusterRoleFor, FUNCTION_SPECS, namespacedRulesFor } from '../../packaging/rbac.ts';
+import { budgetLeaseNames } from '../../shared/respond/shared-rbac.ts';
 import { kubeConfigFor } from '../cluster/credentials.ts';
 import { serviceAccountToken } from '../cluster/accounts.ts';
 import { type ClusterCoords } from '../cluster/control-plane.ts';
@@ -42,7 +44,28 @@ export async function functionToken(cluster: ClusterCoords, spec: ResponseFuncti
       },
     }),
   );
+  // Its Role in its own namespace (the budget's Leases, by name), and the Leases as shipped.
+  await ensure(() => rbac.createNamespacedRole({ namespace: FUNCTION_NAMESPACE, body: { metadata: { name: role.metadata!.name! }, rules: namespacedRulesFor(spec) } }));
+  await ensure(() =>
+    rbac.createNamespacedRoleBinding({
+      namespace: FUNCTION_NAMESPACE,
+      body: {
+        metadata: { name: role.metadata!.name! },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata!.name! },
+        subjects: [{ kind: 'ServiceAccount', name: spec.name, namespace: FUNCTION_NAMESPACE }],
+      },
+    }),
+  );
+  await ensureBudgetLeases(cluster);
   return serviceAccountToken(cluster, FUNCTION_NAMESPACE, spec.name);
+}
+
+/** The budget's Leases in the functions' namespace, as the manifests ship them (empty). */
+export async function ensureBudgetLeases(cluster: ClusterCoords): Promise<void> {
+  const coordination = kubeConfigFor(cluster, cluster.adminToken).makeApiClient(CoordinationV1Api);
+  for (const name of budgetLeaseNames(FUNCTION_SPECS.map((s) => s.name))) {
+    await ensure(() => coordination.createNamespacedLease({ namespace: FUNCTION_NAMESPACE, body: { metadata: { name }, spec: {} } }));
+  }
 }
 
 /** For the fault proxy, which speaks plain HTTP: client-node only allows that with skipTLSVerify. */
@@ -59,7 +82,9 @@ function plainHttpKubeConfig(module: typeof import('@kubernetes/client-node'), s
 
 export async function startFunctionUnderTest(cluster: ClusterCoords, spec: ResponseFunctionSpec, env: Record<string, string> = {}, token?: string): Promise<FunctionUnderTest> {
   const saToken = token ?? (await functionToken(cluster, spec));
-  const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', ...env }, true);
+  // The cluster-wide budget is shared by everything in a run: tests of other behaviours leave
+  // it off (test/integration/action-budget.test.ts pins it; the end-to-end bundles run with it).
+  const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', BUDGET: 'off', ...env }, true);
   const built = buildFunction(spec, config, { loadKubeConfig: (module) => (cluster.server.startsWith('http:') ? plainHttpKubeConfig(module, cluster.server, saToken) : kubeConfigFor(cluster, saToken)) });
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = built.app.server.address() as AddressInfo;

@@ -28,7 +28,8 @@ describe('helm template per platform', () => {
   it('knative: three Services, their ServiceAccounts and roles, the token Secret, a Broker and three Triggers, the NetworkPolicy, the observability pack', () => {
     expect(kinds('knative')).toEqual([
       'Broker/falco-alerts',
-      ...['delete-pod', 'isolate-pod', 'scale-to-zero'].flatMap((fn) => [`ClusterRole/falco-response-knative-${fn}`, `ClusterRoleBinding/falco-response-knative-${fn}`]),
+      ...['delete-pod', 'isolate-pod', 'scale-to-zero'].flatMap((fn) => [`ClusterRole/falco-response-knative-${fn}`, `ClusterRoleBinding/falco-response-knative-${fn}`, `Role/falco-response-knative-${fn}`, `RoleBinding/falco-response-knative-${fn}`, `Lease/falco-response-budget-${fn}`]),
+      'Lease/falco-response-budget',
       'ConfigMap/falco-response-functions-dashboard',
       'NetworkPolicy/falco-response-ingress',
       'PodMonitor/falco-response-functions',
@@ -45,14 +46,18 @@ describe('helm template per platform', () => {
   });
 
   it('openfaas CE: only what faas-cli does not make: the union ClusterRole bound to openfaas-fn:default and the token Secret', () => {
-    expect(kinds('openfaas-ce')).toEqual(['ClusterRole/falco-response-openfaas-ce', 'ClusterRoleBinding/falco-response-openfaas-ce', 'NetworkPolicy/falco-response-ingress', 'PrometheusRule/falco-response-functions', 'Secret/falco-response-token', 'ServiceMonitor/falco-response-functions']);
+    expect(kinds('openfaas-ce')).toEqual([
+      'ClusterRole/falco-response-openfaas-ce', 'ClusterRoleBinding/falco-response-openfaas-ce', 'Role/falco-response-openfaas-ce', 'RoleBinding/falco-response-openfaas-ce',
+      ...['', '-delete-pod', '-isolate-pod', '-scale-to-zero'].map((suffix) => `Lease/falco-response-budget${suffix}`),
+      'NetworkPolicy/falco-response-ingress', 'PrometheusRule/falco-response-functions', 'Secret/falco-response-token', 'ServiceMonitor/falco-response-functions',
+    ].sort());
     const secret = renderChart('openfaas-ce').find((doc) => doc.kind === 'Secret')!;
     // The key is the file name OpenFaaS mounts: stack.yml's AUTH_TOKEN_FILE.
     expect(Object.keys(secret.stringData)).toEqual(['falco-response-token']);
   });
 
   it('openfaas Pro: a ServiceAccount and ClusterRole per enabled function, no Secret when auth.existingSecret names one', () => {
-    expect(kinds('openfaas-pro')).toEqual(['delete-pod', 'isolate-pod'].flatMap((fn) => [`ClusterRole/falco-response-openfaas-${fn}`, `ClusterRoleBinding/falco-response-openfaas-${fn}`, `ServiceAccount/falco-response-${fn}`]).sort());
+    expect(kinds('openfaas-pro')).toEqual(['Lease/falco-response-budget', ...['delete-pod', 'isolate-pod'].flatMap((fn) => [`ClusterRole/falco-response-openfaas-${fn}`, `ClusterRoleBinding/falco-response-openfaas-${fn}`, `Role/falco-response-openfaas-${fn}`, `RoleBinding/falco-response-openfaas-${fn}`, `Lease/falco-response-budget-${fn}`, `ServiceAccount/falco-response-${fn}`])].sort());
   });
 
   it('passes per-function env to the container as the functions read it (lists joined, booleans and numbers as text) and wires the token', () => {

@@ -97,7 +97,7 @@ describe('start.cjs and the trained code caches', () => {
     const alert = freshAlert(falcoAlert('terminal-shell-tekton'));
     const run = await runToCompletion(command, [...args, ...ONE_SHOT_ARGS], {
       cwd: dir,
-      env: { KUBECONFIG: await unreachableKubeconfig(dir), LOCK_FILE: '', HOME: dir, FAST_START_DEBUG: '1', BODY: JSON.stringify(alert), KUBE_RETRIES: '1', KUBE_TIMEOUT_MS: '1000' },
+      env: { KUBECONFIG: await unreachableKubeconfig(dir), POD_NAMESPACE: 'falco-response', LOCK_FILE: '', HOME: dir, FAST_START_DEBUG: '1', BODY: JSON.stringify(alert), KUBE_RETRIES: '1', KUBE_TIMEOUT_MS: '1000' },
     });
     expect(cacheReport(run.stderr), run.stderr).toEqual({ 'app.cjs': 'accepted', 'kube.cjs': 'accepted' });
     // It tried the cluster (and could not reach it): an answer all the same, not a crash.

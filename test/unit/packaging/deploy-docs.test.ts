@@ -117,7 +117,7 @@ describe('README: friction on the way', () => {
 
   it('keeps the token across shells: stored in a file only its owner reads, or read back from the Secret', () => {
     expect(DOC).toContain('(umask 077 && openssl rand -hex 32 > ~/.falco-response-token)');
-    expect(DOC).toContain('export TOKEN=$(cat ~/.falco-response-token)');
-    expect(DOC).toMatch(/export TOKEN=\$\(kubectl -n falco get secret falcosidekick-falco-response/);
+    expect(DOC).toContain('TOKEN=$(cat ~/.falco-response-token)\nexport TOKEN\n');
+    expect(DOC).toMatch(/\nTOKEN=\$\(kubectl -n falco get secret falcosidekick-falco-response[^\n]*\nexport TOKEN\n/);
   });
 });

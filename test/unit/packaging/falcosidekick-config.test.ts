@@ -45,6 +45,11 @@ function envFromConfig(config: Manifest): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [output, settings] of Object.entries(config)) {
     if (output === 'extraEnv') continue;
+    // Top-level settings (customfields) are variables of their own name (CUSTOMFIELDS).
+    if (typeof settings !== 'object' || settings === null) {
+      env[output.toUpperCase()] = String(settings);
+      continue;
+    }
     for (const [key, value] of Object.entries(settings as Manifest)) env[`${output}_${key}`.toUpperCase()] = String(value);
   }
   return env;
@@ -87,6 +92,11 @@ describe('Falcosidekick → Knative', () => {
 
   it('every function behind the Broker requires that token', () => {
     for (const spec of FUNCTION_SPECS) expect(envOf(knativeServiceOf(spec.name).spec.template.spec.containers[0]).AUTH_TOKEN).toBeDefined();
+  });
+
+  it('stamps alerts with the cluster they come from (CUSTOMFIELDS), as CLUSTER_NAME matches it', () => {
+    for (const file of ['falcosidekick/values-knative.yaml', 'falcosidekick/values-openfaas.yaml']) expect(readYamlDocument(file).config.customfields).toMatch(/^cluster:[a-z0-9-]+$/);
+    for (const file of ['falcosidekick/knative.env', 'falcosidekick/openfaas.env']) expect(readEnvFile(file).CUSTOMFIELDS).toMatch(/^cluster:[a-z0-9-]+$/);
   });
 
   it('knative.env sets what the values file sets', () => {

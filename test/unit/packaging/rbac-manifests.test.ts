@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { generatedFiles } from '../../../packaging/generated-files.ts';
 import { generatedManifests } from '../../../packaging/rbac-manifests.ts';
 import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, RBAC_PATH_LABEL, serviceAccountName, type RbacPath } from '../../../packaging/names.ts';
-import { FUNCTION_SPECS, permissionSet, rulesFor, unionRules } from '../../../packaging/rbac.ts';
+import { FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor, unionNamespacedRules, unionRules } from '../../../packaging/rbac.ts';
 import { knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const byKind = (docs: Manifest[], kind: string) => docs.filter((doc) => doc.kind === kind);
@@ -40,7 +40,8 @@ describe('generated RBAC manifests', () => {
 
   it.each(perFunctionFiles)('%s: each function has its own ServiceAccount (in %s) bound to a ClusterRole of exactly its rules, named for the path', (file, namespace, path, createsNamespace) => {
     const docs = readYamlDocuments(file);
-    expect(docs).toHaveLength(3 * FUNCTION_SPECS.length + (createsNamespace ? 1 : 0));
+    // Per function: ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding; then the budget's Leases.
+    expect(docs).toHaveLength(5 * FUNCTION_SPECS.length + (FUNCTION_SPECS.length + 1) + (createsNamespace ? 1 : 0));
     for (const spec of FUNCTION_SPECS) {
       const account = named(docs, 'ServiceAccount', serviceAccountName(spec.name));
       expect(account.metadata.namespace).toBe(namespace);
@@ -50,7 +51,16 @@ describe('generated RBAC manifests', () => {
       const bindings = byKind(docs, 'ClusterRoleBinding').filter((binding) => binding.roleRef.name === role.metadata.name);
       expect(bindings).toHaveLength(1);
       expect(bindings[0]!.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace }]);
+      // In its own namespace only: get and update of the budget's Leases, by name.
+      const namespaced = named(docs, 'Role', clusterRoleName(spec.name, path));
+      expect(namespaced.metadata.namespace).toBe(namespace);
+      expect(permissionSet(namespaced.rules)).toEqual(permissionSet(namespacedRulesFor(spec)));
+      expect(permissionSet(namespaced.rules)).toEqual(['get', 'update'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
+      expect(named(docs, 'RoleBinding', clusterRoleName(spec.name, path)).subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace }]);
     }
+    expect(byKind(docs, 'Lease').map((lease) => `${lease.metadata.namespace}/${lease.metadata.name}`)).toEqual(
+      ['falco-response-budget', ...FUNCTION_SPECS.map((spec) => `falco-response-budget-${spec.name}`)].map((name) => `${namespace}/${name}`),
+    );
   });
 
   it('functions get different permissions: delete-pod cannot patch, isolate-pod cannot delete, scale-to-zero cannot touch pods', () => {
@@ -67,7 +77,8 @@ describe('generated RBAC manifests', () => {
   it('openfaas/rbac-ce.yaml binds the union to openfaas-fn:default and says so', () => {
     const text = readFileSync(join(repoRoot, 'openfaas/rbac-ce.yaml'), 'utf8');
     const docs = readYamlDocuments('openfaas/rbac-ce.yaml');
-    expect(docs.map((doc) => doc.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    expect(docs.map((doc) => doc.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Lease', 'Lease', 'Lease', 'Lease']);
+    expect(permissionSet(named(docs, 'Role', OPENFAAS_CE_CLUSTER_ROLE).rules)).toEqual(permissionSet(unionNamespacedRules(FUNCTION_SPECS)));
     const role = named(docs, 'ClusterRole', OPENFAAS_CE_CLUSTER_ROLE);
     expect(permissionSet(role.rules)).toEqual(permissionSet(unionRules(FUNCTION_SPECS)));
     for (const spec of FUNCTION_SPECS) expect(permissionSet(role.rules)).toEqual(expect.arrayContaining(permissionSet(rulesFor(spec))));
