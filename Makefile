@@ -1,11 +1,11 @@
 # Every target brings its own tools: Node 24 comes from the npm registry into
 # node_modules/.bin (the machines ship Node 20), kube-apiserver, etcd, the controller-manager,
-# the scheduler, kubectl and kwok are built from the Go module proxy into a cache outside the
-# repository.
+# the scheduler, kubectl, kwok and helm are built from the Go module proxy into a cache outside
+# the repository, promtool and shellcheck are unpacked from Debian's packages into a cache beside it.
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries senders serve demo bench bench-scale clean
+.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries check-tools senders serve demo bench bench-scale clean
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -34,17 +34,24 @@ bundle: setup
 k8s-binaries:
 	./scripts/build-k8s.sh
 
+# The real checkers the packaging tests run: helm v3.22.0 (built once, ~4 min on 2 cores),
+# promtool and shellcheck (Debian), and the Go modules the chart's CRDs come from.
+check-tools:
+	./scripts/build-helm.sh >/dev/null
+	./scripts/fetch-debian-tools.sh >/dev/null
+	./scripts/fetch-crds.sh >/dev/null
+
 # The real clients the end-to-end tests send alerts with (CloudEvents Go SDK), cached by hash.
 senders:
 	./scripts/build-senders.sh >/dev/null
 
 # The whole suite: unit, integration against a reacting cluster (kube-apiserver, controllers,
 # scheduler, kwok nodes), end to end.
-test: setup k8s-binaries senders
+test: setup k8s-binaries check-tools senders
 	./scripts/run-tests.sh
 
 # Quick tier: no API server.
-test-unit: setup
+test-unit: setup check-tools
 	./scripts/run-tests.sh --project unit
 
 # The README's main command: a reacting cluster on loopback, the three bundled functions, and

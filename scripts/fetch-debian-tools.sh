@@ -18,12 +18,20 @@ die() { log "error: $*"; exit 1; }
 package_of() { case $1 in promtool) echo prometheus ;; shellcheck) echo shellcheck ;; *) die "unknown tool $1" ;; esac; }
 binary_in_package() { case $1 in promtool) echo usr/bin/promtool ;; shellcheck) echo usr/bin/shellcheck ;; esac; }
 
+candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p'; }
+
 fetch() {
   local tool=$1 package version dir
   package=$(package_of "$tool")
   # The candidate version keys the cache: a Debian point release unpacks next to the old one.
-  version=$(apt-cache policy "$package" | sed -n 's/^ *Candidate: //p')
-  [[ -n "$version" && "$version" != "(none)" ]] || die "apt has no candidate for $package (run apt-get update?)"
+  version=$(candidate "$package")
+  if [[ -z "$version" || "$version" == "(none)" ]]; then
+    # A fresh machine may have no package lists yet: fetch them once (as root, like apt-get download).
+    log "no package list for $package yet: apt-get update"
+    apt-get update -q >&2 || die "apt-get update failed (root needed); run it, then retry"
+    version=$(candidate "$package")
+  fi
+  [[ -n "$version" && "$version" != "(none)" ]] || die "apt has no candidate for $package"
   dir="$cache_dir/$package-${version//[:+~]/_}"
   local bin
   bin="$dir/$(binary_in_package "$tool")"

@@ -2,7 +2,7 @@
 # Runs the vitest suites given (default: all) and ends with the line CI reads,
 # "N passed, N failed", counted from vitest's JSON results rather than its console summary.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PATH="$PWD/node_modules/.bin:$PATH"
 results=.cache/test-results.json
 mkdir -p .cache

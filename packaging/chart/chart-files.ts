@@ -1,10 +1,12 @@
-// Every chart file `make manifests` writes: the RBAC templates and values.schema.json.
+// Every chart file `make manifests` writes: the RBAC and NetworkPolicy templates and values.schema.json.
+import { chartNetworkPolicyTemplates } from './network-policy-templates.ts';
 import { chartRbacTemplates, CHART_DIR } from './rbac-templates.ts';
 import { valuesSchema } from './values-schema.ts';
 
 export function generatedChartFiles(): Record<string, string> {
   return {
     ...chartRbacTemplates(),
+    ...chartNetworkPolicyTemplates(),
     [`${CHART_DIR}/values.schema.json`]: `${JSON.stringify(valuesSchema(), null, 2)}\n`,
   };
 }

@@ -36,7 +36,8 @@ const functionValues = object(
     timeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
     trigger: object({ filter: { type: 'object', minProperties: 1, additionalProperties: { type: 'string', minLength: 1 }, propertyNames: { pattern: '^[a-z0-9]+$' } } }, ['filter']),
   },
-  ['enabled', 'image', 'env'],
+  // values.yaml sets them all; required so a value set to null is refused rather than dropped.
+  ['enabled', 'image', 'env', 'resources', 'scale', 'containerConcurrency', 'timeoutSeconds', 'trigger'],
 );
 
 // An enabled function needs its image; a disabled one may leave it empty.
@@ -68,6 +69,7 @@ export function valuesSchema(): Schema {
             }),
           }),
         }),
+        networkPolicy: object({ enabled: { type: 'boolean' } }),
         auth: object({ enabled: { type: 'boolean' }, existingSecret: { anyOf: [{ const: '' }, kubeName] }, token: { anyOf: [{ const: '' }, { type: 'string', minLength: 32 }] } }),
         functions: object(Object.fromEntries(FUNCTION_NAMES.map((name) => [name, { $ref: '#/$defs/function' }])), [...FUNCTION_NAMES]),
         observability: object({

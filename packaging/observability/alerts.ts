@@ -19,7 +19,8 @@ const WINDOW = '10m';
 /**
  * Fires when the counter grew within the window, by `by`. A labelled series only exists once
  * it was first incremented, and increase() cannot see that first step (there is no earlier
- * sample), so a series that exists now but did not a window ago counts as growth too.
+ * sample), so a series that exists now but did not a window ago counts as growth too. (For
+ * one window after Prometheus itself starts, with no older data, every such series looks new.)
  */
 function grew(series: string, by: string): string {
   return `sum by (${by}) (increase(${series}[${WINDOW}])) > 0\nor\nsum by (${by}) (${series} unless ${series} offset ${WINDOW}) > 0`;

@@ -15,8 +15,9 @@ it('puts the local try first, then the quick starts, operations, the reference a
   expect(sections).toEqual(['Try it in five minutes: `make demo`', 'Quick start', 'Operations', 'Reference', 'Development']);
 });
 
-it('has one quick start per platform, after what every path needs, and a shared check', () => {
+it('starts the quick starts with the Helm chart, then one per platform, after what every path needs, and a shared check', () => {
   expect(subsections('Quick start')).toEqual([
+    'With Helm',
     'What every path needs',
     'OpenFaaS Community Edition',
     'OpenFaaS Pro',

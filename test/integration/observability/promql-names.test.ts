@@ -8,8 +8,9 @@ import { alertRules } from '../../../packaging/observability/alerts.ts';
 import { dashboard, dashboardExpressions } from '../../../packaging/observability/dashboard.ts';
 import { useCluster } from '../../../testbed/vitest/context.ts';
 import { exposedSeries, promqlNames } from '../../../testbed/packaging/promql.ts';
-import { adminApis, createPod, newContainerId } from '../../../testbed/workloads/hand-made.ts';
-import { falcoAlert, freshAlert } from '../../../testbed/alerts/fixtures.ts';
+import { adminApis } from '../../../testbed/workloads/admin-apis.ts';
+import { createPod, shortContainerId } from '../../../testbed/workloads/pods.ts';
+import { alertFor } from '../../../testbed/alerts/alerts.ts';
 import { startFunctionUnderTest, type FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
 import { postJson, sendRequest } from '../../../testbed/net/http-client.ts';
 
@@ -19,26 +20,18 @@ const TOKEN = 'promql-names-token';
 let fn: FunctionUnderTest;
 let exposed: Map<string, Set<string>>;
 
-const alertFor = (pod: string, containerId: string) => {
-  const alert = freshAlert(falcoAlert('terminal-shell-tekton'));
-  alert.output_fields['k8s.ns.name'] = NAMESPACE;
-  alert.output_fields['k8s.pod.name'] = pod;
-  alert.output_fields['container.id'] = containerId;
-  return alert;
-};
-
 beforeAll(async () => {
   const api = adminApis(cluster);
   await api.core.createNamespace({ body: { metadata: { name: NAMESPACE } } }).catch((error: { code?: number }) => {
     if (error.code !== 409) throw error;
   });
-  const id = newContainerId();
-  await createPod(api, NAMESPACE, 'shell', { containerId: id.full });
+  // Scheduled and run by kwok, so the container id is the runtime's, as Falco reports it.
+  const id = shortContainerId(await createPod(api, NAMESPACE, 'shell'));
   fn = await startFunctionUnderTest(cluster, deletePodSpec, { DRY_RUN: 'true', AUTH_TOKEN: TOKEN });
   const auth = { Authorization: `Bearer ${TOKEN}` };
-  expect(JSON.parse((await postJson(fn.url, alertFor('shell', id.short), auth)).body)).toMatchObject({ outcome: 'dry-run' });
-  expect(JSON.parse((await postJson(fn.url, alertFor('gone', id.short), auth)).body)).toMatchObject({ outcome: 'skipped', reason: 'already-gone' });
-  expect((await postJson(fn.url, alertFor('shell', id.short), { Authorization: 'Bearer wrong' })).status).toBe(401);
+  expect(JSON.parse((await postJson(fn.url, alertFor(NAMESPACE, 'shell', id), auth)).body)).toMatchObject({ outcome: 'dry-run' });
+  expect(JSON.parse((await postJson(fn.url, alertFor(NAMESPACE, 'gone', id), auth)).body)).toMatchObject({ outcome: 'skipped', reason: 'already-gone' });
+  expect((await postJson(fn.url, alertFor(NAMESPACE, 'shell', id), { Authorization: 'Bearer wrong' })).status).toBe(401);
   exposed = exposedSeries((await sendRequest(fn.url, 'GET', '/metrics', {})).body);
 });
 afterAll(() => fn?.close());

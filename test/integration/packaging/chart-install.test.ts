@@ -63,7 +63,12 @@ describe.each(Object.keys(PLATFORMS) as Platform[])('helm install / upgrade / un
   });
 
   it('installs, upgrades and uninstalls, leaving nothing behind', async () => {
-    helmOk(helm(['install', release, CHART, '--namespace', namespace, '-f', join(CHART, values)]), 'helm install');
+    const installed = helm(['install', release, CHART, '--namespace', namespace, '-f', join(CHART, values)]);
+    helmOk(installed, 'helm install');
+    // NOTES.txt: how to check the install with Falcosidekick's test alert, and where its decision shows.
+    expect(installed.stdout).toContain('curl -sS -X POST http://127.0.0.1:2801/test');
+    expect(installed.stdout).toContain(`kubectl -n ${namespace} logs -l app.kubernetes.io/part-of=falco-response-functions`);
+    expect(installed.stdout).toContain(platform === 'knative' ? 'config.cloudevents.address: http://broker-ingress' : 'faas-cli deploy -f stack.yml');
     for (const object of objects) expect(await exists(object), `${object.kind} ${object.metadata.name} after install`).toBe(true);
 
     // Upgrade: something switched off, a setting changed.

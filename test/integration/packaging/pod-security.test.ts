@@ -34,6 +34,11 @@ beforeAll(async () => {
   const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } };
   const created = await apiRequest(cluster, 'POST', '/api/v1/namespaces', namespace);
   expect([201, 409]).toContain(created.status);
+  // The ServiceAccount admission plugin refuses a pod whose ServiceAccount does not exist.
+  for (const name of new Set(services.map(([, service]) => service.spec.template.spec.serviceAccountName ?? 'default'))) {
+    const account = await apiRequest(cluster, 'POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } });
+    expect([201, 409]).toContain(account.status);
+  }
 });
 
 describe('Pod Security "restricted", enforced by the API server', () => {

@@ -37,3 +37,15 @@ describe('chart env settings', () => {
     expect(accepts({ [name]: String(max + 1) })).toBe(false);
   });
 });
+
+describe('chart env settings: the enumerations', () => {
+  const schemaOf = (name: string) => (ENV_SETTINGS[name] as unknown as { schema: { enum: string[] } }).schema.enum;
+
+  it.each(['MIN_PRIORITY', 'LOG_LEVEL', 'UNSELECTED_LOG_LEVEL', 'CLOUDEVENT_REPLY', 'METRICS_AUTH'])('%s: every value the schema allows, the function accepts', (name) => {
+    const values = schemaOf(name);
+    expect(values.length).toBeGreaterThan(1);
+    // The chart always sets AUTH_TOKEN with auth on (METRICS_AUTH=token needs it).
+    for (const value of values) expect(accepts({ [name]: value, AUTH_TOKEN: 'chart-token' }), `${name}=${value}`).toBe(true);
+    expect(accepts({ [name]: 'not-a-value' })).toBe(false);
+  });
+});

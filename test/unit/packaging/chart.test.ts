@@ -25,12 +25,13 @@ describe('helm lint --strict', () => {
 });
 
 describe('helm template per platform', () => {
-  it('knative: three Services, their ServiceAccounts and roles, the token Secret, a Broker and three Triggers, the observability pack', () => {
+  it('knative: three Services, their ServiceAccounts and roles, the token Secret, a Broker and three Triggers, the NetworkPolicy, the observability pack', () => {
     expect(kinds('knative')).toEqual([
       'Broker/falco-alerts',
       ...['delete-pod', 'isolate-pod', 'scale-to-zero'].flatMap((fn) => [`ClusterRole/falco-response-knative-${fn}`, `ClusterRoleBinding/falco-response-knative-${fn}`, `Role/falco-response-knative-${fn}`, `RoleBinding/falco-response-knative-${fn}`, `Lease/falco-response-budget-${fn}`]),
       'Lease/falco-response-budget',
       'ConfigMap/falco-response-functions-dashboard',
+      'NetworkPolicy/falco-response-ingress',
       'PodMonitor/falco-response-functions',
       'PrometheusRule/falco-response-functions',
       'Secret/falco-response-token',
@@ -48,7 +49,7 @@ describe('helm template per platform', () => {
     expect(kinds('openfaas-ce')).toEqual([
       'ClusterRole/falco-response-openfaas-ce', 'ClusterRoleBinding/falco-response-openfaas-ce', 'Role/falco-response-openfaas-ce', 'RoleBinding/falco-response-openfaas-ce',
       ...['', '-delete-pod', '-isolate-pod', '-scale-to-zero'].map((suffix) => `Lease/falco-response-budget${suffix}`),
-      'PrometheusRule/falco-response-functions', 'Secret/falco-response-token', 'ServiceMonitor/falco-response-functions',
+      'NetworkPolicy/falco-response-ingress', 'PrometheusRule/falco-response-functions', 'Secret/falco-response-token', 'ServiceMonitor/falco-response-functions',
     ].sort());
     const secret = renderChart('openfaas-ce').find((doc) => doc.kind === 'Secret')!;
     // The key is the file name OpenFaaS mounts: stack.yml's AUTH_TOKEN_FILE.
@@ -65,6 +66,11 @@ describe('helm template per platform', () => {
     expect(envOf(container)).toEqual({ RULES: 'Drop and execute new binary in container', MIN_PRIORITY: 'critical', DRY_RUN: 'true', MAX_ACTIONS: '3', LOG_LEVEL: 'info', LOCK_FILE: '', AUTH_TOKEN: 'valueFrom:falco-response-token/token' });
     expect(service.spec.template.metadata.annotations).toEqual({ 'autoscaling.knative.dev/min-scale': '1', 'autoscaling.knative.dev/max-scale': '2' });
     expect(renderChart('knative').find((doc) => doc.metadata.name === 'isolate-pod' && doc.kind === 'Service')!.spec.template.spec.containers[0].image).toBe(`registry.example.com/sec/falco-isolate-pod:0.1.0@sha256:${'0'.repeat(64)}`);
+  });
+
+  it('keeps containerConcurrency 0 (Knative: unlimited) as 0', () => {
+    const service = renderChart('knative', ['--set', 'functions.delete-pod.containerConcurrency=0']).find((doc) => doc.kind === 'Service' && doc.metadata.name === 'delete-pod')!;
+    expect(service.spec.template.spec.containerConcurrency).toBe(0);
   });
 
   it('writes a list item with a comma as the JSON array the functions accept', () => {
@@ -102,6 +108,8 @@ describe('values the schema or the chart refuses, with a message naming the valu
   it.each([
     ['an image with neither tag nor digest', 'knative' as Platform, ['--set', 'functions.delete-pod.image.tag='], 'functions.delete-pod.image: set tag or digest'],
     ['auth on without a token or Secret', 'knative' as Platform, ['--set', 'auth.token='], 'auth.enabled: set auth.token'],
+    ['a scale minimum above the maximum', 'knative' as Platform, ['--set', 'functions.delete-pod.scale.min=3'], 'functions.delete-pod.scale: min (3) is above max (2)'],
+    ['METRICS_AUTH=token without a token', 'knative' as Platform, ['--set', 'auth.enabled=false', '--set', 'functions.isolate-pod.env.METRICS_AUTH=token'], 'functions.isolate-pod.env.METRICS_AUTH=token needs the token'],
     ['OpenFaaS CE outside openfaas-fn', 'openfaas-ce' as Platform, ['--namespace', 'functions'], 'openfaas.edition=ce: install into namespace openfaas-fn'],
   ])('%s', (_label, platform, flags, message) => {
     const result = helmTemplate(platform, flags);

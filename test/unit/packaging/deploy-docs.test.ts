@@ -15,7 +15,7 @@ import { falcosidekickTestAlert } from '../../../testbed/alerts/fixtures.ts';
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 const DOCS = readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => readFileSync(join(repoRoot, 'docs', name), 'utf8'));
 const DOC = [README.slice(README.indexOf('\n## Quick start'), README.indexOf('\n## Development')), ...DOCS].join('\n');
-const ROOTS = ['knative/', 'openfaas/', 'falco/', 'falcosidekick/', 'examples/', 'packaging/', 'scripts/', 'template/', 'docs/', 'test/'];
+const ROOTS = ['charts/', 'observability/', 'knative/', 'openfaas/', 'falco/', 'falcosidekick/', 'examples/', 'packaging/', 'scripts/', 'template/', 'docs/', 'test/'];
 
 describe('README: Quick start', () => {
   it('names only files and folders that exist (dist/ and build/ are made by the build)', () => {
