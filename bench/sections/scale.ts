@@ -56,6 +56,10 @@ export function scaleMarkdown(report: ScaleReport, options: ScaleBenchOptions, w
   if (s) {
     lines.push('', `Storm: ${s.alerts} alerts for distinct pods at once over 100 connections (delete-pod, MAX_ACTIONS and MAX_IN_FLIGHT high): ${s.acted} acted in ${s.seconds.toFixed(1)} s (${s.actionsPerSecond.toFixed(1)} actions/s); answers ${Object.entries(s.statuses).map(([code, n]) => `${n}× ${code}`).join(', ')} (${s.allAcceptable ? 'all 2xx/429/503' : 'NOT all 2xx/429/503'}); function RSS peak ${s.peakRssMiB.toFixed(0)} MiB; Kubernetes API latency seen by the function: ${s.apiLatency.calls} calls, mean ${ms(s.apiLatency.meanMs)}, p50 ≤ ${ms(s.apiLatency.p50Ms)}, p99 ≤ ${ms(s.apiLatency.p99Ms)} (histogram bucket bounds).`);
   }
+  const b = report.budgetStorm;
+  if (b) {
+    lines.push('', `Storm with the cluster-wide action budget on (BUDGET_MAX_ACTIONS=${b.budget}): ${b.alerts} alerts for distinct pods at once: ${b.acted} acted (${b.acted === b.budget ? 'exactly the budget' : `NOT the budget of ${b.budget}`}) in ${b.seconds.toFixed(1)} s; answers ${Object.entries(b.statuses).map(([code, n]) => `${n}× ${code}`).join(', ')} (${b.allAcceptable ? 'all 2xx/429/503' : 'NOT all 2xx/429/503'}); the API server's /readyz answered 200 to ${b.readyzProbes - b.readyzFailures} of ${b.readyzProbes} probes during it; Kubernetes API latency seen by the function: ${b.apiLatency.calls} calls, mean ${ms(b.apiLatency.meanMs)}, p99 ≤ ${ms(b.apiLatency.p99Ms)}.`);
+  }
   return lines.join('\n');
 }
 

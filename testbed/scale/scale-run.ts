@@ -13,6 +13,8 @@ import { adminApis } from '../workloads/admin-apis.ts';
 import { createDeployment } from '../workloads/controllers.ts';
 import { isolationTimeline, measureActions, percentile, pickRandom, storm, type ActionSample, type IsolationTimeline, type StormResult } from './measure.ts';
 import { growNodes, growPods, runningScalePods, type Population } from './populate.ts';
+import { setSlotsAnnotation } from '../cluster/budget-lease.ts';
+import { httpRequest } from '../net/http.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import type { FunctionName } from '../functions/bundles.ts';
 
@@ -49,10 +51,19 @@ export interface SizeResult {
   callsPerAction: string[];
 }
 
+export interface BudgetStormResult extends StormResult {
+  budget: number;
+  /** /readyz probes of the API server during the storm, and how many were not 200. */
+  readyzProbes: number;
+  readyzFailures: number;
+}
+
 export interface ScaleReport {
   sizes: SizeResult[];
   isolation: IsolationTimeline[];
   storm?: StormResult;
+  /** The same storm with the cluster-wide action budget on: exactly the budget's actions. */
+  budgetStorm?: BudgetStormResult;
   stopped?: string;
   seconds: number;
 }
@@ -73,7 +84,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
   try {
     const api = adminApis(cluster);
     // MAX_IN_FLIGHT high too: the storm measures actions, not the 429s of the default in-flight cap (64).
-    const deleter = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), { MAX_ACTIONS: '100000', MAX_IN_FLIGHT: '2000', DEDUPE_WINDOW_SECONDS: '0' });
+    // The cluster-wide budget is off for these (its own storm below measures it).
+    const deleter = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), { MAX_ACTIONS: '100000', MAX_IN_FLIGHT: '2000', DEDUPE_WINDOW_SECONDS: '0', BUDGET: 'off' });
     started.push(deleter);
     const population: Population = { nodes: cluster.nodes.length, namespaces: [], pods: 0 };
     const report: ScaleReport = { sizes: [], isolation: [], seconds: 0 };
@@ -105,7 +117,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     }
 
     progress(`isolate-pod with 0 and ${options.policies} NetworkPolicies in the namespace`);
-    const isolator = await startFunctionProcess(cluster, asProcessSpec(isolatePodSpec), { MAX_ACTIONS: '100000' });
+    const isolator = await startFunctionProcess(cluster, asProcessSpec(isolatePodSpec), { MAX_ACTIONS: '100000', BUDGET: 'off' });
     started.push(isolator);
     for (const policies of [0, options.policies]) {
       const namespace = await createTestNamespace(cluster, `policies-${policies}`);
@@ -123,6 +135,30 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     const stormPods = pickRandom(await runningScalePods(api), options.stormPods);
     progress(`storm: ${stormPods.length} alerts for distinct pods at once`);
     report.storm = await storm(deleter, stormPods);
+
+    const budget = 50;
+    const budgeted = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), { MAX_ACTIONS: '100000', MAX_IN_FLIGHT: '2000', DEDUPE_WINDOW_SECONDS: '0', BUDGET: 'cluster', BUDGET_MAX_ACTIONS: String(budget), BUDGET_WINDOW_SECONDS: '3600' });
+    started.push(budgeted);
+    await setSlotsAnnotation(cluster, undefined);
+    const budgetPods = pickRandom(await runningScalePods(api), options.stormPods);
+    progress(`storm with the cluster-wide budget (${budget}): ${budgetPods.length} alerts for distinct pods at once`);
+    const readyz = { probes: 0, failures: 0 };
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        readyz.probes++;
+        const answer = await httpRequest(`${cluster.server}/readyz`, { ca: Buffer.from(cluster.caData, 'base64').toString(), headers: { Authorization: `Bearer ${cluster.adminToken}` } }).catch(() => ({ status: 0 }));
+        if (answer.status !== 200) readyz.failures++;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
+    try {
+      const result = await storm(budgeted, budgetPods);
+      report.budgetStorm = { ...result, budget, readyzProbes: readyz.probes, readyzFailures: readyz.failures };
+    } finally {
+      probing = false;
+      await prober;
+    }
     report.seconds = (performance.now() - began) / 1000;
     return report;
   } finally {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runScale } from '../../../testbed/scale/scale-run.ts';
 
 describe('the scale run, small', () => {
-  it('grows a reacting cluster to 10 nodes and 100 pods and measures actions, isolation among NetworkPolicies and a storm', async () => {
+  it('grows a reacting cluster to 10 nodes and 100 pods and measures actions, isolation among NetworkPolicies, a storm, and a storm under the cluster-wide budget', async () => {
     const report = await runScale({
       steps: [
         { nodes: 5, namespaces: 2, podsPerNamespace: 25 },
@@ -38,5 +38,9 @@ describe('the scale run, small', () => {
     expect(report.storm).toMatchObject({ alerts: 60, allAcceptable: true });
     expect(report.storm!.acted).toBeGreaterThan(0);
     expect(report.storm!.apiLatency.calls).toBeGreaterThan(0);
+    // With the cluster-wide budget on: exactly the budget's actions, the API server ready throughout.
+    expect(report.budgetStorm!.alerts).toBeGreaterThan(50);
+    expect(report.budgetStorm).toMatchObject({ budget: 50, acted: 50, allAcceptable: true, readyzFailures: 0 });
+    expect(report.budgetStorm!.readyzProbes).toBeGreaterThan(0);
   }, 240_000);
 });
