@@ -59,7 +59,7 @@ function plainHttpKubeConfig(module: typeof import('@kubernetes/client-node'), s
 
 export async function startFunctionUnderTest(cluster: ClusterCoords, spec: ResponseFunctionSpec, env: Record<string, string> = {}, token?: string): Promise<FunctionUnderTest> {
   const saToken = token ?? (await functionToken(cluster, spec));
-  const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', ...env }, true);
+  const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', ...env }, true, spec);
   const built = buildFunction(spec, config, { loadKubeConfig: (module) => (cluster.server.startsWith('http:') ? plainHttpKubeConfig(module, cluster.server, saToken) : kubeConfigFor(cluster, saToken)) });
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = built.app.server.address() as AddressInfo;
