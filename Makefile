@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries senders serve demo bench clean
+.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries flux-binaries senders serve demo bench clean
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -33,12 +33,16 @@ bundle: setup
 k8s-binaries:
 	./scripts/build-k8s.sh
 
+# Flux's source-controller and kustomize-controller and the GitOps CRDs, for the GitOps tests.
+flux-binaries:
+	./scripts/build-flux.sh >/dev/null
+
 # The real clients the end-to-end tests send alerts with (CloudEvents Go SDK), cached by hash.
 senders:
 	./scripts/build-senders.sh >/dev/null
 
 # The whole suite: unit, integration against a real kube-apiserver, end to end.
-test: setup k8s-binaries senders
+test: setup k8s-binaries flux-binaries senders
 	./scripts/run-tests.sh
 
 # Quick tier: no API server.

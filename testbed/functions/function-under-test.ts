@@ -26,23 +26,27 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** The function's ServiceAccount bound to a ClusterRole of exactly its declared rules; returns its token. */
-export async function functionToken(cluster: ClusterCoords, spec: ResponseFunctionSpec): Promise<string> {
+/**
+ * The function's ServiceAccount bound to a ClusterRole of exactly its declared rules; returns its
+ * token. `account` names both (default the function's name): a configured spec (scale-to-zero's
+ * GITOPS_MODE) gets its own, as its rules differ.
+ */
+export async function functionToken(cluster: ClusterCoords, spec: ResponseFunctionSpec, account: string = spec.name): Promise<string> {
   const rbac = kubeConfigFor(cluster, cluster.adminToken).makeApiClient(RbacAuthorizationV1Api);
   const core = kubeConfigFor(cluster, cluster.adminToken).makeApiClient((await import('@kubernetes/client-node')).CoreV1Api);
   await ensure(() => core.createNamespace({ body: { metadata: { name: FUNCTION_NAMESPACE } } }));
-  const role = clusterRoleFor(spec);
+  const role = clusterRoleFor(spec, `falco-response-${account}`);
   await ensure(() => rbac.createClusterRole({ body: role }));
   await ensure(() =>
     rbac.createClusterRoleBinding({
       body: {
         metadata: { name: role.metadata!.name! },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata!.name! },
-        subjects: [{ kind: 'ServiceAccount', name: spec.name, namespace: FUNCTION_NAMESPACE }],
+        subjects: [{ kind: 'ServiceAccount', name: account, namespace: FUNCTION_NAMESPACE }],
       },
     }),
   );
-  return serviceAccountToken(cluster, FUNCTION_NAMESPACE, spec.name);
+  return serviceAccountToken(cluster, FUNCTION_NAMESPACE, account);
 }
 
 /** For the fault proxy, which speaks plain HTTP: client-node only allows that with skipTLSVerify. */
