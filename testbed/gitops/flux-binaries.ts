@@ -14,7 +14,8 @@ export interface FluxArtifacts {
   argoApplicationCrd: string;
 }
 
-export function fluxArtifacts(): FluxArtifacts {
+/** The paths; throws with the build command when something is missing (`crdsOnly`: the CRDs alone are needed). */
+export function fluxArtifacts({ crdsOnly = false } = {}): FluxArtifacts {
   const versions = parseEnvFile(join(repoRoot, 'test', 'k8s', 'versions.env'));
   const sc = versions.get('FLUX_SOURCE_CONTROLLER_VERSION');
   const kc = versions.get('FLUX_KUSTOMIZE_CONTROLLER_VERSION');
@@ -28,7 +29,7 @@ export function fluxArtifacts(): FluxArtifacts {
     fluxCrds: existsSync(crdDir) ? readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).map((f) => join(crdDir, f)) : [],
     argoApplicationCrd: join(dir, `argo-cd-${argo}`, 'application-crd.yaml'),
   };
-  const missing = [artifacts.sourceController, artifacts.kustomizeController, artifacts.argoApplicationCrd].filter((path) => !existsSync(path));
+  const missing = [...(crdsOnly ? [] : [artifacts.sourceController, artifacts.kustomizeController]), artifacts.argoApplicationCrd].filter((path) => !existsSync(path));
   if (missing.length > 0 || artifacts.fluxCrds.length === 0) {
     throw new Error(`Flux test binaries or CRDs missing: ${[...missing, ...(artifacts.fluxCrds.length ? [] : [crdDir])].join(', ')}\nBuild them (first build ~15 min on 2 cores) with:\n  cd ${repoRoot} && bash scripts/build-flux.sh`);
   }
