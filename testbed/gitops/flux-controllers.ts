@@ -3,7 +3,7 @@
 // (source-controller its CRDs, Secrets read, Events; kustomize-controller cluster-admin, as
 // Flux's cluster-reconciler binding). They watch only their own namespace
 // (--watch-all-namespaces=false), so the objects of one test file are theirs alone.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
@@ -66,6 +66,7 @@ export async function startFluxControllers(cluster: ClusterCoords): Promise<Flux
   await bind(cluster, namespace, 'kustomize-controller', 'cluster-admin');
   const dir = mkdtempSync(join(tmpdir(), 'frf-flux-'));
   const procs = new Supervisor(dir);
+  mkdirSync(join(dir, 'storage')); // source-controller refuses a storage path that does not exist
   const kubeconfig = async (account: string) => writeKubeconfig(join(dir, `${account}.kubeconfig`), cluster, await serviceAccountToken(cluster, namespace, account));
   const [scMetrics, scHealth, storage, kcMetrics, kcHealth] = await freePorts(5);
   const common = (metrics: number, health: number) => ['--watch-all-namespaces=false', `--metrics-addr=127.0.0.1:${metrics}`, `--health-addr=127.0.0.1:${health}`, '--log-level=info', '--requeue-dependency=5s'];
