@@ -91,7 +91,7 @@ describe('guard rails come before any Git access', () => {
     expect(fileAtMain(bed.git, `${second.path}/kustomization.yaml`)).not.toContain('replicas:');
   }, 240_000);
 
-  it('protected namespaces and opt-outs: skipped before the function reads Flux objects or touches Git', async () => {
+  it('protected namespaces and opt-outs: skipped before any Git access', async () => {
     const app = await bed.deployApp('web', 2);
     const requests = bed.git.requests.length;
     const protectedFn = await bed.start(commitEnv({ PROTECTED_NAMESPACES: bed.ns }));
