@@ -3,11 +3,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FalcoAlert } from '../../shared/alert/falco-alert.ts';
 import type { KubeClient } from '../../shared/k8s/kube-client.ts';
-import { commitAndPush, GitFailure } from '../../shared/gitops/git-commit.ts';
+import { GitFailure } from '../../shared/gitops/git-failure.ts';
 import { readGitCredentials } from '../../shared/gitops/git-credentials.ts';
 import { requestReconcile, servedRevision, type FluxGitSource } from '../../shared/gitops/flux.ts';
 import type { CommitRecord } from '../../shared/gitops/records.ts';
-import { editReplicas } from '../../shared/gitops/replicas-edit.ts';
 import type { ScaleToZeroSettings } from './settings.ts';
 
 /** Fresh fetches after a push refused because the branch moved. */
@@ -41,6 +40,8 @@ export async function commitZeroReplicas(source: FluxGitSource, settings: ScaleT
   } catch (error) {
     throw new GitFailure('auth', (error as Error).message, 0);
   }
+  // The Git client and the YAML editor load on the first commit: other alerts never pay for them.
+  const [{ commitAndPush }, { editReplicas }] = await Promise.all([import('../../shared/gitops/git-commit.ts'), import('../../shared/gitops/replicas-edit.ts')]);
   const pushed = await commitAndPush(
     { url: source.url, branch: source.branch, credentials, author: settings.gitAuthor, timeoutMs: GIT_REQUEST_TIMEOUT_MS, attempts: PUSH_ATTEMPTS },
     (dir) => {

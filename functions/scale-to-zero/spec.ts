@@ -8,7 +8,7 @@ import { acted, failed, skipped, type Decision } from '../../shared/runtime/deci
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import type { EnvReader } from '../../shared/config/env-reader.ts';
 import { fluxGitSource, GitSourceProblem, type FluxGitSource } from '../../shared/gitops/flux.ts';
-import { GitFailure } from '../../shared/gitops/git-commit.ts';
+import { GitFailure } from '../../shared/gitops/git-failure.ts';
 import { describeOwner, gitOpsOwnerOf, type GitOpsOwner } from '../../shared/gitops/owner.ts';
 import { GITOPS_COMMIT_ANNOTATION, GITOPS_MODE_ANNOTATION, GITOPS_SUSPENDED_ANNOTATION, PREVIOUS_REPLICAS_ANNOTATION } from '../../shared/gitops/records.ts';
 import type { PolicyRule } from '../../shared/respond/function-spec.ts';

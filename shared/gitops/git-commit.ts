@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { authOptions, type GitCredentials } from './git-credentials.ts';
+import { GitFailure, type GitFailureKind } from './git-failure.ts';
 import { gitHttpClient } from './git-http.ts';
+
+export { GitFailure, type GitFailureKind };
 
 export interface GitBranch {
   url: string;
@@ -24,18 +27,6 @@ export interface GitBranch {
 export interface FileChange {
   files: { path: string; text: string }[];
   message: string;
-}
-
-export type GitFailureKind = 'auth' | 'conflict' | 'unreachable' | 'edit' | 'rejected';
-
-export class GitFailure extends Error {
-  readonly kind: GitFailureKind;
-  readonly attempts: number;
-  constructor(kind: GitFailureKind, message: string, attempts: number) {
-    super(message);
-    this.kind = kind;
-    this.attempts = attempts;
-  }
 }
 
 export interface Pushed<T> {
