@@ -45,7 +45,7 @@ trap cleanup EXIT
 build() {
   local name=$1 version=$2 out=$3 started=$SECONDS
   check_pin "github.com/fluxcd/$name" "$version" "$flux_dir/$name/go.mod"
-  log "building $name $version (about 8 min on 2 cores from an empty Go cache)"
+  log "building $name $version (about 7 min of CPU from an empty Go cache, under a minute from a warm one)"
   partial="$out.partial.$$"
   (cd "$flux_dir/$name" && CGO_ENABLED=0 "$GO" build -buildvcs=false -trimpath -ldflags "-s -w" -o "$partial" "github.com/fluxcd/$name") || die "building $name failed"
   mv -f "$partial" "$out" # atomic: a half-written binary never looks built
