@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries check-tools senders serve demo bench bench-scale clean
+.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries check-tools flux-binaries senders serve demo bench bench-scale clean
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -41,13 +41,17 @@ check-tools:
 	./scripts/fetch-debian-tools.sh >/dev/null
 	./scripts/fetch-crds.sh >/dev/null
 
+# Flux's source-controller and kustomize-controller and the GitOps CRDs, for the GitOps tests.
+flux-binaries:
+	./scripts/build-flux.sh >/dev/null
+
 # The real clients the end-to-end tests send alerts with (CloudEvents Go SDK), cached by hash.
 senders:
 	./scripts/build-senders.sh >/dev/null
 
 # The whole suite: unit, integration against a reacting cluster (kube-apiserver, controllers,
-# scheduler, kwok nodes), end to end.
-test: setup k8s-binaries check-tools senders
+# scheduler, kwok nodes, Flux's controllers for the GitOps tests), end to end.
+test: setup k8s-binaries check-tools flux-binaries senders
 	./scripts/run-tests.sh
 
 # Quick tier: no API server.
