@@ -4,6 +4,7 @@
 // itself is testbed/scale/scale-run.ts, which test/integration/reacting/scale-smoke runs small.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { runScale, type ScaleReport, type ScaleStep } from '../../testbed/scale/scale-run.ts';
+import { currentLoad, describeMachine, type Machine } from '../lib/machine.ts';
 
 export interface ScaleBenchOptions {
   /** Largest size: nodes, pods, namespaces. */
@@ -29,14 +30,18 @@ export function scaleSteps(options: Pick<ScaleBenchOptions, 'nodes' | 'pods' | '
   return steps;
 }
 
-const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : 'n/a');
+const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : value === Infinity ? 'beyond the largest bucket' : 'n/a');
 
-export function scaleMarkdown(report: ScaleReport, options: ScaleBenchOptions, when: Date): string {
+export function scaleMarkdown(report: ScaleReport, options: ScaleBenchOptions, when: Date, machine?: Machine, loadAtEnd?: number[]): string {
   const lines: string[] = [];
   const largest = report.sizes.at(-1);
   const smallest = report.sizes[0];
   lines.push(`### Scale (reacting cluster: controllers, scheduler, kwok nodes) — ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC`, '');
   lines.push(`Target ${options.nodes} nodes / ${options.pods} pods / ${options.namespaces} namespaces, cap ${options.minutes} min, controller-manager and scheduler at ${options.qps} QPS; the whole run took ${(report.seconds / 60).toFixed(1)} min.`, '');
+  if (machine) {
+    // Other work on the machine competes with the cluster for the same cores: it decides how far the run gets.
+    lines.push(`Machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; load average (1/5/15 min) at start ${machine.loadAtStart.join(' / ')}, at end ${(loadAtEnd ?? []).join(' / ')}.`, '');
+  }
   lines.push('| size | pods running | grown in | delete-pod alert → answer p50 | p99 | samples | API calls per action (from the audit log) |');
   lines.push('|---|---|---|---|---|---|---|');
   for (const size of report.sizes) {
@@ -49,6 +54,7 @@ export function scaleMarkdown(report: ScaleReport, options: ScaleBenchOptions, w
   const same = new Set(report.sizes.flatMap((s) => s.callsPerAction)).size === 1;
   lines.push(`API calls per action identical at every size: ${same ? 'yes' : 'no'}.`);
   if (report.stopped) lines.push('', `Stopped growing: ${report.stopped}.`);
+  for (const problem of report.problems) lines.push('', `Not measured: ${problem}.`);
   lines.push('', '| isolate-pod, NetworkPolicies in the namespace | quarantine in place after | answer after | hole check (list) in the API server | what the check adds after the quarantine |', '|---|---|---|---|---|');
   for (const i of report.isolation) lines.push(`| ${i.policies} | ${ms(i.quarantinedMs)} | ${ms(i.answeredMs)} | ${ms(i.listMs)} | ${ms(i.checkCostMs)} |`);
   lines.push('', 'The policy and the label are written before the list of policies (audit order), so the hole check never delays the quarantine; it only delays the answer.');
@@ -74,6 +80,7 @@ export function writeScaleResults(path: string, markdown: string): void {
 
 export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleReport> {
   const began = performance.now();
+  const machine = describeMachine();
   const progress = (line: string) => process.stderr.write(`[scale ${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   const report = await runScale({
     steps: scaleSteps(options),
@@ -81,11 +88,11 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleRe
     policies: 1000,
     stormPods: 1000,
     // Growing stops at the cap minus the time the measurements after it need.
-    deadline: Date.now() + options.minutes * 60_000 - 4 * 60_000,
+    deadline: Date.now() + options.minutes * 60_000 - 3 * 60_000,
     qps: options.qps,
     progress,
   });
-  const markdown = scaleMarkdown(report, options, new Date());
+  const markdown = scaleMarkdown(report, options, new Date(), machine, currentLoad());
   console.log(markdown);
   if (options.resultsPath) writeScaleResults(options.resultsPath, markdown);
   return report;

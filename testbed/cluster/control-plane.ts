@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../net/ports.ts';
 import { httpRequest } from '../net/http.ts';
-import { Supervisor, type ServerProcess } from '../process/supervisor.ts';
+import { Supervisor } from '../process/supervisor.ts';
 import { startReactingComponents, reactingIdentities, type ReactingOptions } from '../reacting/components.ts';
 import { AUDIT_POLICY } from './audit.ts';
 import { k8sBinaryPaths } from './binaries.ts';
@@ -180,4 +180,3 @@ export async function startTestCluster(opts: StartTestClusterOptions = {}): Prom
   }
 }
 
-export type { ServerProcess };

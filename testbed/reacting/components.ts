@@ -7,15 +7,15 @@
 //   kwok                     as testbed:kwok (nodes and the pod lifecycle a kubelet drives)
 // The first two users are bound to their roles by the API server's own bootstrap policy;
 // kwok's role is testbed/reacting/kwok-rbac.ts.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import type { K8sBinaries } from '../cluster/binaries.ts';
+import { repoRoot, type K8sBinaries } from '../cluster/binaries.ts';
 import { kubeConfigFor, randomToken, writeKubeconfig, type StaticToken } from '../cluster/credentials.ts';
 import { eventually, waitUntilReady } from '../cluster/probes.ts';
 import type { Supervisor } from '../process/supervisor.ts';
 import { KWOK_USER, kwokClusterRole, kwokClusterRoleBinding } from './kwok-rbac.ts';
 import { createNodes, nodeIsReady } from './nodes.ts';
-import { repoRoot } from '../cluster/binaries.ts';
 
 export interface ReactingOptions {
   /** Simulated nodes (default 2). */
@@ -25,6 +25,8 @@ export interface ReactingOptions {
   burst?: number;
   /** --min-resync-period of the controller-manager: informers resync between it and twice it (default 5 s, so a resync happens within a test). */
   minResyncPeriod?: string;
+  /** kwok's pod stage workers (its podPlayStageParallelism, default 4): what limits how fast thousands of pods start. */
+  kwokPodParallelism?: number;
 }
 
 export interface ComponentIdentity {
@@ -52,6 +54,26 @@ interface StartInput {
   /** The API server's service-account signing key. */
   serviceAccountKeyPath: string;
   options: ReactingOptions;
+}
+
+/** The stages, preceded by a KwokConfiguration when a setting differs from kwok's defaults. */
+function kwokConfigFile(dataDir: string, options: ReactingOptions): string {
+  if (options.kwokPodParallelism === undefined) return STAGES_FILE;
+  const path = join(dataDir, 'kwok.yaml');
+  // A configuration given here gets no defaults for the fields it leaves out: name kwok's (4).
+  const configuration = [
+    'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+    'kind: KwokConfiguration',
+    'options:',
+    `  podPlayStageParallelism: ${options.kwokPodParallelism}`,
+    `  nodePlayStageParallelism: ${options.kwokPodParallelism}`,
+    '  nodeLeaseParallelism: 4',
+    '  podsOnNodeSyncParallelism: 4',
+    '---',
+    '',
+  ].join('\n');
+  writeFileSync(path, configuration + readFileSync(STAGES_FILE, 'utf8'));
+  return path;
 }
 
 /** Starts the three components, creates the nodes, and returns once a probe pod was scheduled and run. */
@@ -90,7 +112,7 @@ export async function startReactingComponents(procs: Supervisor, bins: K8sBinari
   ]);
   const kwok = procs.start('kwok', bins.kwok, [
     `--kubeconfig=${kubeconfigOf('kwok')}`,
-    `--config=${STAGES_FILE}`,
+    `--config=${kwokConfigFile(cluster.dataDir, options)}`,
     '--manage-all-nodes=false',
     `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
     '--cidr=10.244.0.1/16',

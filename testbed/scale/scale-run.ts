@@ -65,6 +65,8 @@ export interface ScaleReport {
   /** The same storm with the cluster-wide action budget on: exactly the budget's actions. */
   budgetStorm?: BudgetStormResult;
   stopped?: string;
+  /** Measurements that failed (the others are still reported). */
+  problems: string[];
   seconds: number;
 }
 
@@ -76,7 +78,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
   ensureBundles(progress);
   const qps = options.qps ?? 100;
   const cluster: TestCluster = await startTestCluster({
-    reacting: { nodes: 1, qps, burst: qps * 2, minResyncPeriod: '12h' },
+    reacting: { nodes: 1, qps, burst: qps * 2, minResyncPeriod: '12h', kwokPodParallelism: 32 },
     // Thousands of pods and their watchers: the default in-flight limits (400/200) throttle first.
     apiserverArgs: ['--max-requests-inflight=2000', '--max-mutating-requests-inflight=1000'],
   });
@@ -88,7 +90,24 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     const deleter = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), { MAX_ACTIONS: '100000', MAX_IN_FLIGHT: '2000', DEDUPE_WINDOW_SECONDS: '0', BUDGET: 'off' });
     started.push(deleter);
     const population: Population = { nodes: cluster.nodes.length, namespaces: [], pods: 0 };
-    const report: ScaleReport = { sizes: [], isolation: [], seconds: 0 };
+    const report: ScaleReport = { sizes: [], isolation: [], problems: [], seconds: 0 };
+
+    // isolate-pod's targets and their NetworkPolicies first: once thousands of pods queue for
+    // kwok, a new pod waits its turn behind them.
+    progress(`preparing isolate-pod's namespaces: 0 and ${options.policies} NetworkPolicies`);
+    const suspects = [];
+    for (const policies of [0, options.policies]) {
+      const namespace = await createTestNamespace(cluster, `policies-${policies}`);
+      for (let i = 0; i < policies; i += 50) {
+        await Promise.all(
+          Array.from({ length: Math.min(50, policies - i) }, (_, j) =>
+            api.networking.createNamespacedNetworkPolicy({ namespace, body: { metadata: { name: `allow-${i + j}` }, spec: { podSelector: { matchLabels: { app: `other-${i + j}` } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: {} }] }] } } }),
+          ),
+        );
+      }
+      suspects.push({ policies, pod: (await createDeployment(api, namespace, 'suspect', { replicas: 1 })).pods[0]! });
+    }
+
     for (const step of options.steps) {
       const t0 = performance.now();
       progress(`growing to ${step.nodes} nodes, ${step.namespaces} namespaces × ${step.podsPerNamespace} pods`);
@@ -119,22 +138,21 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     progress(`isolate-pod with 0 and ${options.policies} NetworkPolicies in the namespace`);
     const isolator = await startFunctionProcess(cluster, asProcessSpec(isolatePodSpec), { MAX_ACTIONS: '100000', BUDGET: 'off' });
     started.push(isolator);
-    for (const policies of [0, options.policies]) {
-      const namespace = await createTestNamespace(cluster, `policies-${policies}`);
-      for (let i = 0; i < policies; i += 50) {
-        await Promise.all(
-          Array.from({ length: Math.min(50, policies - i) }, (_, j) =>
-            api.networking.createNamespacedNetworkPolicy({ namespace, body: { metadata: { name: `allow-${i + j}` }, spec: { podSelector: { matchLabels: { app: `other-${i + j}` } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: {} }] }] } } }),
-          ),
-        );
+    for (const suspect of suspects) {
+      try {
+        report.isolation.push(await isolationTimeline(cluster, isolator, suspect.pod, suspect.policies));
+      } catch (error) {
+        report.problems.push(`isolate-pod with ${suspect.policies} NetworkPolicies: ${(error as Error).message}`);
       }
-      const { pods } = await createDeployment(api, namespace, 'suspect', { replicas: 1 });
-      report.isolation.push(await isolationTimeline(cluster, isolator, pods[0]!, policies));
     }
 
     const stormPods = pickRandom(await runningScalePods(api), options.stormPods);
     progress(`storm: ${stormPods.length} alerts for distinct pods at once`);
-    report.storm = await storm(deleter, stormPods);
+    try {
+      report.storm = await storm(deleter, stormPods);
+    } catch (error) {
+      report.problems.push(`storm: ${(error as Error).message}`);
+    }
 
     const budget = 50;
     const budgeted = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), { MAX_ACTIONS: '100000', MAX_IN_FLIGHT: '2000', DEDUPE_WINDOW_SECONDS: '0', BUDGET: 'cluster', BUDGET_MAX_ACTIONS: String(budget), BUDGET_WINDOW_SECONDS: '3600' });
@@ -155,6 +173,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     try {
       const result = await storm(budgeted, budgetPods);
       report.budgetStorm = { ...result, budget, readyzProbes: readyz.probes, readyzFailures: readyz.failures };
+    } catch (error) {
+      report.problems.push(`budget storm: ${(error as Error).message}`);
     } finally {
       probing = false;
       await prober;

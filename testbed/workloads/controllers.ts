@@ -71,12 +71,12 @@ export async function createDaemonSet(api: AdminApis, namespace: string, name: s
 /** A Job whose pods run until deleted (kwok never completes them): a long batch job. */
 export async function createJob(api: AdminApis, namespace: string, name: string, options: WorkloadOptions & { backoffLimit?: number } = {}): Promise<Workload> {
   const parallelism = options.replicas ?? 1;
-  const job = await api.batch.createNamespacedJob({
+  await api.batch.createNamespacedJob({
     namespace,
     body: { metadata: { name, labels: options.labels }, spec: { parallelism, backoffLimit: options.backoffLimit ?? 6, template: { metadata: {}, spec: { ...podSpec(options), restartPolicy: 'Never' } } } },
   });
+  // The label the Job controller puts on its pods.
   const selector = { 'batch.kubernetes.io/job-name': name };
-  void job;
   const pods = options.noWait ? [] : await waitForPods(api, namespace, selector, parallelism);
   return { name, selector, pods };
 }

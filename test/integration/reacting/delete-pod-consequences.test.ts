@@ -28,16 +28,19 @@ import { createPod, functionEventsIn, podExists, podsMatching, shortContainerId,
 const bed = useFunctionTestBed(deletePodSpec);
 const fnWrites = (fn: FunctionUnderTest, resource?: string) => countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, resource, since: bed.since, succeededOnly: true });
 const alertOn = (pod: V1Pod) => alertFor(bed.ns, pod.metadata!.name!, shortContainerId(pod));
-const podCreatesBy = (user: string) => writesOf(bed.cluster, { user, namespace: bed.ns, resource: 'pods', verbs: ['create'], since: bed.since, succeededOnly: true }).length;
+// Pods a controller created since a moment. Counted from the delete on, and as "at least": a
+// controller may also replace pods for reasons of its own on a loaded machine.
+const podCreatesBy = (user: string, since: number) => writesOf(bed.cluster, { user, namespace: bed.ns, resource: 'pods', verbs: ['create'], since, succeededOnly: true });
 
 /** Deletes `victim` through the function and returns the pods of the workload once it settled again. */
 async function deleteAndWaitForReplacement(fn: FunctionUnderTest, workload: Workload, victim: V1Pod, expectedPods: number) {
+  const sentAt = Date.now();
   const { status, decision } = await bed.send(fn, alertOn(victim));
   expect(status).toBe(200);
   expect(decision).toMatchObject({ outcome: 'acted', reason: 'deleted' });
   await waitForPodGone(bed.api, bed.ns, victim.metadata!.name!, victim.metadata!.uid);
   const pods = await waitForPods(bed.api, bed.ns, workload.selector, expectedPods);
-  return { decision, pods, replacement: pods.find((p) => !workload.pods.some((old) => old.metadata!.uid === p.metadata!.uid))! };
+  return { decision, pods, sentAt, replacement: pods.find((p) => !workload.pods.some((old) => old.metadata!.uid === p.metadata!.uid))! };
 }
 
 describe('delete-pod on the reacting cluster: what Kubernetes does next', () => {
@@ -45,7 +48,7 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
     const fn = await bed.start();
     const web = await createDeployment(bed.api, bed.ns, 'web', { replicas: 2 });
     const victim = web.pods[0]!;
-    const { decision, pods, replacement } = await deleteAndWaitForReplacement(fn, web, victim, 2);
+    const { decision, pods, replacement, sentAt } = await deleteAndWaitForReplacement(fn, web, victim, 2);
     expect(decision.details.consequence).toBe('recreated');
     expect(replacement.metadata!.name).not.toBe(victim.metadata!.name);
     expect(replacement.metadata!.uid).not.toBe(victim.metadata!.uid);
@@ -53,7 +56,7 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
     expect(pods).toHaveLength(2);
     await waitForDeploymentReady(bed.api, bed.ns, 'web', 2);
     // The replacement was made by the ReplicaSet controller, under its own identity.
-    expect(podCreatesBy(CONTROLLER.replicaSet)).toBe(3);
+    expect(podCreatesBy(CONTROLLER.replicaSet, sentAt).length).toBeGreaterThanOrEqual(1);
     const [event] = (await functionEventsIn(bed.api, bed.ns)).filter((e) => e.reason === 'Deleted');
     expect(event?.metadata?.annotations?.[CONSEQUENCE_ANNOTATION]).toBe('recreated');
     expect(event?.note).toMatch(/Its Deployment will recreate it/);
@@ -88,6 +91,7 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
     const fn = await bed.start();
     const db = await createStatefulSet(bed.api, bed.ns, 'db', { replicas: 2 });
     const victim = db.pods.find((p) => p.metadata!.name === 'db-1')!;
+    const sentAt = Date.now();
     const { status, decision } = await bed.send(fn, alertOn(victim));
     expect(status).toBe(200);
     expect(decision).toMatchObject({ outcome: 'acted', details: { consequence: 'recreated-same-name' } });
@@ -96,7 +100,7 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
     const back = pods.find((p) => p.metadata!.name === 'db-1')!;
     expect(back.metadata!.uid).not.toBe(victim.metadata!.uid);
     expect(shortContainerId(back)).not.toBe(shortContainerId(victim));
-    expect(podCreatesBy(CONTROLLER.statefulSet)).toBe(3);
+    expect(podCreatesBy(CONTROLLER.statefulSet, sentAt).map((e) => e.objectRef?.name)).toContain('db-1');
     const replay = await bed.start();
     expect((await bed.send(replay, alertOn(victim))).decision).toMatchObject({ outcome: 'skipped', reason: 'stale-target' });
     expect(fnWrites(fn, 'pods')).toBe(1);
@@ -106,18 +110,18 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
     const fn = await bed.start();
     const agent = await createDaemonSet(bed.api, bed.ns, 'agent', bed.cluster.nodes.length);
     const victim = agent.pods[0]!;
-    const { decision, replacement } = await deleteAndWaitForReplacement(fn, agent, victim, bed.cluster.nodes.length);
+    const { decision, replacement, sentAt } = await deleteAndWaitForReplacement(fn, agent, victim, bed.cluster.nodes.length);
     expect(decision.details.consequence).toBe('recreated');
     expect(replacement.spec!.nodeName).toBe(victim.spec!.nodeName);
-    expect(podCreatesBy(CONTROLLER.daemonSet)).toBe(bed.cluster.nodes.length + 1);
+    expect(podCreatesBy(CONTROLLER.daemonSet, sentAt).length).toBeGreaterThanOrEqual(1);
   });
 
   it("a Job's pod counts as a failure and the Job makes a new one (within its backoffLimit)", async () => {
     const fn = await bed.start();
     const batch = await createJob(bed.api, bed.ns, 'report', { backoffLimit: 2 });
-    const { decision } = await deleteAndWaitForReplacement(fn, batch, batch.pods[0]!, 1);
+    const { decision, sentAt } = await deleteAndWaitForReplacement(fn, batch, batch.pods[0]!, 1);
     expect(decision.details.consequence).toBe('recreated-within-backoff-limit');
-    expect(podCreatesBy(CONTROLLER.job)).toBe(2);
+    expect(podCreatesBy(CONTROLLER.job, sentAt).length).toBeGreaterThanOrEqual(1);
     const job = await eventually('the Job to count the failure', async () => {
       const read = await bed.api.batch.readNamespacedJob({ namespace: bed.ns, name: 'report' });
       return (read.status?.failed ?? 0) >= 1 ? read : undefined;
@@ -130,12 +134,12 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
     for (const create of [createReplicaSet, createReplicationController]) {
       const name = create === createReplicaSet ? 'bare-rs' : 'legacy-rc';
       const workload = await create(bed.api, bed.ns, name, { replicas: 2 });
-      const { decision, replacement } = await deleteAndWaitForReplacement(fn, workload, workload.pods[0]!, 2);
+      const { decision, replacement, sentAt } = await deleteAndWaitForReplacement(fn, workload, workload.pods[0]!, 2);
       expect(decision.details.consequence).toBe('recreated');
       expect(replacement.metadata!.ownerReferences?.[0]).toMatchObject({ kind: create === createReplicaSet ? 'ReplicaSet' : 'ReplicationController', name });
+      const controller = create === createReplicaSet ? CONTROLLER.replicaSet : CONTROLLER.replicationController;
+      expect(podCreatesBy(controller, sentAt).length).toBeGreaterThanOrEqual(1);
     }
-    expect(podCreatesBy(CONTROLLER.replicaSet)).toBe(3);
-    expect(podCreatesBy(CONTROLLER.replicationController)).toBe(3);
   });
 
   it('GRACE_PERIOD_SECONDS: the pod is seen Terminating with that deletionGracePeriodSeconds, then kwok finishes it', async () => {

@@ -18,6 +18,7 @@ describe('the scale run, small', () => {
       deadline: Date.now() + 150_000,
     });
     expect(report.stopped).toBeUndefined();
+    expect(report.problems).toEqual([]);
     expect(report.sizes.map((s) => [s.nodes, s.podsRunning])).toEqual([[5, 50], [10, 100]]);
     for (const size of report.sizes) {
       expect(size.samples).toHaveLength(20);
