@@ -8,7 +8,7 @@ import { repoRoot } from './lib/bundle-like-functions.ts';
 import { startBenchCluster } from './lib/cluster.ts';
 import { BENCH_FUNCTIONS } from './lib/functions.ts';
 import { currentLoad, describeMachine } from './lib/machine.ts';
-import { fastifyHello, floor, functionEnv, shipped, shippedWithoutCache, unbundled } from './lib/targets.ts';
+import { fastifyHello, floor, functionEnv, shipped, shippedWithoutCache, unbundled, withBudget } from './lib/targets.ts';
 import { buildRows, markdownTable, writeResults, type ReportInput } from './report.ts';
 import { measureBundleSizes } from './sections/bundle-size.ts';
 import { measureColdStarts } from './sections/cold-start.ts';
@@ -96,7 +96,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       },
       progress,
     );
-    const remediation = await measureRemediation({ pods: options.pods, warmupPods: 10, cluster, deletePod: shipped(builds, 'delete-pod', env('delete-pod')) }, progress);
+    const remediation = await measureRemediation({ pods: options.pods, warmupPods: 10, cluster, deletePod: shipped(builds, 'delete-pod', env('delete-pod')), deletePodWithBudget: shipped(builds, 'delete-pod', withBudget(env('delete-pod'))) }, progress);
     input = {
       machine,
       loadAtEnd: currentLoad(),

@@ -19,7 +19,8 @@ export function fastifyHello(builds: Builds): Launchable {
  * guard rails except the blast-radius limit (lifted so 200 deletes in a row all act), info logs.
  */
 export function functionEnv(kubeconfig: string): Record<string, string> {
-  return { KUBECONFIG: kubeconfig, POD_NAMESPACE: 'falco-response', MAX_ACTIONS: '1000000', LOG_LEVEL: 'info' };
+  // The cluster-wide budget is measured on its own (time to remediation, "with the budget"): off elsewhere.
+  return { KUBECONFIG: kubeconfig, POD_NAMESPACE: 'falco-response', MAX_ACTIONS: '1000000', LOG_LEVEL: 'info', BUDGET: 'off' };
 }
 
 export function shipped(builds: Builds, fn: string, env: Record<string, string>): Launchable {
@@ -32,4 +33,9 @@ export function shippedWithoutCache(builds: Builds, fn: string, env: Record<stri
 
 export function unbundled(fn: string, env: Record<string, string>): Launchable {
   return { args: [join(repoRoot, 'functions', fn, 'index.ts')], env, cwd: repoRoot };
+}
+
+/** The same function taking a slot of the cluster-wide action budget before each action; slots free after 1 s, so the bench's pace never uses it up. */
+export function withBudget(env: Record<string, string>): Record<string, string> {
+  return { ...env, BUDGET: 'cluster', BUDGET_MAX_ACTIONS: '200', BUDGET_WINDOW_SECONDS: '1' };
 }

@@ -24,6 +24,8 @@ export interface RemediationPlan {
   cluster: BenchCluster;
   /** delete-pod as shipped (start.cjs), with its ServiceAccount's kubeconfig. */
   deletePod: Launchable;
+  /** The same, taking a slot of the cluster-wide action budget (a Lease update) before each delete. */
+  deletePodWithBudget: Launchable;
 }
 
 type DirectClient = { core: CoreV1Api; events: EventsV1Api; options?: ConfigurationOptions };
@@ -79,7 +81,7 @@ async function deleteThroughKubeClient(kube: KubeClient, namespace: string, name
   await kube.recordEvent({ regarding: { apiVersion: 'v1', kind: 'Pod', name, namespace, uid }, reason: 'Deleted', action: 'Delete', note: 'benchmark: the same delete through KubeClient', type: 'Normal' });
 }
 
-/** Keys: `function`, `kubeclient` (the function's wrapper in this process), `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod. */
+/** Keys: `function`, `function-budget` (with the cluster-wide budget), `kubeclient` (the function's wrapper in this process), `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod. */
 export async function measureRemediation(plan: RemediationPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
   const { api, namespace } = plan.cluster;
@@ -90,10 +92,12 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
   const kube = new KubeClient(await loadClient(), kubeConfig, { timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 100, maxDelayMs: 100 }, controller: 'falco-response.dev/bench', instance: 'bench' });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const fn = await coldStart(plan.deletePod, filteredAlert());
+  const fnBudget = await coldStart(plan.deletePodWithBudget, filteredAlert());
+  const budgetAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const viaFunction = async (pod: string) => {
+    const viaFunction = async (pod: string, through = fn, via = agent) => {
       const started = performance.now();
-      const answer = await post(fn.port, actingAlert(namespace, pod), {}, agent);
+      const answer = await post(through.port, actingAlert(namespace, pod), {}, via);
       const ms = performance.now() - started;
       if (outcomeOf(answer.body) !== 'acted') throw new Error(`delete-pod did not act on ${pod}: ${answer.body}\n${fn.stderr()}`);
       return ms;
@@ -104,10 +108,11 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
       return performance.now() - started;
     };
     for (let i = 0; i < plan.warmupPods + plan.pods; i++) {
-      const names = { function: `ttr-fn-${i}`, direct: `ttr-direct-${i}`, 'direct-kept': `ttr-kept-${i}`, kubeclient: `ttr-kc-${i}` };
+      const names = { function: `ttr-fn-${i}`, 'function-budget': `ttr-budget-${i}`, direct: `ttr-direct-${i}`, 'direct-kept': `ttr-kept-${i}`, kubeclient: `ttr-kc-${i}` };
       for (const pod of Object.values(names)) await createPod(api, namespace, pod);
       const runs: Record<keyof typeof names, () => Promise<number>> = {
         function: () => viaFunction(names.function),
+        'function-budget': () => viaFunction(names['function-budget'], fnBudget, budgetAgent),
         direct: () => viaClient(direct, names.direct),
         'direct-kept': () => viaClient(directKept, names['direct-kept']),
         kubeclient: async () => {
@@ -117,15 +122,17 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
         },
       };
       // Rotate which goes first, so none always meets a just-written etcd.
-      const order = (['function', 'direct', 'direct-kept', 'kubeclient'] as const).map((_, k, all) => all[(i + k) % all.length]!);
+      const order = (['function', 'function-budget', 'direct', 'direct-kept', 'kubeclient'] as const).map((_, k, all) => all[(i + k) % all.length]!);
       const measured: Partial<Record<keyof typeof names, number>> = {};
       for (const key of order) measured[key] = await runs[key]();
       if (i >= plan.warmupPods) for (const key of order) samples.add(key, measured[key]!);
     }
-    progress(`time to remediation: ${plan.pods} pods each of four ways`);
+    progress(`time to remediation: ${plan.pods} pods each of five ways`);
   } finally {
     agent.destroy();
+    budgetAgent.destroy();
     await fn.stop();
+    await fnBudget.stop();
   }
   return samples;
 }

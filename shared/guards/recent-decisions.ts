@@ -75,7 +75,10 @@ function entryBytes(key: string): number {
   return ENTRY_OVERHEAD_BYTES + key.length * 2;
 }
 
+// Dry-runs forced by a limit or by the budget: once it frees (or is applied again) the repeat must act.
+const FORCED_DRY_RUNS = new Set(['blast-radius-limit', 'budget-exhausted', 'budget-unavailable']);
+
 /** Outcomes worth remembering: a repeat alert would find the same state. Errors and limit-forced dry-runs are not. */
 export function isSettled(decision: Decision): boolean {
-  return decision.outcome === 'acted' || decision.reason.startsWith('already-') || (decision.outcome === 'dry-run' && decision.reason !== 'blast-radius-limit');
+  return decision.outcome === 'acted' || decision.reason.startsWith('already-') || (decision.outcome === 'dry-run' && !FORCED_DRY_RUNS.has(decision.reason));
 }

@@ -1,7 +1,7 @@
 // Least privilege, proven against the real API server's RBAC: each function's identity is
 // granted exactly the rules it declares (plus the shared pipeline's), nothing more.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_SPECS, permissionSet, rulesFor } from '../../packaging/rbac.ts';
+import { FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor } from '../../packaging/rbac.ts';
 import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
 import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
@@ -28,6 +28,19 @@ describe('each function is granted exactly its declared rules', () => {
     const permissions = await granted(await functionToken(cluster, spec));
     const beyondBaseline = [...permissions].filter((p) => !baseline.has(p)).sort();
     expect(beyondBaseline).toEqual(permissionSet(rulesFor(spec)).filter((p) => !baseline.has(p)));
+  });
+});
+
+describe('in its own namespace, a function may also get and update the budget\'s Leases, by name, and nothing else', () => {
+  it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))('%s: SelfSubjectRulesReview in falco-response beyond the baseline equals its rules plus its Role', async (_name, spec) => {
+    const token = await functionToken(cluster, spec);
+    const ownBaseline = await grantedPermissions(cluster, await serviceAccountToken(cluster, FUNCTION_NAMESPACE, 'nobody'), FUNCTION_NAMESPACE);
+    const permissions = await grantedPermissions(cluster, token, FUNCTION_NAMESPACE);
+    const beyond = [...permissions].filter((p) => !ownBaseline.has(p)).sort();
+    expect(beyond).toEqual([...new Set([...permissionSet(rulesFor(spec)), ...permissionSet(namespacedRulesFor(spec))])].filter((p) => !ownBaseline.has(p)).sort());
+    expect(beyond.filter((p) => p.includes('leases'))).toEqual(['get', 'update'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
+    // Nowhere else: in another namespace no Lease at all.
+    expect([...(await granted(token))].filter((p) => p.includes('leases'))).toEqual([]);
   });
 });
 

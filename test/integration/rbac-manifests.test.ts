@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
 import { ARGO_NAMESPACE, KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE, serviceAccountName } from '../../packaging/names.ts';
-import { FUNCTION_SPECS, permissionSet, rulesFor, unionRules } from '../../packaging/rbac.ts';
+import { FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor, unionNamespacedRules, unionRules } from '../../packaging/rbac.ts';
 import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
 import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
@@ -45,6 +45,23 @@ describe('knative/10-rbac.yaml, openfaas/rbac-pro.yaml, examples/argo/function-r
       expect(await beyondBaseline(token)).toEqual(declared(permissionSet(rulesFor(spec))));
     });
   }
+});
+
+describe('in the functions\' own namespace: the budget\' Leases, by name, get and update only', () => {
+  const inOwnNamespace = async (token: string, namespace: string) => {
+    const nobody = await grantedPermissions(cluster, await serviceAccountToken(cluster, namespace, 'nobody'), namespace);
+    return [...(await grantedPermissions(cluster, token, namespace))].filter((p) => !nobody.has(p) && p.includes('leases')).sort();
+  };
+  for (const [platform, namespace] of [['Knative', KNATIVE_NAMESPACE], ['OpenFaaS Pro', OPENFAAS_FUNCTION_NAMESPACE], ['Argo Workflows', ARGO_NAMESPACE]] as const) {
+    it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))(`${platform}: %s`, async (_name, spec) => {
+      const token = await serviceAccountToken(cluster, namespace, serviceAccountName(spec.name));
+      expect(await inOwnNamespace(token, namespace)).toEqual(permissionSet(namespacedRulesFor(spec)));
+    });
+  }
+  it('OpenFaaS CE: openfaas-fn:default holds every function\'s Lease names', async () => {
+    const token = await serviceAccountToken(cluster, OPENFAAS_FUNCTION_NAMESPACE, 'default');
+    expect(await inOwnNamespace(token, OPENFAAS_FUNCTION_NAMESPACE)).toEqual(permissionSet(unionNamespacedRules()));
+  });
 });
 
 describe('openfaas/rbac-ce.yaml: openfaas-fn:default holds the union, and nothing else', () => {

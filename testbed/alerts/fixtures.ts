@@ -25,6 +25,11 @@ export function falcoAlert(name: 'terminal-shell-flux' | 'terminal-shell-kubeles
   return JSON.parse(readFileSync(dir('falco') + `${name}.json`, 'utf8'));
 }
 
+/** Alerts of the k8saudit plugin's rules, as Falco prints them (test/fixtures/falco/k8saudit/README.md). */
+export function k8sAuditAlert(name: 'attach-exec-pod' | 'secret-get' | 'namespace-created'): Record<string, any> {
+  return JSON.parse(readFileSync(dir('falco') + `k8saudit/${name}.json`, 'utf8'));
+}
+
 export function recordedRequests(): RecordedRequest[] {
   return readdirSync(dir('falcosidekick'))
     .filter((f) => f.endsWith('.json'))
