@@ -41,7 +41,7 @@ beforeAll(async () => {
 
 describe('core and RBAC objects: server-side dry-run create, strict field validation', () => {
   it('covers every core and RBAC kind we ship', () => {
-    expect(new Set(coreAndRbac.map(([, doc]) => doc.kind))).toEqual(new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap', 'NetworkPolicy']));
+    expect(new Set(coreAndRbac.map(([, doc]) => doc.kind))).toEqual(new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap', 'NetworkPolicy', 'Lease']));
   });
 
   it.each(coreAndRbac)('%s', async (_name, manifest) => {
