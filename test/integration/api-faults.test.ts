@@ -13,6 +13,7 @@ import { adminApis } from '../../testbed/workloads/admin-apis.ts';
 import { createPod as createHandMadePod, podExists } from '../../testbed/workloads/hand-made.ts';
 import { createPod, waitForPodGone } from '../../testbed/workloads/pods.ts';
 import { startFaultProxy, type FaultProxy } from '../../testbed/net/fault-proxy.ts';
+import { budgetSlots } from '../../testbed/cluster/budget-lease.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 import { postJson, sendRequest } from '../../testbed/net/http-client.ts';
 
@@ -47,6 +48,53 @@ describe('the API server stopped mid-suite and started again', () => {
     const up = await send(fn, alertFor(ns, 'alpine'));
     expect(up).toMatchObject({ status: 200, decision: { outcome: 'acted', reason: 'deleted' } });
     expect(await podExists(api, ns, 'alpine')).toBeUndefined();
+  });
+});
+
+describe('the API server stopped while a budget slot is being taken', () => {
+  let cluster: TestCluster;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    cluster = await startTestCluster({ bare: true });
+    proxy = await startFaultProxy(cluster);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await cluster?.stop();
+  });
+
+  it('no action and 503 with Retry-After; the budget holds no slot; acts once the API server is back', async () => {
+    const api = adminApis(cluster);
+    const ns = await createTestNamespace(cluster, 'budget-stop');
+    await createHandMadePod(api, ns, 'alpine');
+    const token = await functionToken(cluster, deletePodSpec);
+    const fn = await startFunctionUnderTest({ ...cluster, server: proxy.url }, deletePodSpec, { BUDGET: 'cluster', KUBE_TIMEOUT_MS: '1000', KUBE_RETRIES: '2' }, token);
+    try {
+      // The Lease update is held while the API server stops: it arrives at a server that is gone.
+      let held = false;
+      proxy.setRule(({ method, path }) => {
+        if (held || method !== 'PUT' || !path.includes('/leases/')) return { kind: 'pass' };
+        held = true;
+        return { kind: 'delay', ms: 1500 };
+      });
+      const answering = send(fn, alertFor(ns, 'alpine'));
+      for (let i = 0; i < 100 && !held; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(held).toBe(true);
+      await cluster.stopApiServer();
+      const down = await answering;
+      expect(down.status).toBe(503);
+      expect(down.retryAfter).toBeDefined();
+      expect(down.decision).toMatchObject({ outcome: 'error', reason: 'api-unavailable' });
+      await cluster.startApiServer();
+      expect(await podExists(api, ns, 'alpine')).toBeDefined();
+      expect(countWrites(cluster, { user: 'system:serviceaccount:falco-response:delete-pod', namespace: ns, resource: 'pods', succeededOnly: true })).toBe(0);
+      expect(await budgetSlots(cluster)).toEqual([]);
+      const up = await send(fn, alertFor(ns, 'alpine'));
+      expect(up).toMatchObject({ status: 200, decision: { outcome: 'acted', reason: 'deleted' } });
+      expect(await podExists(api, ns, 'alpine')).toBeUndefined();
+    } finally {
+      await fn.close();
+    }
   });
 });
 
