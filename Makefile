@@ -1,11 +1,11 @@
 # Every target brings its own tools: Node 24 comes from the npm registry into
-# node_modules/.bin (the machines ship Node 20), kube-apiserver, etcd and helm are built
-# from the Go module proxy into a cache outside the repository, promtool and shellcheck are
-# unpacked from Debian's packages into a cache beside it.
+# node_modules/.bin (the machines ship Node 20), kube-apiserver, etcd, the controller-manager,
+# the scheduler, kubectl, kwok and helm are built from the Go module proxy into a cache outside
+# the repository, promtool and shellcheck are unpacked from Debian's packages into a cache beside it.
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries check-tools senders serve demo bench clean
+.PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries check-tools flux-binaries senders serve demo bench bench-scale clean
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.installed: package.json package-lock.json
@@ -41,20 +41,25 @@ check-tools:
 	./scripts/fetch-debian-tools.sh >/dev/null
 	./scripts/fetch-crds.sh >/dev/null
 
+# Flux's source-controller and kustomize-controller and the GitOps CRDs, for the GitOps tests.
+flux-binaries:
+	./scripts/build-flux.sh >/dev/null
+
 # The real clients the end-to-end tests send alerts with (CloudEvents Go SDK), cached by hash.
 senders:
 	./scripts/build-senders.sh >/dev/null
 
-# The whole suite: unit, integration against a real kube-apiserver, end to end.
-test: setup k8s-binaries check-tools senders
+# The whole suite: unit, integration against a reacting cluster (kube-apiserver, controllers,
+# scheduler, kwok nodes, Flux's controllers for the GitOps tests), end to end.
+test: setup k8s-binaries check-tools flux-binaries senders
 	./scripts/run-tests.sh
 
 # Quick tier: no API server.
 test-unit: setup check-tools
 	./scripts/run-tests.sh --project unit
 
-# The README's main command: a real kube-apiserver + etcd, the three bundled functions, and
-# real Falco alerts sent as Falcosidekick's outputs send them; prints what changed.
+# The README's main command: a reacting cluster on loopback, the three bundled functions, and
+# real Falco alerts sent as Falcosidekick's outputs send them; prints what the cluster did.
 demo: setup k8s-binaries senders
 	node scripts/demo.ts
 
@@ -64,6 +69,12 @@ serve: setup
 
 bench: setup k8s-binaries
 	npm run bench
+	$(MAKE) bench-scale
+
+# The functions on a reacting cluster of realistic size (up to 1,000 kwok nodes, 10,000 pods;
+# 20 minutes at most); writes its section of bench/RESULTS.md. Not part of `make test`.
+bench-scale: setup k8s-binaries
+	node bench/scale.mjs
 
 clean:
 	rm -rf dist .cache coverage node_modules/.installed

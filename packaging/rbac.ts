@@ -4,11 +4,22 @@
 import type { V1ClusterRole } from '@kubernetes/client-node';
 import { deletePodSpec } from '../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../functions/isolate-pod/spec.ts';
-import { scaleToZeroSpec } from '../functions/scale-to-zero/spec.ts';
+import { scaleToZeroSpec, scaleToZeroSpecWith } from '../functions/scale-to-zero/spec.ts';
+import { DEFAULT_SETTINGS } from '../functions/scale-to-zero/settings.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
 import { namespacedRbacRules, SHARED_RBAC_RULES } from '../shared/respond/shared-rbac.ts';
 
 export const FUNCTION_SPECS: readonly ResponseFunctionSpec[] = [deletePodSpec, isolatePodSpec, scaleToZeroSpec];
+
+/**
+ * scale-to-zero as each GITOPS_MODE configures it (the shipped manifests grant the default,
+ * warn): its rules are the base ones plus that mode's (functions/scale-to-zero/spec.ts).
+ */
+export const SCALE_TO_ZERO_GITOPS_VARIANTS: readonly { variant: string; env: Record<string, string>; spec: ResponseFunctionSpec }[] = [
+  { variant: 'suspend', env: { GITOPS_MODE: 'suspend' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'suspend' }) },
+  { variant: 'commit', env: { GITOPS_MODE: 'commit' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'suspend' }) },
+  { variant: 'commit-no-fallback', env: { GITOPS_MODE: 'commit', GITOPS_FALLBACK: 'none' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'none' }) },
+];
 
 /** Rules merged and sorted: one rule per (apiGroup, resource) with its verbs, so equal permissions always print the same. */
 export function normalizeRules(rules: readonly PolicyRule[]): PolicyRule[] {

@@ -24,20 +24,24 @@ export interface FunctionConfig {
   cloudEventReplies: 'event' | 'empty';
   /** No cluster credentials at all: decisions are dry-runs made without reading the cluster. */
   offline: boolean;
+  /** The function's spec configured with its own settings, when `spec` was given and has some. */
+  spec?: ResponseFunctionSpec;
 }
 
-export function readFunctionConfig(env: Env, assumeCluster = false): FunctionConfig {
+/** With `spec`, its own settings too (ResponseFunctionSpec.withSettings), checked with the rest. */
+export function readFunctionConfig(env: Env, assumeCluster = false, spec?: ResponseFunctionSpec): FunctionConfig {
   const reader = new EnvReader(env);
   const runtime = readRuntimeConfig(reader);
   const guards = readGuardConfig(reader);
   const cloudEventReplies = reader.oneOf('CLOUDEVENT_REPLY', ['event', 'empty'] as const, 'event');
+  const configured = spec?.withSettings?.(reader);
   const offline = !assumeCluster && !hasClusterCredentials(env as NodeJS.ProcessEnv);
   // Only a function that may write needs the budget; without its namespace it could never act.
   if (!offline && !guards.dryRun && guards.budget && guards.budget.namespace === undefined) {
     reader.problem('BUDGET=cluster needs the namespace of its Lease: set POD_NAMESPACE (or BUDGET_NAMESPACE), or BUDGET=off');
   }
   reader.throwIfProblems();
-  return { runtime, guards: offline ? { ...guards, dryRun: true } : guards, cloudEventReplies, offline };
+  return { runtime, guards: offline ? { ...guards, dryRun: true } : guards, cloudEventReplies, offline, ...(configured && { spec: configured }) };
 }
 
 export interface BuiltFunction {
@@ -51,7 +55,8 @@ export interface BuildOptions {
   loadKubeConfig?: (module: typeof import('@kubernetes/client-node')) => import('@kubernetes/client-node').KubeConfig;
 }
 
-export function buildFunction(spec: ResponseFunctionSpec, config: FunctionConfig, options: BuildOptions = {}): BuiltFunction {
+export function buildFunction(unconfigured: ResponseFunctionSpec, config: FunctionConfig, options: BuildOptions = {}): BuiltFunction {
+  const spec = config.spec?.name === unconfigured.name ? config.spec : unconfigured;
   const metrics = new FunctionMetrics(spec.name);
   let client: Promise<KubeClient> | undefined;
   const kube = () =>
@@ -147,7 +152,7 @@ export async function runOnce(spec: ResponseFunctionSpec, config: FunctionConfig
 export async function runFunction(spec: ResponseFunctionSpec, env: Env = process.env, argv: string[] = process.argv.slice(2)): Promise<void> {
   let config: FunctionConfig;
   try {
-    config = readFunctionConfig(env);
+    config = readFunctionConfig(env, false, spec);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${spec.name}: ${error.message}\n`);

@@ -1,6 +1,7 @@
 // Starts a server process and polls it with the same POST until it answers 2xx: every cold
 // start in the table (floor, references, functions) is timed by this one function.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnProcess } from '../../testbed/process/spawn.ts';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { post, type Answer } from './http.ts';
@@ -48,18 +49,14 @@ function isRefused(error: unknown): boolean {
 
 export function launch(what: Launchable, port: number): Running {
   // stdout (the decision log lines) goes to /dev/null as a log collector would take it away.
-  const child = spawn(process.execPath, what.args, { cwd: what.cwd, env: { ...baseEnv(port), ...what.env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const proc = spawnProcess(process.execPath, what.args, { cwd: what.cwd, env: { ...baseEnv(port), ...what.env }, discardStdout: true });
   return {
     port,
-    child,
-    rssMiB: () => rssMiBOf(child.pid),
-    stderr: () => stderr,
+    child: proc.child,
+    rssMiB: () => rssMiBOf(proc.child.pid),
+    stderr: proc.output,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await proc.stop('SIGKILL');
     },
   };
 }

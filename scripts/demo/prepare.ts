@@ -1,12 +1,12 @@
-// Everything the demo runs is built from this repository on first use: kube-apiserver and
-// etcd from the Go module proxy (minutes the first time; their build prints a heartbeat that
-// is shown here), the Go CloudEvents sender (seconds), the function bundles (a second).
-import { spawn } from 'node:child_process';
+// Everything the demo runs is built from this repository on first use: kube-apiserver, etcd,
+// the controller-manager, the scheduler, kubectl and kwok from the Go module proxy (minutes
+// the first time; their build prints a heartbeat that is shown here), the Go CloudEvents sender (seconds), the function bundles (a second).
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { k8sBinaryPaths, k8sCacheDir, k8sVersions } from '../../testbed/cluster/binaries.ts';
 import { ensureBundles, FUNCTION_NAMES, repoRoot } from '../../testbed/functions/bundles.ts';
 import { cloudEventsSenderPath } from '../../testbed/senders/cloudevents-sender.ts';
+import { spawnProcess } from '../../testbed/process/spawn.ts';
 import type { DemoConsole } from './console.ts';
 
 function k8sBinariesBuilt(): boolean {
@@ -20,24 +20,23 @@ function k8sBinariesBuilt(): boolean {
 
 /** Runs a build script, showing each line it prints (its progress) indented under the step. */
 function runShowingProgress(out: DemoConsole, script: string, streams: Array<'stdout' | 'stderr'> = ['stdout', 'stderr']): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(repoRoot, 'scripts', script)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of streams.map((name) => child[name])) {
-      createInterface({ input: stream }).on('line', (line) => out.detail(`│ ${line}`));
-    }
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/${script} exited with ${code}`))));
+  const proc = spawnProcess('bash', [join(repoRoot, 'scripts', script)], { cwd: repoRoot, env: { ...process.env } as Record<string, string> });
+  for (const stream of streams.map((name) => proc.child[name]!)) {
+    createInterface({ input: stream }).on('line', (line) => out.detail(`│ ${line}`));
+  }
+  return proc.exited.then((code) => {
+    if (code !== 0) throw new Error(`scripts/${script} exited with ${code}`);
   });
 }
 
 export async function prepareParts(out: DemoConsole): Promise<{ sender: string }> {
   const versions = k8sVersions();
   if (!k8sBinariesBuilt()) {
-    out.info(`Building kube-apiserver ${versions.kubernetes} and etcd ${versions.etcd} from source (first time only, about 6 minutes on 2 cores) ...`, 2);
+    out.info(`Building Kubernetes ${versions.kubernetes} (kube-apiserver, controller-manager, scheduler, kubectl), etcd ${versions.etcd} and kwok ${versions.kwok} from source (first time only, about 10 minutes on 2 cores) ...`, 2);
     await runShowingProgress(out, 'build-k8s.sh');
   }
   k8sBinaryPaths(); // throws with the build command if the build did not produce them
-  out.ok(`kube-apiserver ${versions.kubernetes} and etcd ${versions.etcd} ${dimPath(k8sCacheDir())}`);
+  out.ok(`Kubernetes ${versions.kubernetes}, etcd ${versions.etcd}, kwok ${versions.kwok} ${dimPath(k8sCacheDir())}`);
 
   // build-senders.sh prints its progress on stderr and the binary's path on stdout.
   await runShowingProgress(out, 'build-senders.sh', ['stderr']);

@@ -20,6 +20,15 @@ export interface KubeObject {
   status?: Record<string, any>;
 }
 
+/** Where a custom resource is: group, version, plural, namespace, name. */
+export interface CustomObjectRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespace: string;
+  name: string;
+}
+
 export interface KubeClientOptions {
   timeoutMs: number;
   retry: RetryPolicy;
@@ -72,6 +81,7 @@ export class KubeClient {
   private get networking() { return this.api(this.module.NetworkingV1Api); }
   private get events() { return this.api(this.module.EventsV1Api); }
   private get coordination() { return this.api(this.module.CoordinationV1Api); }
+  private get custom() { return this.api(this.module.CustomObjectsApi); }
 
   /** Per-call options: an abort after the timeout, and a content type for patches. */
   private callOptions(contentType?: string): k8s.ConfigurationOptions {
@@ -225,8 +235,8 @@ export class KubeClient {
     }
   }
 
-  /** Merge-patches a workload's annotations, failing with 409 if it changed since resourceVersion. */
-  patchWorkloadAnnotations(kind: ScalableKind, namespace: string, name: string, annotations: Record<string, string>, resourceVersion: string): Promise<KubeObject> {
+  /** Merge-patches a workload's annotations (null removes one), failing with 409 if it changed since resourceVersion. */
+  patchWorkloadAnnotations(kind: ScalableKind, namespace: string, name: string, annotations: Record<string, string | null>, resourceVersion: string): Promise<KubeObject> {
     const params = { namespace, name, body: { metadata: { annotations, resourceVersion } } };
     const operation = `patch ${kind.toLowerCase()}`;
     const contentType = this.module.PatchStrategy.MergePatch;
@@ -236,6 +246,16 @@ export class KubeClient {
       case 'ReplicaSet': return this.call(operation, (o) => this.apps.patchNamespacedReplicaSet(params, o), { contentType });
       case 'ReplicationController': return this.call(operation, (o) => this.core.patchNamespacedReplicationController(params, o), { contentType });
     }
+  }
+
+  /** A custom resource (Flux, Argo CD objects); undefined when it does not exist. */
+  getCustomObject(ref: CustomObjectRef): Promise<KubeObject | undefined> {
+    return this.readOrUndefined(`get ${ref.plural}`, (o) => this.custom.getNamespacedCustomObject(ref, o) as Promise<KubeObject>);
+  }
+
+  /** Merge-patches a custom resource; a resourceVersion in the body makes it fail (409) if it changed since read. */
+  patchCustomObject(ref: CustomObjectRef, body: Record<string, unknown>): Promise<KubeObject> {
+    return this.call(`patch ${ref.plural}`, (o) => this.custom.patchNamespacedCustomObject({ ...ref, body }, o) as Promise<KubeObject>, { contentType: this.module.PatchStrategy.MergePatch });
   }
 
   getLease(namespace: string, name: string): Promise<k8s.V1Lease | undefined> {

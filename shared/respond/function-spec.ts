@@ -2,6 +2,7 @@
 // permissions it uses (the manifests are generated from these), and its plan for a pod.
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { FalcoAlert } from '../alert/falco-alert.ts';
+import type { EnvReader } from '../config/env-reader.ts';
 import type { GuardConfig } from '../config/guard-config.ts';
 import type { Evidence } from '../guards/pod-checks.ts';
 import type { ControllingOwner } from '../guards/owner.ts';
@@ -53,6 +54,11 @@ export interface ResponseFunctionSpec {
   actionEvent: { reason: string; action: string };
   /** The plan for this pod, or a decision when there is nothing to do (already done, not applicable). */
   plan(context: PlanContext): Promise<Plan | Decision>;
+  /**
+   * Settings only this function reads (scale-to-zero's GITOPS_MODE): the spec configured with
+   * them, its rbacRules those of the configuration. Read by readFunctionConfig with the others.
+   */
+  withSettings?(reader: EnvReader): ResponseFunctionSpec;
 }
 
 export function isPlan(value: Plan | Decision): value is Plan {

@@ -1,7 +1,7 @@
 // Least privilege, proven against the real API server's RBAC: each function's identity is
 // granted exactly the rules it declares (plus the shared pipeline's), nothing more.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor } from '../../packaging/rbac.ts';
+import { FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor, SCALE_TO_ZERO_GITOPS_VARIANTS } from '../../packaging/rbac.ts';
 import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
 import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
@@ -41,6 +41,35 @@ describe('in its own namespace, a function may also get and update the budget\'s
     expect(beyond.filter((p) => p.includes('leases'))).toEqual(['get', 'update'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
     // Nowhere else: in another namespace no Lease at all.
     expect([...(await granted(token))].filter((p) => p.includes('leases'))).toEqual([]);
+  });
+});
+
+describe('scale-to-zero is granted exactly the rules of its GITOPS_MODE', () => {
+  it.each(SCALE_TO_ZERO_GITOPS_VARIANTS.map((v) => [v.variant, v]))('%s: SelfSubjectRulesReview beyond the baseline equals the declared rules', async (_name, { variant, spec }) => {
+    const permissions = await granted(await functionToken(cluster, spec, `scale-to-zero-gitops-${variant}`));
+    const beyondBaseline = [...permissions].filter((p) => !baseline.has(p)).sort();
+    expect(beyondBaseline).toEqual(permissionSet(rulesFor(spec)).filter((p) => !baseline.has(p)));
+  });
+
+  it('warn (the default) touches no GitOps object; suspend patches the owners but reads no Git source; commit reads Kustomizations and GitRepositories; none reads Secrets', async () => {
+    const who = (variant: string) => `system:serviceaccount:${FUNCTION_NAMESPACE}:${variant === 'warn' ? 'scale-to-zero' : `scale-to-zero-gitops-${variant}`}`;
+    await functionToken(cluster, FUNCTION_SPECS[2]!);
+    for (const v of SCALE_TO_ZERO_GITOPS_VARIANTS) await functionToken(cluster, v.spec, `scale-to-zero-gitops-${v.variant}`);
+    const can = (variant: string, verb: string, group: string, resource: string) => allowed(who(variant), verb, group, resource, 'flux-system');
+    expect(await can('warn', 'patch', 'kustomize.toolkit.fluxcd.io', 'kustomizations')).toBe(false);
+    expect(await can('warn', 'patch', 'argoproj.io', 'applications')).toBe(false);
+    expect(await can('suspend', 'patch', 'kustomize.toolkit.fluxcd.io', 'kustomizations')).toBe(true);
+    expect(await can('suspend', 'patch', 'helm.toolkit.fluxcd.io', 'helmreleases')).toBe(true);
+    expect(await can('suspend', 'patch', 'argoproj.io', 'applications')).toBe(true);
+    expect(await can('suspend', 'get', 'source.toolkit.fluxcd.io', 'gitrepositories')).toBe(false);
+    expect(await can('commit', 'get', 'source.toolkit.fluxcd.io', 'gitrepositories')).toBe(true);
+    expect(await can('commit', 'patch', 'source.toolkit.fluxcd.io', 'gitrepositories')).toBe(true);
+    expect(await can('commit', 'patch', 'argoproj.io', 'applications')).toBe(true); // its fallback suspends
+    expect(await can('commit-no-fallback', 'patch', 'argoproj.io', 'applications')).toBe(false);
+    for (const variant of ['warn', ...SCALE_TO_ZERO_GITOPS_VARIANTS.map((v) => v.variant)]) {
+      expect(await can(variant, 'get', '', 'secrets')).toBe(false);
+      expect(await can(variant, 'delete', 'kustomize.toolkit.fluxcd.io', 'kustomizations')).toBe(false);
+    }
   });
 });
 

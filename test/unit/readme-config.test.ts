@@ -15,7 +15,8 @@ function sources(dir: string): string[] {
 
 it('documents every environment variable the functions read, in one table', () => {
   const read = new Set<string>();
-  for (const file of sources(join(root, 'shared'))) {
+  // shared/ reads the common settings, functions/<name>/ each function's own.
+  for (const file of [...sources(join(root, 'shared')), ...sources(join(root, 'functions'))]) {
     for (const match of readFileSync(file, 'utf8').matchAll(/reader\.(?:string|boolean|integer|list|oneOf|optionalString|secretFile|raw|isSetButBlank)\('([A-Z_]+)'/g)) read.add(match[1]!);
   }
   const page = readFileSync(join(root, 'docs/configuration.md'), 'utf8');

@@ -6,13 +6,20 @@ import { readFileSync } from 'node:fs';
 
 export const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'] as const;
 
-// Only writes are audited; reads would bury them. Metadata level: who, what, result, no bodies.
+/** The functions' ServiceAccounts (testbed/functions: namespace falco-response): their reads are audited too. */
+export const AUDITED_READERS_GROUP = 'system:serviceaccounts:falco-response';
+
+// Writes are audited; of the reads, only the functions' own (to count the API calls an action
+// costs): everyone else's reads (controllers' watches and lists) would bury them. Metadata
+// level: who, what, result, no bodies.
 export const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
   - level: Metadata
     verbs: [${WRITE_VERBS.join(', ')}]
+  - level: Metadata
+    userGroups: ['${AUDITED_READERS_GROUP}']
   - level: None
 `;
 
@@ -103,4 +110,9 @@ export function writersIn(cluster: { auditLogPath: string }, namespace: string, 
   const writers = new Map<string, number>();
   for (const event of writesOf(cluster, { namespace, since, succeededOnly: true })) writers.set(event.user.username, (writers.get(event.user.username) ?? 0) + 1);
   return writers;
+}
+
+/** Every audited call (reads included, for the functions' identities) matching `filter`. */
+export function callsOf(cluster: { auditLogPath: string }, filter: AuditFilter = {}): AuditEvent[] {
+  return readAudit(cluster, filter);
 }

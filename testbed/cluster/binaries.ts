@@ -22,7 +22,7 @@ export function k8sVersions(): K8sVersions {
   return { kubernetes, etcd, kwok };
 }
 
-function parseEnvFile(path: string): Map<string, string> {
+export function parseEnvFile(path: string): Map<string, string> {
   const entries = new Map<string, string>();
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     const match = /^\s*([A-Z_][A-Z0-9_]*)=["']?([^"'#\s]*)["']?\s*(#.*)?$/.exec(line);

@@ -28,19 +28,23 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** The function's ServiceAccount bound to a ClusterRole of exactly its declared rules; returns its token. */
-export async function functionToken(cluster: ClusterCoords, spec: ResponseFunctionSpec): Promise<string> {
+/**
+ * The function's ServiceAccount bound to a ClusterRole of exactly its declared rules; returns its
+ * token. `account` names both (default the function's name): a configured spec (scale-to-zero's
+ * GITOPS_MODE) gets its own, as its rules differ.
+ */
+export async function functionToken(cluster: ClusterCoords, spec: ResponseFunctionSpec, account: string = spec.name): Promise<string> {
   const rbac = kubeConfigFor(cluster, cluster.adminToken).makeApiClient(RbacAuthorizationV1Api);
   const core = kubeConfigFor(cluster, cluster.adminToken).makeApiClient((await import('@kubernetes/client-node')).CoreV1Api);
   await ensure(() => core.createNamespace({ body: { metadata: { name: FUNCTION_NAMESPACE } } }));
-  const role = clusterRoleFor(spec);
+  const role = clusterRoleFor(spec, `falco-response-${account}`);
   await ensure(() => rbac.createClusterRole({ body: role }));
   await ensure(() =>
     rbac.createClusterRoleBinding({
       body: {
         metadata: { name: role.metadata!.name! },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata!.name! },
-        subjects: [{ kind: 'ServiceAccount', name: spec.name, namespace: FUNCTION_NAMESPACE }],
+        subjects: [{ kind: 'ServiceAccount', name: account, namespace: FUNCTION_NAMESPACE }],
       },
     }),
   );
@@ -52,12 +56,12 @@ export async function functionToken(cluster: ClusterCoords, spec: ResponseFuncti
       body: {
         metadata: { name: role.metadata!.name! },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata!.name! },
-        subjects: [{ kind: 'ServiceAccount', name: spec.name, namespace: FUNCTION_NAMESPACE }],
+        subjects: [{ kind: 'ServiceAccount', name: account, namespace: FUNCTION_NAMESPACE }],
       },
     }),
   );
   await ensureBudgetLeases(cluster);
-  return serviceAccountToken(cluster, FUNCTION_NAMESPACE, spec.name);
+  return serviceAccountToken(cluster, FUNCTION_NAMESPACE, account);
 }
 
 /** The budget's Leases in the functions' namespace, as the manifests ship them (empty). */
@@ -84,7 +88,7 @@ export async function startFunctionUnderTest(cluster: ClusterCoords, spec: Respo
   const saToken = token ?? (await functionToken(cluster, spec));
   // The cluster-wide budget is shared by everything in a run: tests of other behaviours leave
   // it off (test/integration/action-budget.test.ts pins it; the end-to-end bundles run with it).
-  const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', BUDGET: 'off', ...env }, true);
+  const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', BUDGET: 'off', ...env }, true, spec);
   const built = buildFunction(spec, config, { loadKubeConfig: (module) => (cluster.server.startsWith('http:') ? plainHttpKubeConfig(module, cluster.server, saToken) : kubeConfigFor(cluster, saToken)) });
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = built.app.server.address() as AddressInfo;

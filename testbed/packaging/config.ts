@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FUNCTION_SPECS } from '../../packaging/rbac.ts';
 import { readFunctionConfig, type FunctionConfig } from '../../shared/function-main.ts';
 
 /** Every environment variable name readFunctionConfig looks at. */
@@ -18,7 +19,8 @@ export function configVariablesRead(): Set<string> {
       return false;
     },
   });
-  readFunctionConfig(recorder);
+  // Each function's own settings too (scale-to-zero's GITOPS_*).
+  for (const spec of FUNCTION_SPECS) readFunctionConfig(recorder, false, spec);
   return read;
 }
 

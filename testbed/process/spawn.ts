@@ -12,6 +12,8 @@ export interface SpawnOptions {
   logFile?: string;
   /** Runs in its own process group, signalled as a whole (a server and anything it forks). */
   group?: boolean;
+  /** Throws stdout away (as a log collector would take it), keeping stderr: for timings. */
+  discardStdout?: boolean;
 }
 
 export interface RunningProcess {
@@ -48,7 +50,7 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
       cwd: options.cwd,
       env: options.env,
       detached: options.group ?? false,
-      stdio: log === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', log, log],
+      stdio: log !== undefined ? ['ignore', log, log] : ['ignore', options.discardStdout ? 'ignore' : 'pipe', 'pipe'],
     });
   } finally {
     if (log !== undefined) closeSync(log); // the child holds its own copy

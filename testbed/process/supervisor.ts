@@ -44,10 +44,10 @@ export class Supervisor {
     liveSupervisors.add(this);
   }
 
-  /** Starts `bin` in its own group, logging to <dir>/<name>.log; replaces a stopped one of that name. */
-  start(name: string, bin: string, args: string[]): ServerProcess {
+  /** Starts `bin` in its own group, logging to <dir>/<name>.log; replaces a stopped one of that name. `env` adds to baseEnv(). */
+  start(name: string, bin: string, args: string[], env: Record<string, string> = {}): ServerProcess {
     const logPath = join(this.dir, `${name}.log`);
-    const proc = { ...spawnProcess(bin, args, { env: baseEnv(), group: true, logFile: logPath }), name, logPath };
+    const proc = { ...spawnProcess(bin, args, { env: { ...baseEnv(), ...env }, group: true, logFile: logPath }), name, logPath };
     if (proc.child.pid !== undefined) writeFileSync(join(this.pidDir, `${name}.pgid`), String(proc.child.pid));
     this.processes.set(name, proc);
     return proc;
