@@ -13,7 +13,7 @@ import { KubeClient } from '../../shared/k8s/kube-client.ts';
 import { createTestNamespace } from '../cluster/accounts.ts';
 import { kubeConfigFor } from '../cluster/credentials.ts';
 import type { ClusterCoords } from '../cluster/control-plane.ts';
-import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../functions/function-under-test.ts';
+import { FUNCTION_NAMESPACE, functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../functions/function-under-test.ts';
 import { postJson } from '../net/http-client.ts';
 import { useCluster } from '../vitest/context.ts';
 import { adminApis, type AdminApis } from '../workloads/admin-apis.ts';
@@ -87,7 +87,8 @@ export function useGitOpsBed(): GitOpsBed {
       return dir;
     },
     async start(env: Record<string, string> = {}) {
-      const configured = readFunctionConfig({ ...env, KUBECONFIG: '/nonexistent' }, true, scaleToZeroSpec).spec!;
+      // Only the function's own settings are read here; its namespace as the in-process start sets it.
+      const configured = readFunctionConfig({ POD_NAMESPACE: FUNCTION_NAMESPACE, ...env, KUBECONFIG: '/nonexistent' }, true, scaleToZeroSpec).spec!;
       const account = `scale-to-zero-${(env.GITOPS_MODE ?? 'warn').toLowerCase()}-${(env.GITOPS_FALLBACK ?? 'suspend').toLowerCase()}`;
       const token = await functionToken(bed.cluster, configured, account);
       const fn = await startFunctionUnderTest(bed.cluster, scaleToZeroSpec, env, token);

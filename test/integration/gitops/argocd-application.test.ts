@@ -41,7 +41,7 @@ describe('GITOPS_MODE=suspend on an Argo CD Application', () => {
     const created = await apiRequest(bed.cluster, 'POST', `${appsPath(bed.ns)}?fieldValidation=Strict`, application(bed.ns));
     expect(created.status).toBe(201);
     const env = { GITOPS_MODE: 'suspend', GITOPS_ARGOCD_NAMESPACE: bed.ns };
-    const configured = readFunctionConfig({ ...env, KUBECONFIG: '/nonexistent' }, true, scaleToZeroSpec).spec!;
+    const configured = readFunctionConfig({ POD_NAMESPACE: 'falco-response', ...env, KUBECONFIG: '/nonexistent' }, true, scaleToZeroSpec).spec!;
     const fn = await startFunctionUnderTest(bed.cluster, scaleToZeroSpec, env, await functionToken(bed.cluster, configured, 'scale-to-zero-suspend-argocd'));
     // Argo CD's label tracking: the Application's name on everything it applies.
     const shop = await createDeployment(bed.api, bed.ns, 'shop', { replicas: 2, labels: { 'argocd.argoproj.io/instance': 'shop' } });
