@@ -1,29 +1,22 @@
 // Alerts that act only where they belong: the cluster guard (CLUSTER_NAME against the
 // cluster Falcosidekick stamps into output_fields) and the pod a k8saudit alert names. The
 // real delete-pod, offline: every decision before the cluster is made for real.
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { toFalcoAlert } from '../../shared/alert/falco-alert.ts';
-import { buildFunction, readFunctionConfig } from '../../shared/function-main.ts';
+import { startOfflineFunction } from '../../testbed/functions/offline-function.ts';
 import { falcoAlert, freshAlert, k8sAuditAlert } from '../../testbed/alerts/fixtures.ts';
 import { postJson } from '../../testbed/net/http-client.ts';
 
-const scratch = mkdtempSync(join(tmpdir(), 'frf-belong-'));
 const closers: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
   await Promise.all(closers.map((close) => close()));
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 async function startDeletePod(env: Record<string, string> = {}) {
-  const built = buildFunction(deletePodSpec, readFunctionConfig({ LOG_LEVEL: 'silent', LOCK_FILE: '', KUBECONFIG: join(scratch, 'none'), ...env }));
-  await built.app.listen({ port: 0, host: '127.0.0.1' });
-  closers.push(() => built.app.close());
-  return `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
+  const fn = await startOfflineFunction(deletePodSpec, env);
+  closers.push(() => fn.close());
+  return fn.url;
 }
 
 const decide = async (url: string, alert: unknown) => JSON.parse((await postJson(url, alert)).body);

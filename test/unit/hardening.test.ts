@@ -3,13 +3,13 @@
 // delete-pod built as its entry point builds it, offline (no cluster credentials), over a
 // real socket; the heap test runs it as its own process under the shipped manifests' limit.
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
-import { buildFunction, readFunctionConfig } from '../../shared/function-main.ts';
+import { readFunctionConfig } from '../../shared/function-main.ts';
+import { startOfflineFunction } from '../../testbed/functions/offline-function.ts';
 import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
 import { postJson, sendRequest, type HttpAnswer } from '../../testbed/net/http-client.ts';
 import { openSlowConnections } from '../../testbed/net/slow-connections.ts';
@@ -26,12 +26,9 @@ afterAll(async () => {
 
 /** The real delete-pod, offline: every decision before the cluster is made for real. */
 async function startDeletePod(env: Record<string, string> = {}) {
-  const config = readFunctionConfig({ LOG_LEVEL: 'silent', LOCK_FILE: '', KUBECONFIG: join(scratch, 'none'), ...env });
-  const built = buildFunction(deletePodSpec, config);
-  await built.app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
-  closers.push(() => built.app.close());
-  return { ...built, url };
+  const fn = await startOfflineFunction(deletePodSpec, env);
+  closers.push(() => fn.close());
+  return fn;
 }
 
 function alertNaming(namespace: string, pod: string, fields: Record<string, unknown> = {}) {

@@ -5,8 +5,8 @@ import { BUDGET_SLOTS_ANNOTATION, type BudgetSlot } from '../../shared/coordinat
 import { DEFAULT_BUDGET_LEASE } from '../../shared/config/guard-config.ts';
 import { kubeConfigFor } from './credentials.ts';
 import type { ClusterCoords } from './control-plane.ts';
+import { FUNCTION_NAMESPACE } from '../functions/function-under-test.ts';
 
-export const FUNCTIONS_NAMESPACE = 'falco-response';
 
 function api(cluster: ClusterCoords): CoordinationV1Api {
   return kubeConfigFor(cluster, cluster.adminToken).makeApiClient(CoordinationV1Api);
@@ -14,7 +14,7 @@ function api(cluster: ClusterCoords): CoordinationV1Api {
 
 export async function readLease(cluster: ClusterCoords, name = DEFAULT_BUDGET_LEASE): Promise<V1Lease | undefined> {
   try {
-    return await api(cluster).readNamespacedLease({ namespace: FUNCTIONS_NAMESPACE, name });
+    return await api(cluster).readNamespacedLease({ namespace: FUNCTION_NAMESPACE, name });
   } catch (error) {
     if ((error as { code?: number }).code === 404) return undefined;
     throw error;
@@ -33,14 +33,14 @@ export async function setSlotsAnnotation(cluster: ClusterCoords, value: string |
   const annotations = { ...lease.metadata?.annotations };
   if (value === undefined) delete annotations[BUDGET_SLOTS_ANNOTATION];
   else annotations[BUDGET_SLOTS_ANNOTATION] = value;
-  await api(cluster).replaceNamespacedLease({ namespace: FUNCTIONS_NAMESPACE, name, body: { ...lease, metadata: { ...lease.metadata, annotations } } });
+  await api(cluster).replaceNamespacedLease({ namespace: FUNCTION_NAMESPACE, name, body: { ...lease, metadata: { ...lease.metadata, annotations } } });
 }
 
 export async function deleteLease(cluster: ClusterCoords, name = DEFAULT_BUDGET_LEASE): Promise<void> {
-  await api(cluster).deleteNamespacedLease({ namespace: FUNCTIONS_NAMESPACE, name });
+  await api(cluster).deleteNamespacedLease({ namespace: FUNCTION_NAMESPACE, name });
 }
 
 /** As the manifests ship it: empty. */
 export async function applyLease(cluster: ClusterCoords, name = DEFAULT_BUDGET_LEASE): Promise<void> {
-  await api(cluster).createNamespacedLease({ namespace: FUNCTIONS_NAMESPACE, body: { metadata: { name }, spec: {} } });
+  await api(cluster).createNamespacedLease({ namespace: FUNCTION_NAMESPACE, body: { metadata: { name }, spec: {} } });
 }
