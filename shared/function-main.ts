@@ -4,10 +4,10 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { AlertRejection, parseAlertRequest } from './alert/parse-request.ts';
-import { ConfigError, EnvReader, type Env } from './config/env-reader.ts';
-import { readGuardConfig, type GuardConfig } from './config/guard-config.ts';
-import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config.ts';
-import { hasClusterCredentials, loadKubeConfig } from './k8s/kube-config.ts';
+import { ConfigError, type Env } from './config/env-reader.ts';
+import type { RuntimeConfig } from './config/runtime-config.ts';
+import { readFunctionConfig, type FunctionConfig } from './function-config.ts';
+import { loadKubeConfig } from './k8s/kube-config.ts';
 import { KubeClient } from './k8s/kube-client.ts';
 import { loadClient } from './k8s/load-client.ts';
 import { createPipeline, type Pipeline } from './respond/pipeline.ts';
@@ -17,32 +17,6 @@ import { presentedHeaderToken, tokensMatch } from './runtime/auth.ts';
 import { boundedStdout } from './runtime/log-destination.ts';
 import { FunctionMetrics } from './runtime/metrics.ts';
 import { createFunctionServer } from './runtime/server.ts';
-
-export interface FunctionConfig {
-  runtime: RuntimeConfig;
-  guards: GuardConfig;
-  cloudEventReplies: 'event' | 'empty';
-  /** No cluster credentials at all: decisions are dry-runs made without reading the cluster. */
-  offline: boolean;
-  /** The function's spec configured with its own settings, when `spec` was given and has some. */
-  spec?: ResponseFunctionSpec;
-}
-
-/** With `spec`, its own settings too (ResponseFunctionSpec.withSettings), checked with the rest. */
-export function readFunctionConfig(env: Env, assumeCluster = false, spec?: ResponseFunctionSpec): FunctionConfig {
-  const reader = new EnvReader(env);
-  const runtime = readRuntimeConfig(reader);
-  const guards = readGuardConfig(reader);
-  const cloudEventReplies = reader.oneOf('CLOUDEVENT_REPLY', ['event', 'empty'] as const, 'event');
-  const configured = spec?.withSettings?.(reader);
-  const offline = !assumeCluster && !hasClusterCredentials(env as NodeJS.ProcessEnv);
-  // Only a function that may write needs the budget; without its namespace it could never act.
-  if (!offline && !guards.dryRun && guards.budget && guards.budget.namespace === undefined) {
-    reader.problem('BUDGET=cluster needs the namespace of its Lease: set POD_NAMESPACE (or BUDGET_NAMESPACE), or BUDGET=off');
-  }
-  reader.throwIfProblems();
-  return { runtime, guards: offline ? { ...guards, dryRun: true } : guards, cloudEventReplies, offline, ...(configured && { spec: configured }) };
-}
 
 export interface BuiltFunction {
   app: FastifyInstance;

@@ -2,7 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { GuardConfig } from '../../shared/config/guard-config.ts';
 import type { ControllingOwner } from '../../shared/guards/owner.ts';
-import { acted, skipped, type Decision } from '../../shared/runtime/decision.ts';
+import { acted, skipped, type Decision } from '../../shared/respond/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 
 function isReady(pod: V1Pod): boolean {

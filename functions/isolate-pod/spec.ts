@@ -2,7 +2,7 @@
 // A deny-all NetworkPolicy selects a label unique to the pod; the pod gets that label and
 // annotations saying why and when.
 import { KubeError } from '../../shared/k8s/errors.ts';
-import { acted, skipped } from '../../shared/runtime/decision.ts';
+import { acted, skipped } from '../../shared/respond/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { isIntactQuarantine, policiesUndoingQuarantine, QUARANTINE_LABEL, quarantinePolicy, quarantinePolicyName } from './quarantine.ts';
 

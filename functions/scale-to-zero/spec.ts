@@ -4,7 +4,7 @@
 import type { V1Scale } from '@kubernetes/client-node';
 import { KubeError } from '../../shared/k8s/errors.ts';
 import type { KubeClient, KubeObject, ScalableKind } from '../../shared/k8s/kube-client.ts';
-import { acted, failed, skipped, type Decision } from '../../shared/runtime/decision.ts';
+import { acted, failed, skipped, type Decision } from '../../shared/respond/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import type { EnvReader } from '../../shared/config/env-reader.ts';
 import { fluxGitSource, GitSourceProblem, type FluxGitSource } from '../../shared/gitops/flux.ts';

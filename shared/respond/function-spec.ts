@@ -4,11 +4,11 @@ import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { FalcoAlert } from '../alert/falco-alert.ts';
 import type { EnvReader } from '../config/env-reader.ts';
 import type { GuardConfig } from '../config/guard-config.ts';
-import type { Evidence } from '../guards/pod-checks.ts';
+import type { Evidence } from './evidence.ts';
 import type { ControllingOwner } from '../guards/owner.ts';
 import type { PodTarget } from '../guards/target.ts';
 import type { EventToRecord, KubeClient } from '../k8s/kube-client.ts';
-import type { Decision, DecisionTarget } from '../runtime/decision.ts';
+import type { Decision, DecisionTarget } from './decision.ts';
 
 export interface PolicyRule {
   apiGroups: string[];

@@ -8,12 +8,13 @@ import { ActionBudget, type BudgetSlot } from '../coordination/action-budget.ts'
 import { BlastRadiusLimit } from '../guards/blast-radius.ts';
 import { clusterMismatch } from '../guards/cluster.ts';
 import { resolveControllingOwner } from '../guards/owner.ts';
-import { evidenceOf, optOutReason, runsContainer, shortEvidence } from '../guards/pod-checks.ts';
-import { isSettled, RecentDecisions } from '../guards/recent-decisions.ts';
+import { optOutReason, runsContainer } from '../guards/pod-checks.ts';
+import { evidenceOf, shortEvidence } from './evidence.ts';
+import { isSettled, RecentDecisions } from './recent-decisions.ts';
 import { isTargetProblem, namedParts, podTargetOf, protectionOf, type PodTarget } from '../guards/target.ts';
 import { KubeError } from '../k8s/errors.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
-import { dryRun, failed, skipped, type Decision } from '../runtime/decision.ts';
+import { dryRun, failed, skipped, type Decision } from './decision.ts';
 import { isPlan, type ExecutionResult, type ResponseFunctionSpec } from './function-spec.ts';
 
 export interface PipelineHooks {

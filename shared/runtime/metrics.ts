@@ -2,7 +2,7 @@
 // result, Kubernetes API latency, in-flight alerts, blast-radius alarms.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FalcoAlert } from '../alert/falco-alert.ts';
-import type { Decision } from './decision.ts';
+import type { Decision } from '../respond/decision.ts';
 
 /**
  * Rule names come from the alert, so anyone who can reach the function could mint a new

@@ -7,7 +7,7 @@ import { AlertRejection, isCloudEventRequest, mediaType, parseAlertRequest, type
 import type { RuntimeConfig } from '../config/runtime-config.ts';
 import { presentedHeaderToken, tokensMatch } from './auth.ts';
 import { boundedText } from './bounded-text.ts';
-import { failed, statusForDecision, type Decision } from './decision.ts';
+import { failed, statusForDecision, type Decision } from '../respond/decision.ts';
 import { renderReply, replyFormFor } from './reply.ts';
 
 export interface HandlerContext {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
-import { readFunctionConfig } from '../../shared/function-main.ts';
+import { readFunctionConfig } from '../../shared/function-config.ts';
 import { startOfflineFunction } from '../../testbed/functions/offline-function.ts';
 import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
 import { postJson, sendRequest, type HttpAnswer } from '../../testbed/net/http-client.ts';

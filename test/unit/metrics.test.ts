@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FunctionMetrics, OTHER_RULES } from '../../shared/runtime/metrics.ts';
-import { skipped } from '../../shared/runtime/decision.ts';
+import { skipped } from '../../shared/respond/decision.ts';
 import type { FalcoAlert } from '../../shared/alert/falco-alert.ts';
 import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
 import { postJson, sendRequest } from '../../testbed/net/http-client.ts';

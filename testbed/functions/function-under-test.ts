@@ -3,7 +3,8 @@
 // generated from the rules it declares.
 import type { AddressInfo } from 'node:net';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { buildFunction, readFunctionConfig, type BuiltFunction } from '../../shared/function-main.ts';
+import { buildFunction, type BuiltFunction } from '../../shared/function-main.ts';
+import { readFunctionConfig } from '../../shared/function-config.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { clusterRoleFor, FUNCTION_SPECS, namespacedRulesFor } from '../../packaging/rbac.ts';

@@ -1,7 +1,8 @@
 // A function built as its entry point builds it, with no cluster credentials (every decision
 // before the cluster is made for real, the rest are dry-runs), listening on a free loopback port.
 import type { AddressInfo } from 'node:net';
-import { buildFunction, readFunctionConfig, type BuiltFunction } from '../../shared/function-main.ts';
+import { buildFunction, type BuiltFunction } from '../../shared/function-main.ts';
+import { readFunctionConfig } from '../../shared/function-config.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 
 export interface OfflineFunction extends BuiltFunction {

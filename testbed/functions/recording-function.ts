@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FalcoAlert } from '../../shared/alert/falco-alert.ts';
 import { runtimeConfigFromEnv } from '../../shared/config/runtime-config.ts';
-import { acted, skipped, type Decision } from '../../shared/runtime/decision.ts';
+import { acted, skipped, type Decision } from '../../shared/respond/decision.ts';
 import { createFunctionServer, type AlertHandler } from '../../shared/runtime/server.ts';
 
 export interface RecordingFunction {

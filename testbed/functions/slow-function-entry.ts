@@ -1,6 +1,6 @@
 // A function whose every decision takes SLOW_MS: lets tests catch alerts in flight at SIGTERM.
 import { runtimeConfigFromEnv } from '../../shared/config/runtime-config.ts';
-import { skipped } from '../../shared/runtime/decision.ts';
+import { skipped } from '../../shared/respond/decision.ts';
 import { listenAndServe } from '../../shared/runtime/lifecycle.ts';
 import { createFunctionServer } from '../../shared/runtime/server.ts';
 

@@ -62,6 +62,8 @@ function cgi(request: IncomingMessage, response: ServerResponse, root: string, u
     const out: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.on('error', reject);
+    // http-backend may answer and exit before reading the body (a refusal, a GET with none): EPIPE is not a failure.
+    child.stdin.on('error', () => {});
     child.on('close', () => {
       const all = Buffer.concat(out);
       const split = all.indexOf('\r\n\r\n') >= 0 ? all.indexOf('\r\n\r\n') : all.indexOf('\n\n');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
-import { readFunctionConfig } from '../../shared/function-main.ts';
+import { readFunctionConfig } from '../../shared/function-config.ts';
 import { KubeClient } from '../../shared/k8s/kube-client.ts';
 import { createTestNamespace } from '../cluster/accounts.ts';
 import { kubeConfigFor } from '../cluster/credentials.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FUNCTION_SPECS } from '../../packaging/rbac.ts';
-import { readFunctionConfig, type FunctionConfig } from '../../shared/function-main.ts';
+import { readFunctionConfig, type FunctionConfig } from '../../shared/function-config.ts';
 
 /** Every environment variable name readFunctionConfig looks at. */
 export function configVariablesRead(): Set<string> {

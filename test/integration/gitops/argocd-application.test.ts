@@ -10,7 +10,7 @@ import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed
 import { functionToken, startFunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
 import { installGitOpsCrds } from '../../../testbed/gitops/crds.ts';
 import { adminKubeClient } from '../../../testbed/gitops/gitops-bed.ts';
-import { readFunctionConfig } from '../../../shared/function-main.ts';
+import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { apiRequest } from '../../../testbed/packaging/api-server.ts';
 import { createDeployment, waitForPods } from '../../../testbed/workloads/controllers.ts';
 import { shortContainerId } from '../../../testbed/workloads/pods.ts';

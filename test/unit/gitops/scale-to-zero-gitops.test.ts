@@ -9,7 +9,7 @@ import { scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
 import { GITOPS_CLUSTER_ROLES, generatedGitOpsRbac, GITOPS_RBAC_FILE } from '../../../packaging/gitops-rbac-manifest.ts';
 import { permissionSet, rulesFor, SCALE_TO_ZERO_GITOPS_VARIANTS } from '../../../packaging/rbac.ts';
 import { ConfigError } from '../../../shared/config/env-reader.ts';
-import { readFunctionConfig } from '../../../shared/function-main.ts';
+import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { gitOpsOwnerOf } from '../../../shared/gitops/owner.ts';
 import { editReplicas, revertReplicas } from '../../../shared/gitops/replicas-edit.ts';
 import { parseYamlDocuments } from '../../../testbed/packaging/manifests.ts';

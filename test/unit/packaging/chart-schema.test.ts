@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV_SET_BY_CHART, ENV_SETTINGS, type IntegerSetting } from '../../../packaging/chart/env-settings.ts';
 import { ConfigError } from '../../../shared/config/env-reader.ts';
-import { readFunctionConfig } from '../../../shared/function-main.ts';
+import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { repoRoot } from '../../../testbed/packaging/manifests.ts';
 
 const accepts = (env: Record<string, string>) => {

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { normalizePriority, prioritySeverity } from '../../../shared/alert/priority.ts';
 import { presentedHeaderToken } from '../../../shared/runtime/auth.ts';
-import { readFunctionConfig } from '../../../shared/function-main.ts';
+import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
 import { KNATIVE_NAMESPACE } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';

@@ -10,7 +10,7 @@ import { KNATIVE_NAMESPACE } from '../../../packaging/names.ts';
 import { compileRulePattern } from '../../../shared/guards/rule-pattern.ts';
 import { normalizePriority, prioritySeverity } from '../../../shared/alert/priority.ts';
 import { renderReply } from '../../../shared/runtime/reply.ts';
-import { readFunctionConfig } from '../../../shared/function-main.ts';
+import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { envOf, knativeServiceOf, knativeServices, readYamlDocuments, type Manifest } from '../../../testbed/packaging/manifests.ts';
 import { recordedRequests, type RecordedRequest } from '../../../testbed/alerts/fixtures.ts';
 

@@ -2,7 +2,7 @@
 // from memory (bounded size, expiring), and concurrent alerts for the same target share
 // one piece of work, so a burst makes one set of API calls, not one per alert. Across
 // replicas the API server's own preconditions keep writes single.
-import type { Decision } from '../runtime/decision.ts';
+import type { Decision } from './decision.ts';
 
 /** What is kept of a decision: its outcome and reason (fixed vocabularies), never alert text. */
 export interface RememberedDecision {
