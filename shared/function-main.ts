@@ -37,19 +37,19 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
     (client ??= loadClient().then((module) => {
       const kubeConfig = options.loadKubeConfig ? options.loadKubeConfig(module) : loadKubeConfig(module).config;
       return new KubeClient(module, kubeConfig, {
-        timeoutMs: config.guards.kubeTimeoutMs,
-        retry: { attempts: config.guards.kubeRetries, baseDelayMs: 100, maxDelayMs: 2000 },
+        timeoutMs: config.kube.timeoutMs,
+        retry: { attempts: config.kube.retries, baseDelayMs: 100, maxDelayMs: 2000 },
         onCall: (operation, ms, outcome) => metrics.recordKubeCall(operation, ms, outcome),
         controller: `falco-response.dev/${spec.name}`,
         instance: hostname(),
       });
     }));
   let app: FastifyInstance | undefined;
-  const pipeline = createPipeline(spec, config.guards, kube, {
+  const pipeline = createPipeline(spec, config.pipeline, kube, {
     offline: config.offline,
     onLimitReached: () => {
       metrics.recordLimitReached();
-      app?.log.error({ limit: config.guards.maxActionsPerWindow, windowSeconds: config.guards.actionWindowSeconds }, 'BLAST-RADIUS LIMIT REACHED: further actions are dry-runs until the window passes');
+      app?.log.error({ limit: config.pipeline.maxActionsPerWindow, windowSeconds: config.pipeline.actionWindowSeconds }, 'BLAST-RADIUS LIMIT REACHED: further actions are dry-runs until the window passes');
     },
     onBudgetRefused: (reason, message) => {
       metrics.recordBudgetRefusal(reason);
@@ -66,7 +66,7 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
     logStream: config.runtime.logLevel === 'silent' ? undefined : boundedStdout(config.runtime.logBufferBytes, () => metrics.recordLogLineDropped()),
     name: spec.name,
     config: config.runtime,
-    cloudEventReplies: config.cloudEventReplies,
+    cloudEventReplies: config.runtime.cloudEventReplies,
     handle: async (alert) => {
       metrics.inFlight.inc();
       try {
@@ -140,15 +140,15 @@ export async function runFunction(spec: ResponseFunctionSpec, env: Env = process
   await listenAndServe(app, config.runtime);
   app.log.info(
     {
-      dryRun: config.guards.dryRun,
+      dryRun: config.pipeline.dryRun,
       offline: config.offline,
       authentication: config.runtime.authToken ? 'token' : 'off',
-      rules: config.guards.rules.map((r) => r.source),
-      minPriority: config.guards.minPriority,
-      protectedNamespaces: config.guards.protectedNamespaces.map((p) => p.source),
-      ownNamespace: config.guards.ownNamespace,
-      budget: config.guards.budget ? `${config.guards.budget.maxActions} actions per ${config.guards.budget.windowSeconds} s, Lease ${config.guards.budget.namespace}/${config.guards.budget.lease}` : 'off',
-      clusterGuard: config.guards.clusterName === undefined ? 'off' : `acts only on alerts with output_fields[${JSON.stringify(config.guards.clusterField)}] = ${JSON.stringify(config.guards.clusterName)}${config.guards.allowAlertsWithoutCluster ? ' (or none)' : ''}`,
+      rules: config.pipeline.rules.map((r) => r.source),
+      minPriority: config.pipeline.minPriority,
+      protectedNamespaces: config.pipeline.protectedNamespaces.map((p) => p.source),
+      ownNamespace: config.pipeline.ownNamespace,
+      budget: config.pipeline.budget ? `${config.pipeline.budget.maxActions} actions per ${config.pipeline.budget.windowSeconds} s, Lease ${config.pipeline.budget.namespace}/${config.pipeline.budget.lease}` : 'off',
+      clusterGuard: config.pipeline.clusterName === undefined ? 'off' : `acts only on alerts with output_fields[${JSON.stringify(config.pipeline.clusterField)}] = ${JSON.stringify(config.pipeline.clusterName)}${config.pipeline.allowAlertsWithoutCluster ? ' (or none)' : ''}`,
     },
     config.offline ? 'ready (no cluster credentials: dry-run only)' : 'ready',
   );

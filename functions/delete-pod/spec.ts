@@ -1,16 +1,16 @@
 // delete-pod: deletes the pod the alert names, so the shell (or whatever ran) dies with it.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { GuardConfig } from '../../shared/config/guard-config.ts';
 import type { ControllingOwner } from '../../shared/guards/owner.ts';
 import { acted, skipped, type Decision } from '../../shared/respond/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
+import { DEFAULT_DELETE_POD_SETTINGS, DELETE_POD_SETTINGS, type DeletePodSettings } from './settings.ts';
 
 function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** Skips the delete when it would leave the owner with fewer ready replicas than MIN_READY_REPLICAS. */
-export function minReadyShortfall(pod: V1Pod, owner: ControllingOwner, minReady: GuardConfig['minReadyReplicas']): string | undefined {
+export function minReadyShortfall(pod: V1Pod, owner: ControllingOwner, minReady: DeletePodSettings['minReadyReplicas']): string | undefined {
   if (!minReady || !owner.scalable) return undefined;
   const status = owner.scalable.object.status ?? {};
   const desired = Number(owner.scalable.object.spec?.replicas ?? 1);
@@ -61,16 +61,16 @@ const CONSEQUENCE_SENTENCE: Record<DeleteConsequence, (owner: ControllingOwner) 
   'up-to-its-controller': (owner) => ` Whether it comes back is up to its controller ${owner.chain.at(-1) ?? owner.kind}.`,
 };
 
-async function plan({ pod, target, owner, config, kube }: PlanContext) {
+const createPlan = (settings: DeletePodSettings) => async function plan({ pod, target, owner, kube }: PlanContext) {
   if (pod.metadata?.deletionTimestamp) {
     return skipped('already-terminating', `pod ${target.namespace}/${target.pod} is already being deleted (since ${new Date(pod.metadata.deletionTimestamp).toISOString()})`, { target });
   }
-  const shortfall = minReadyShortfall(pod, owner, config.minReadyReplicas);
+  const shortfall = minReadyShortfall(pod, owner, settings.minReadyReplicas);
   if (shortfall) return skipped('min-ready-replicas', shortfall, { target });
   const uid = pod.metadata!.uid!;
   const warnings: string[] = [];
   if (owner.kind === 'Standalone') warnings.push('a bare pod: nothing recreates it, it is gone for good once deleted');
-  const grace = config.gracePeriodSeconds;
+  const grace = settings.gracePeriodSeconds;
   const consequence = deleteConsequence(owner.kind);
   const what = `delete pod ${target.namespace}/${target.pod} (uid ${uid}${grace !== undefined ? `, grace ${grace} s` : ''}; owner ${owner.chain.slice(1).join(' → ') || 'none'})`;
   return {
@@ -95,10 +95,16 @@ async function plan({ pod, target, owner, config, kube }: PlanContext) {
   };
 }
 
-export const deletePodSpec: ResponseFunctionSpec = {
-  name: 'delete-pod',
-  summary: 'Deletes the pod a Falco alert names (UID precondition, configurable grace period).',
-  actionEvent: { reason: 'Deleted', action: 'Delete' },
-  rbacRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['delete'] }],
-  plan,
-};
+/** delete-pod configured with its settings (MIN_READY_REPLICAS, GRACE_PERIOD_SECONDS). */
+export function deletePodSpecWith(settings: DeletePodSettings): ResponseFunctionSpec {
+  return {
+    name: 'delete-pod',
+    summary: 'Deletes the pod a Falco alert names (UID precondition, configurable grace period).',
+    actionEvent: { reason: 'Deleted', action: 'Delete' },
+    rbacRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['delete'] }],
+    plan: createPlan(settings),
+    settings: { declarations: DELETE_POD_SETTINGS.declarations, configure: (reader) => deletePodSpecWith(DELETE_POD_SETTINGS.read(reader)) },
+  };
+}
+
+export const deletePodSpec: ResponseFunctionSpec = deletePodSpecWith(DEFAULT_DELETE_POD_SETTINGS);

@@ -6,7 +6,6 @@ import { KubeError } from '../../shared/k8s/errors.ts';
 import type { KubeClient, KubeObject, ScalableKind } from '../../shared/k8s/kube-client.ts';
 import { acted, failed, skipped, type Decision } from '../../shared/respond/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
-import type { EnvReader } from '../../shared/config/env-reader.ts';
 import { fluxGitSource, GitSourceProblem, type FluxGitSource } from '../../shared/gitops/flux.ts';
 import { GitFailure } from '../../shared/gitops/git-failure.ts';
 import { describeOwner, gitOpsOwnerOf, type GitOpsOwner } from '../../shared/gitops/owner.ts';
@@ -15,7 +14,7 @@ import type { PolicyRule } from '../../shared/respond/function-spec.ts';
 import { commitZeroReplicas, reconcileCommit } from './gitops-commit.ts';
 import { GitOpsStepFailed, suspendOwner } from './gitops-suspend.ts';
 import { ownerWarning } from './gitops.ts';
-import { DEFAULT_SETTINGS, readScaleToZeroSettings, type GitOpsMode, type ScaleToZeroSettings } from './settings.ts';
+import { DEFAULT_SETTINGS, SCALE_TO_ZERO_SETTINGS, type GitOpsMode, type ScaleToZeroSettings } from './settings.ts';
 
 export { PREVIOUS_REPLICAS_ANNOTATION };
 
@@ -223,7 +222,7 @@ export function scaleToZeroSpecWith(settings: ScaleToZeroSettings): ResponseFunc
     actionEvent: { reason: 'ScaledToZero', action: 'Scale' },
     rbacRules: [...SCALE_RULES, ...gitOpsRbacRules(settings.gitOpsMode, settings.gitOpsFallback)],
     plan: createPlan(settings),
-    withSettings: (reader: EnvReader) => scaleToZeroSpecWith(readScaleToZeroSettings(reader)),
+    settings: { declarations: SCALE_TO_ZERO_SETTINGS.declarations, configure: (reader) => scaleToZeroSpecWith(SCALE_TO_ZERO_SETTINGS.read(reader)) },
   };
 }
 

@@ -13,6 +13,13 @@ import type { KubeClient } from '../k8s/kube-client.ts';
 
 export const BUDGET_SLOTS_ANNOTATION = 'falco-response.dev/budget-slots';
 
+export const DEFAULT_BUDGET_LEASE = 'falco-response-budget';
+/** The Lease of one function's own budget (BUDGET_LEASE=falco-response-budget-<fn>, the per-function option). */
+export const functionBudgetLease = (fn: string) => `${DEFAULT_BUDGET_LEASE}-${fn}`;
+// Each slot takes up to ~900 bytes (two names of up to 253 characters) of one annotation, and
+// all of an object's annotations together may hold 256 KiB.
+export const MAX_BUDGET_ACTIONS = 200;
+
 /** One action, as the budget records it: enough to recognise a re-run of the same action after a crash. */
 export interface BudgetSlot {
   id: string;

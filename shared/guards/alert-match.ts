@@ -1,14 +1,22 @@
 // Does this function respond to this alert at all? Rule, priority, tags and source.
 import type { FalcoAlert } from '../alert/falco-alert.ts';
-import { prioritySeverity } from '../alert/priority.ts';
-import type { GuardConfig } from '../config/guard-config.ts';
+import { prioritySeverity, type FalcoPriority } from '../alert/priority.ts';
+import type { RulePattern } from './rule-pattern.ts';
+
+/** What a function is configured to respond to (RULES, MIN_PRIORITY, REQUIRED_TAGS, SOURCES). */
+export interface AlertSelection {
+  rules: RulePattern[];
+  minPriority: FalcoPriority;
+  requiredTags: string[];
+  sources: string[];
+}
 
 export interface Mismatch {
   reason: 'rule-not-selected' | 'priority-below-minimum' | 'missing-tags' | 'source-not-selected';
   message: string;
 }
 
-export function findMismatch(alert: FalcoAlert, config: Pick<GuardConfig, 'rules' | 'minPriority' | 'requiredTags' | 'sources'>): Mismatch | undefined {
+export function findMismatch(alert: FalcoAlert, config: AlertSelection): Mismatch | undefined {
   if (!config.rules.some((pattern) => pattern.test(alert.rule))) {
     return { reason: 'rule-not-selected', message: `rule ${JSON.stringify(alert.rule)} is not in RULES (${config.rules.map((r) => r.source).join(', ')})` };
   }

@@ -3,9 +3,17 @@
 // alerts (CUSTOMFIELDS=cluster:prod-eu → output_fields.cluster = "prod-eu"); Falco itself has
 // no cluster field. With CLUSTER_NAME set, only alerts stamped with it are acted on.
 import type { FalcoAlert } from '../alert/falco-alert.ts';
-import type { GuardConfig } from '../config/guard-config.ts';
 
-export function clusterMismatch(alert: FalcoAlert, config: Pick<GuardConfig, 'clusterName' | 'clusterField' | 'allowAlertsWithoutCluster'>): { reason: 'other-cluster' | 'no-cluster-field'; message: string } | undefined {
+export interface ClusterGuard {
+  /** Act only on alerts stamped with this cluster (Falcosidekick's CUSTOMFIELDS); undefined: off. */
+  clusterName: string | undefined;
+  /** The output_fields key that names the cluster. */
+  clusterField: string;
+  /** With clusterName set, whether an alert that names no cluster is still acted on. */
+  allowAlertsWithoutCluster: boolean;
+}
+
+export function clusterMismatch(alert: FalcoAlert, config: ClusterGuard): { reason: 'other-cluster' | 'no-cluster-field'; message: string } | undefined {
   if (config.clusterName === undefined) return undefined;
   const value = Object.hasOwn(alert.outputFields, config.clusterField) ? alert.outputFields[config.clusterField] : undefined;
   const named = typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;

@@ -1,8 +1,10 @@
 // Who controls a pod: follows controller ownerReferences Pod → ReplicaSet → Deployment,
 // StatefulSet, ReplicationController; DaemonSet and Job are reported as not scalable.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { OwnerKind } from '../config/guard-config.ts';
 import type { KubeClient, KubeObject, ScalableKind } from '../k8s/kube-client.ts';
+
+export const OWNER_KINDS = ['Standalone', 'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController', 'Other'] as const;
+export type OwnerKind = (typeof OWNER_KINDS)[number];
 
 export interface ControllingOwner {
   /** The kind as guard rails see it: Deployment when a ReplicaSet is itself owned by one. */

@@ -1,6 +1,12 @@
 // The pod an alert names, or why it names none: never guess a target.
 import type { FalcoAlert } from '../alert/falco-alert.ts';
-import type { GuardConfig } from '../config/guard-config.ts';
+import type { RulePattern } from './rule-pattern.ts';
+
+/** Namespaces never acted in: the configured patterns, and the function's own namespace. */
+export interface NamespaceProtection {
+  protectedNamespaces: RulePattern[];
+  ownNamespace: string | undefined;
+}
 
 export interface PodTarget {
   namespace: string;
@@ -42,7 +48,7 @@ export function isTargetProblem(value: PodTarget | TargetProblem): value is Targ
 }
 
 /** Protected namespaces: the configured list plus the function's own namespace, compared case-insensitively (names are lower case; a differently-cased name in an alert still means the same namespace). */
-export function protectionOf(namespace: string, config: Pick<GuardConfig, 'protectedNamespaces' | 'ownNamespace'>): string | undefined {
+export function protectionOf(namespace: string, config: NamespaceProtection): string | undefined {
   const name = namespace.toLowerCase();
   // The alert's spelling is not repeated: it may be any text (the check comes before name validation).
   const shown = DNS_LABEL.test(name) ? name : `${JSON.stringify(name.slice(0, 63))}${name.length > 63 ? '…' : ''}`;

@@ -3,7 +3,7 @@
 import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { FalcoAlert } from '../alert/falco-alert.ts';
 import type { EnvReader } from '../config/env-reader.ts';
-import type { GuardConfig } from '../config/guard-config.ts';
+import type { Setting } from '../config/setting.ts';
 import type { Evidence } from './evidence.ts';
 import type { ControllingOwner } from '../guards/owner.ts';
 import type { PodTarget } from '../guards/target.ts';
@@ -26,7 +26,6 @@ export interface PlanContext {
   owner: ControllingOwner;
   evidence: Evidence;
   kube: KubeClient;
-  config: GuardConfig;
 }
 
 /** What the function would do; `execute` does it. Dry-run reports the plan and stops. */
@@ -54,11 +53,15 @@ export interface ResponseFunctionSpec {
   actionEvent: { reason: string; action: string };
   /** The plan for this pod, or a decision when there is nothing to do (already done, not applicable). */
   plan(context: PlanContext): Promise<Plan | Decision>;
-  /**
-   * Settings only this function reads (scale-to-zero's GITOPS_MODE): the spec configured with
-   * them, its rbacRules those of the configuration. Read by readFunctionConfig with the others.
-   */
-  withSettings?(reader: EnvReader): ResponseFunctionSpec;
+  /** Settings only this function reads (delete-pod's GRACE_PERIOD_SECONDS, scale-to-zero's GITOPS_MODE). */
+  settings?: FunctionSettings;
+}
+
+export interface FunctionSettings {
+  /** What docs/configuration.md and the chart's values schema list for this function. */
+  readonly declarations: readonly Setting<unknown>[];
+  /** The spec configured with them (its rbacRules those of the configuration); read with the shared settings. */
+  configure(reader: EnvReader): ResponseFunctionSpec;
 }
 
 export function isPlan(value: Plan | Decision): value is Plan {

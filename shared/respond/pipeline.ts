@@ -2,7 +2,7 @@
 // checks that need no API call first, then the pod as the API server sees it, then the
 // function's own plan, then dry-run / blast-radius, and only then a write.
 import type { FalcoAlert } from '../alert/falco-alert.ts';
-import type { GuardConfig } from '../config/guard-config.ts';
+import type { PipelineSettings } from './pipeline-settings.ts';
 import { alertAgeSeconds, findMismatch } from '../guards/alert-match.ts';
 import { ActionBudget, type BudgetSlot } from '../coordination/action-budget.ts';
 import { BlastRadiusLimit } from '../guards/blast-radius.ts';
@@ -44,7 +44,7 @@ function kubeFailure(error: unknown): Decision {
   return failed('api-unavailable', `${error.message}; nothing was changed that a retry would repeat`, true);
 }
 
-export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, kube: () => Promise<KubeClient>, hooks: PipelineHooks = {}): Pipeline {
+export function createPipeline(spec: ResponseFunctionSpec, config: PipelineSettings, kube: () => Promise<KubeClient>, hooks: PipelineHooks = {}): Pipeline {
   const recent = new RecentDecisions(config.dedupeWindowSeconds, config.dedupeMaxEntries, config.dedupeMaxBytes);
   const limit = new BlastRadiusLimit(config.maxActionsPerWindow, config.actionWindowSeconds);
   const budget = config.budget?.namespace !== undefined && !hooks.offline
@@ -98,7 +98,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: GuardConfig, 
       return skipped('owner-kind-skipped', `the pod is controlled by a ${owner.kind} (${owner.chain.join(' → ')}), which SKIP_OWNER_KINDS excludes`, { target });
     }
     const evidence = evidenceOf(pod);
-    const plan = await spec.plan({ alert, target, pod, namespace, owner, evidence, kube: client, config });
+    const plan = await spec.plan({ alert, target, pod, namespace, owner, evidence, kube: client });
     if (!isPlan(plan)) return plan.reason.startsWith('already-') ? completeEarlierAction(client, alert, target, pod.metadata?.uid, plan) : plan;
     const planned = { target: plan.target, warnings: plan.warnings, details: { ...plan.details, evidence } };
     if (config.dryRun) return dryRun(plan.reason, `DRY_RUN: would ${plan.message}`, planned);

@@ -1,7 +1,7 @@
 // Permissions the shared pipeline uses for every function: read the pod and its namespace
 // (opt-out labels), follow the pod's controlling owners (owner-kind guard rails, evidence),
 // record Events.
-import { DEFAULT_BUDGET_LEASE, functionBudgetLease } from '../config/guard-config.ts';
+import { DEFAULT_BUDGET_LEASE, functionBudgetLease } from '../coordination/action-budget.ts';
 import type { PolicyRule } from './function-spec.ts';
 
 export const SHARED_RBAC_RULES: readonly PolicyRule[] = [

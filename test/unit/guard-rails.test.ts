@@ -2,7 +2,8 @@ import type { V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseAlertRequest } from '../../shared/alert/parse-request.ts';
 import { EnvReader } from '../../shared/config/env-reader.ts';
-import { readGuardConfig } from '../../shared/config/guard-config.ts';
+import { readPipelineSettings } from '../../shared/respond/pipeline-settings.ts';
+import { DELETE_POD_SETTINGS } from '../../functions/delete-pod/settings.ts';
 import { findMismatch } from '../../shared/guards/alert-match.ts';
 import { BlastRadiusLimit } from '../../shared/guards/blast-radius.ts';
 import { optOutReason, runsContainer } from '../../shared/guards/pod-checks.ts';
@@ -22,7 +23,7 @@ const alertOf = (overrides: Record<string, any> = {}, fields: Record<string, any
 };
 const guards = (env: Record<string, string> = {}) => {
   const reader = new EnvReader({ POD_NAMESPACE: 'falco-response', ...env });
-  const config = readGuardConfig(reader);
+  const config = readPipelineSettings(reader);
   reader.throwIfProblems();
   return config;
 };
@@ -60,7 +61,8 @@ describe('matching rules, priority, tags and source', () => {
 
   it('rejects bad settings at start-up, naming each variable', () => {
     const reader = new EnvReader({ MIN_PRIORITY: 'loud', RULES: '/(unclosed/', MIN_READY_REPLICAS: 'most', SKIP_OWNER_KINDS: 'Pets', DRY_RUN: 'maybe' });
-    readGuardConfig(reader);
+    readPipelineSettings(reader);
+    DELETE_POD_SETTINGS.read(reader);
     expect(reader.problems.join('\n')).toMatch(/MIN_PRIORITY.*\n?.*/);
     for (const name of ['MIN_PRIORITY', 'RULES', 'MIN_READY_REPLICAS', 'SKIP_OWNER_KINDS', 'DRY_RUN']) expect(reader.problems.join('\n')).toContain(name);
   });

@@ -2,7 +2,7 @@
 // empty it, break it, delete it, apply it again as the manifests ship it.
 import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { BUDGET_SLOTS_ANNOTATION, type BudgetSlot } from '../../shared/coordination/action-budget.ts';
-import { DEFAULT_BUDGET_LEASE } from '../../shared/config/guard-config.ts';
+import { DEFAULT_BUDGET_LEASE } from '../../shared/coordination/action-budget.ts';
 import { kubeConfigFor } from './credentials.ts';
 import type { ClusterCoords } from './control-plane.ts';
 import { FUNCTION_NAMESPACE } from '../functions/function-under-test.ts';

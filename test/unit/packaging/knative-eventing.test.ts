@@ -82,7 +82,7 @@ describe('Trigger filters against the CloudEvents Falcosidekick sends', () => {
     const trigger = triggers.find((t) => t.metadata.name === fn)!;
     const { rule, priority, type } = trigger.spec.filter.attributes;
     expect(type).toBe('falco.rule.output.v1');
-    const guards = readFunctionConfig({ ...envOf(knativeServiceOf(fn).spec.template.spec.containers[0]), AUTH_TOKEN: 'x', KUBECONFIG: '/nonexistent' }).guards;
+    const guards = readFunctionConfig({ ...envOf(knativeServiceOf(fn).spec.template.spec.containers[0]), AUTH_TOKEN: 'x', KUBECONFIG: '/nonexistent' }).pipeline;
     expect(guards.rules.some((pattern) => compileRulePattern(pattern.source).test(rule))).toBe(true);
     if (priority !== undefined) {
       expect(priority).toBe(priority.charAt(0).toUpperCase() + priority.slice(1).toLowerCase()); // Falcosidekick capitalises
@@ -104,7 +104,7 @@ describe('Broker and Trigger wiring', () => {
     // All retries end before the functions would skip the alert as too old (MAX_ALERT_AGE_SECONDS).
     const base = durationSeconds(delivery!.backoffDelay);
     const waits = Array.from({ length: delivery!.retry }, (_, n) => (delivery!.backoffPolicy === 'exponential' ? base * 2 ** n : base * (n + 1)));
-    const maxAge = readFunctionConfig({ KUBECONFIG: '/nonexistent' }).guards.maxAlertAgeSeconds;
+    const maxAge = readFunctionConfig({ KUBECONFIG: '/nonexistent' }).pipeline.maxAlertAgeSeconds;
     expect(waits.reduce((a, b) => a + b, 0), where).toBeLessThan(maxAge);
   }
 

@@ -162,7 +162,7 @@ describe.each(functionNames)('the Knative Service of %s against the function', (
     const config = configFromManifestEnv(env);
     const timeoutMs = service.spec.template.spec.timeoutSeconds * 1000;
     // Worst case of one Kubernetes call: every attempt times out, with the longest backoff between them.
-    const worstKubeCallMs = config.guards.kubeTimeoutMs * config.guards.kubeRetries + 2000 * (config.guards.kubeRetries - 1);
+    const worstKubeCallMs = config.kube.timeoutMs * config.kube.retries + 2000 * (config.kube.retries - 1);
     expect(worstKubeCallMs).toBeLessThan(timeoutMs);
     expect(config.runtime.shutdownTimeoutMs).toBeLessThan(timeoutMs);
   });

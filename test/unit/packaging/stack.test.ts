@@ -123,7 +123,7 @@ describe('stack.yml against the project', () => {
     const known = configVariablesRead();
     expect(Object.keys(environment).filter((name) => !known.has(name))).toEqual([]);
     const config = configFromManifestEnv(environment);
-    expect(config.guards.rules.map((rule) => rule.source)).toEqual([environment.RULES]);
+    expect(config.pipeline.rules.map((rule) => rule.source)).toEqual([environment.RULES]);
     expect(config.runtime.authToken !== undefined).toBe(environment.AUTH_TOKEN_FILE !== undefined);
   });
 
