@@ -1,15 +1,18 @@
-// docs/configuration.md's table of settings, generated from the declarations beside the code
-// that reads them: the runtime's, the pipeline's, the Kubernetes client's, then each
-// function's own. The rest of the page is written by hand; only the table is replaced.
+// docs/configuration.md's two tables, generated: the settings from the declarations beside the
+// code that reads them (the pipeline's, each function's own, the Kubernetes client's, the
+// runtime's), and the label and annotation keys from shared/k8s/keys.ts. The rest of the page
+// is written by hand; only the tables are replaced.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNTIME_SETTINGS } from '../shared/config/runtime-config.ts';
 import type { Setting } from '../shared/config/setting.ts';
+import { KEYS } from '../shared/k8s/keys.ts';
 import { KUBE_SETTINGS } from '../shared/k8s/kube-settings.ts';
 import type { ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
 import { PIPELINE_SETTINGS } from '../shared/respond/pipeline-settings.ts';
 
 const HEADER = '| variable | default | meaning |\n|---|---|---|\n';
+const KEYS_HEADER = '| key | on | meaning |\n|---|---|---|\n';
 
 /** Every setting any function reads, each once, in the table's order. */
 export function allSettings(specs: readonly ResponseFunctionSpec[]): Setting<unknown>[] {
@@ -21,12 +24,20 @@ export function configurationTable(specs: readonly ResponseFunctionSpec[]): stri
   return HEADER + allSettings(specs).map((s) => `| \`${s.name}\` | ${s.shownDefault} | ${s.meaning} |\n`).join('');
 }
 
-/** The page with its table regenerated (the table ends at the first blank line after its header). */
+export function keysTable(): string {
+  return KEYS_HEADER + Object.values(KEYS).map((k) => `| \`${k.key}${'value' in k ? k.value : ''}\` | ${k.on} | ${k.meaning} |\n`).join('');
+}
+
+function replaceTable(page: string, header: string, table: string, path: string): string {
+  const start = page.indexOf(header);
+  if (start < 0) throw new Error(`${path}: the table starting ${JSON.stringify(header.split('\n')[0])} is missing`);
+  const end = page.indexOf('\n\n', start);
+  return page.slice(0, start) + table.trimEnd() + page.slice(end);
+}
+
+/** The page with its tables regenerated (each ends at the first blank line after its header). */
 export function configurationPage(repoRoot: string, specs: readonly ResponseFunctionSpec[]): Record<string, string> {
   const path = 'docs/configuration.md';
   const page = readFileSync(join(repoRoot, path), 'utf8');
-  const start = page.indexOf(HEADER);
-  if (start < 0) throw new Error(`${path}: the settings table's header is missing`);
-  const end = page.indexOf('\n\n', start);
-  return { [path]: page.slice(0, start) + configurationTable(specs).trimEnd() + page.slice(end) };
+  return { [path]: replaceTable(replaceTable(page, HEADER, configurationTable(specs), path), KEYS_HEADER, keysTable(), path) };
 }

@@ -1,5 +1,5 @@
 // A strict JSON Schema of the OpenFaaS stack file (stack.yml), for the keys faas-cli reads
-// that this project uses (../shared/notes/openfaas-knative.md). faas-cli's own parser ignores
+// that this project uses (docs/openfaas.md; faas-cli's stack reference). faas-cli's own parser ignores
 // unknown keys, so a typo (`enviroment:`, `secret:`) would pass it silently and deploy a
 // function without its settings: here every object forbids unknown keys.
 //

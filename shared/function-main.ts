@@ -9,6 +9,7 @@ import type { RuntimeConfig } from './config/runtime-config.ts';
 import { readFunctionConfig, type FunctionConfig } from './function-config.ts';
 import { loadKubeConfig } from './k8s/kube-config.ts';
 import { KubeClient } from './k8s/kube-client.ts';
+import { controllerOf } from './k8s/keys.ts';
 import { loadClient } from './k8s/load-client.ts';
 import { createPipeline, type Pipeline } from './respond/pipeline.ts';
 import type { ResponseFunctionSpec } from './respond/function-spec.ts';
@@ -35,12 +36,12 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
   let client: Promise<KubeClient> | undefined;
   const kube = () =>
     (client ??= loadClient().then((module) => {
-      const kubeConfig = options.loadKubeConfig ? options.loadKubeConfig(module) : loadKubeConfig(module).config;
+      const kubeConfig = options.loadKubeConfig ? options.loadKubeConfig(module) : loadKubeConfig(module);
       return new KubeClient(module, kubeConfig, {
         timeoutMs: config.kube.timeoutMs,
         retry: { attempts: config.kube.retries, baseDelayMs: 100, maxDelayMs: 2000 },
         onCall: (operation, ms, outcome) => metrics.recordKubeCall(operation, ms, outcome),
-        controller: `falco-response.dev/${spec.name}`,
+        controller: controllerOf(spec.name),
         instance: hostname(),
       });
     }));

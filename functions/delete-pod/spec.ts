@@ -1,6 +1,8 @@
 // delete-pod: deletes the pod the alert names, so the shell (or whatever ran) dies with it.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ControllingOwner } from '../../shared/guards/owner.ts';
+import { podRef } from '../../shared/guards/target.ts';
+import { KEYS } from '../../shared/k8s/keys.ts';
 import { acted, skipped, type Decision } from '../../shared/respond/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { DEFAULT_DELETE_POD_SETTINGS, DELETE_POD_SETTINGS, type DeletePodSettings } from './settings.ts';
@@ -37,7 +39,7 @@ export type DeleteConsequence =
   /** A controller kind this function does not know: up to it. */
   | 'up-to-its-controller';
 
-export const CONSEQUENCE_ANNOTATION = 'falco-response.dev/consequence';
+export const CONSEQUENCE_ANNOTATION = KEYS.consequence.key;
 
 export function deleteConsequence(kind: ControllingOwner['kind']): DeleteConsequence {
   switch (kind) {
@@ -90,7 +92,7 @@ const createPlan = (settings: DeletePodSettings) => async function plan({ pod, t
       }
       const decision: Decision = acted('deleted', `deleted pod ${target.namespace}/${target.pod}`, { target, warnings, details: { consequence } });
       const note = `falco-response delete-pod deleted this pod.${CONSEQUENCE_SENTENCE[consequence](owner)}`;
-      return { decision, event: { regarding: { apiVersion: 'v1', kind: 'Pod', name: target.pod, namespace: target.namespace, uid }, reason: 'Deleted', action: 'Delete', note, annotations: { [CONSEQUENCE_ANNOTATION]: consequence } } };
+      return { decision, event: { regarding: podRef(target, uid), reason: 'Deleted', action: 'Delete', note, annotations: { [CONSEQUENCE_ANNOTATION]: consequence } } };
     },
   };
 }

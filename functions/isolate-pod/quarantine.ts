@@ -2,10 +2,11 @@
 import { createHash } from 'node:crypto';
 import type { V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
 import type { FalcoAlert } from '../../shared/alert/falco-alert.ts';
+import { KEYS, ruleAnnotation } from '../../shared/k8s/keys.ts';
 import { selectorMatches } from '../../shared/k8s/label-selector.ts';
 
 /** Label that selects exactly one pod: its value is the pod's UID. */
-export const QUARANTINE_LABEL = 'falco-response.dev/quarantine';
+export const QUARANTINE_LABEL = KEYS.quarantine.key;
 export const MANAGED_BY = 'falco-response-functions';
 
 /** Deterministic, so two instances racing on one pod collide on the name (409) instead of making two. */
@@ -27,10 +28,10 @@ export function quarantinePolicy(pod: V1Pod, alert: FalcoAlert, now: Date): V1Ne
       namespace: pod.metadata!.namespace!,
       labels: { 'app.kubernetes.io/managed-by': MANAGED_BY, [QUARANTINE_LABEL]: uid },
       annotations: {
-        'falco-response.dev/rule': alert.rule.slice(0, 1000),
-        'falco-response.dev/alert-time': alert.timeText,
-        'falco-response.dev/isolated-at': now.toISOString(),
-        'falco-response.dev/pod': name,
+        [KEYS.policyRule.key]: ruleAnnotation(alert.rule),
+        [KEYS.policyAlertTime.key]: alert.timeText,
+        [KEYS.isolatedAt.key]: now.toISOString(),
+        [KEYS.policyPod.key]: name,
       },
       // Owned by the pod: deleting the pod removes its quarantine with it.
       ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name, uid, controller: false, blockOwnerDeletion: false }],

@@ -1,7 +1,9 @@
 // isolate-pod: cuts the pod off the network without killing it, so it can be examined.
 // A deny-all NetworkPolicy selects a label unique to the pod; the pod gets that label and
 // annotations saying why and when.
-import { KubeError } from '../../shared/k8s/errors.ts';
+import { podRef } from '../../shared/guards/target.ts';
+import { writeAtReadVersion } from '../../shared/k8s/conflict.ts';
+import { KEYS, ruleAnnotation } from '../../shared/k8s/keys.ts';
 import { acted, skipped } from '../../shared/respond/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { isIntactQuarantine, policiesUndoingQuarantine, QUARANTINE_LABEL, quarantinePolicy, quarantinePolicyName } from './quarantine.ts';
@@ -45,24 +47,28 @@ async function plan({ pod, target, alert, owner, kube }: PlanContext) {
       }
       let labelChanged = false;
       if (!labelled) {
-        try {
-          await kube.patchPodMetadata(target.namespace, target.pod, {
-            labels: { [QUARANTINE_LABEL]: uid },
-            annotations: {
-              'falco-response.dev/isolated-at': now.toISOString(),
-              'falco-response.dev/isolated-by-rule': alert.rule.slice(0, 1000),
-              'falco-response.dev/quarantine-policy': policyName,
-            },
-            // Only the pod as read: one instance labels it; a racing one gets 409.
-            resourceVersion: pod.metadata?.resourceVersion,
-          });
-          labelChanged = true;
-        } catch (error) {
-          if (!(error instanceof KubeError && error.kind === 'conflict')) throw error;
-          const now = await kube.getPod(target.namespace, target.pod);
-          if (now?.metadata?.uid !== uid) return { decision: skipped('target-replaced', `pod ${target.namespace}/${target.pod} was replaced while being isolated`, { target }) };
-          if (now.metadata?.labels?.[QUARANTINE_LABEL] !== uid) throw error;
-        }
+        // Only the pod as read: one instance labels it; a racing one gets 409, and learns from
+        // the pod as it is now whether that one labelled it (or the pod was replaced).
+        const labelling = await writeAtReadVersion({
+          read: pod,
+          attempts: 1,
+          write: async (read) => {
+            await kube.patchPodMetadata(target.namespace, target.pod, {
+              labels: { [QUARANTINE_LABEL]: uid },
+              annotations: {
+                [KEYS.isolatedAt.key]: now.toISOString(),
+                [KEYS.isolatedByRule.key]: ruleAnnotation(alert.rule),
+                [KEYS.quarantinePolicy.key]: policyName,
+              },
+              resourceVersion: read?.metadata?.resourceVersion,
+            });
+            return 'labelled' as const;
+          },
+          readAgain: () => kube.getPod(target.namespace, target.pod),
+          settle: (current) => (current?.metadata?.uid !== uid ? 'replaced' : current.metadata?.labels?.[QUARANTINE_LABEL] === uid ? 'labelled-meanwhile' : undefined),
+        });
+        if (labelling === 'replaced') return { decision: skipped('target-replaced', `pod ${target.namespace}/${target.pod} was replaced while being isolated`, { target }) };
+        labelChanged = labelling === 'labelled';
       }
       const podLabels = { ...pod.metadata?.labels, [QUARANTINE_LABEL]: uid };
       const holes = policiesUndoingQuarantine((await kube.listNetworkPolicies(target.namespace)).items, podLabels, policyName);
@@ -75,7 +81,7 @@ async function plan({ pod, target, alert, owner, kube }: PlanContext) {
       return {
         decision: acted('isolated', `isolated pod ${target.namespace}/${target.pod} with NetworkPolicy ${policyName}${replacement ? `; ${replacement}` : ''}`, { target, warnings, details }),
         event: {
-          regarding: { apiVersion: 'v1', kind: 'Pod', name: target.pod, namespace: target.namespace, uid },
+          regarding: podRef(target, uid),
           reason: holes.length > 0 ? 'IsolatedIncompletely' : 'Isolated',
           action: 'Isolate',
           type: holes.length > 0 ? ('Warning' as const) : ('Normal' as const),

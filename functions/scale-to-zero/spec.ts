@@ -2,7 +2,8 @@
 // subresource, so the pod is not simply recreated; the previous count is recorded on the
 // workload so it can be restored.
 import type { V1Scale } from '@kubernetes/client-node';
-import { KubeError } from '../../shared/k8s/errors.ts';
+import { writeAtReadVersion } from '../../shared/k8s/conflict.ts';
+import { KEYS, ruleAnnotation } from '../../shared/k8s/keys.ts';
 import type { KubeClient, KubeObject, ScalableKind } from '../../shared/k8s/kube-client.ts';
 import { acted, failed, skipped, type Decision } from '../../shared/respond/decision.ts';
 import type { PlanContext, ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
@@ -24,18 +25,14 @@ export { PREVIOUS_REPLICAS_ANNOTATION };
 // every successful write happens once (the record once, the scale once).
 const SCALE_CONFLICT_ATTEMPTS = 4;
 
-async function retryOnConflict<T>(kube: KubeClient, kind: ScalableKind, namespace: string, name: string, first: V1Scale, write: (current: V1Scale) => Promise<T>): Promise<T | 'already-scaled'> {
-  let current = first;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write(current);
-    } catch (error) {
-      if (!(error instanceof KubeError && error.kind === 'conflict')) throw error;
-      current = await kube.readScale(kind, namespace, name);
-      if ((current.spec?.replicas ?? 0) === 0) return 'already-scaled';
-      if (attempt >= SCALE_CONFLICT_ATTEMPTS) throw error;
-    }
-  }
+function retryOnConflict<T>(kube: KubeClient, kind: ScalableKind, namespace: string, name: string, first: V1Scale, write: (current: V1Scale) => Promise<T>): Promise<T | 'already-scaled'> {
+  return writeAtReadVersion({
+    read: first,
+    attempts: SCALE_CONFLICT_ATTEMPTS,
+    write,
+    readAgain: () => kube.readScale(kind, namespace, name),
+    settle: (now) => ((now.spec?.replicas ?? 0) === 0 ? ('already-scaled' as const) : undefined),
+  });
 }
 
 async function scaleToZero(kube: KubeClient, kind: ScalableKind, namespace: string, name: string, scale: V1Scale, annotations: Record<string, string>): Promise<'scaled' | 'already-scaled'> {
@@ -106,10 +103,10 @@ function createPlan(settings: ScaleToZeroSettings) {
       async execute() {
         const annotations: Record<string, string> = {
           [PREVIOUS_REPLICAS_ANNOTATION]: String(replicas),
-          'falco-response.dev/scaled-to-zero-at': new Date().toISOString(),
-          'falco-response.dev/scaled-by-rule': alert.rule.slice(0, 1000),
-          'falco-response.dev/scaled-for-alert-time': alert.timeText,
-          'falco-response.dev/scaled-for-pod': target.pod,
+          [KEYS.scaledToZeroAt.key]: new Date().toISOString(),
+          [KEYS.scaledByRule.key]: ruleAnnotation(alert.rule),
+          [KEYS.scaledForAlertTime.key]: alert.timeText,
+          [KEYS.scaledForPod.key]: target.pod,
         };
         const done = await gitOpsFirst(kube, step, settings, workload, alert, replicas, annotations);
         const result = await scaleToZero(kube, kind, target.namespace, name, scale, annotations);

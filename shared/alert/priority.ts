@@ -26,10 +26,3 @@ export function normalizePriority(value: string): FalcoPriority | undefined {
 export function prioritySeverity(priority: FalcoPriority): number {
   return FALCO_PRIORITIES.length - 1 - FALCO_PRIORITIES.indexOf(priority);
 }
-
-/** A regex source matching any priority in any letter case, for the JSON Schema (ajv has no case-insensitive flag). */
-export function caseInsensitivePriorityPattern(): string {
-  const anyCase = (word: string) =>
-    [...word].map((c) => `[${c.toUpperCase()}${c.toLowerCase()}]`).join('');
-  return `^(${[...FALCO_PRIORITIES, ...Object.keys(ALIASES)].map(anyCase).join('|')})$`;
-}

@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { KubeError } from '../k8s/errors.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
+import { KEYS } from '../k8s/keys.ts';
 
-export const BUDGET_SLOTS_ANNOTATION = 'falco-response.dev/budget-slots';
+export const BUDGET_SLOTS_ANNOTATION = KEYS.budgetSlots.key;
 
 export const DEFAULT_BUDGET_LEASE = 'falco-response-budget';
 /** The Lease of one function's own budget (BUDGET_LEASE=falco-response-budget-<fn>, the per-function option). */

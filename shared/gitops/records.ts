@@ -1,14 +1,15 @@
 // What a GitOps mode did, recorded on the workload beside the previous replica count, so that
 // restore can undo exactly that (and a person reading the workload sees it).
+import { KEYS } from '../k8s/keys.ts';
 import type { GitOpsOwner } from './owner.ts';
 import type { ReplicasEdit } from './replicas-edit.ts';
 
-export const PREVIOUS_REPLICAS_ANNOTATION = 'falco-response.dev/previous-replicas';
-export const GITOPS_MODE_ANNOTATION = 'falco-response.dev/gitops-mode';
+export const PREVIOUS_REPLICAS_ANNOTATION = KEYS.previousReplicas.key;
+export const GITOPS_MODE_ANNOTATION = KEYS.gitopsMode.key;
 /** JSON of a SuspendRecord. */
-export const GITOPS_SUSPENDED_ANNOTATION = 'falco-response.dev/gitops-suspended';
+export const GITOPS_SUSPENDED_ANNOTATION = KEYS.gitopsSuspended.key;
 /** JSON of a CommitRecord. */
-export const GITOPS_COMMIT_ANNOTATION = 'falco-response.dev/gitops-commit';
+export const GITOPS_COMMIT_ANNOTATION = KEYS.gitopsCommit.key;
 
 export interface SuspendRecord {
   owner: GitOpsOwner;

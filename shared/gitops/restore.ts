@@ -4,7 +4,7 @@
 // GitOps step) → only the count. Run with the operator's credentials (the CLI's), not the function's.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeError } from '../k8s/errors.ts';
+import { writeAtReadVersion } from '../k8s/conflict.ts';
 import type { KubeClient, ScalableKind } from '../k8s/kube-client.ts';
 import { applicationRef, restoreAutomatedSync } from './argocd.ts';
 import { fluxRef, requestReconcile, setFluxSuspended } from './flux.ts';
@@ -73,9 +73,12 @@ export async function restoreScaledWorkload(options: RestoreOptions): Promise<Re
     said = revert ? `; commit ${revert.slice(0, 12)} reverts ${record.sha.slice(0, 12)} in ${record.url}` : `; ${record.file} no longer held the change`;
   }
   // The count first, so a resumed owner that reconciles at once finds it already restored.
-  await onFreshRead(async () => {
-    const scale = await kube.readScale(kind, namespace, name);
-    await kube.replaceScale(kind, namespace, name, { metadata: { name, namespace, resourceVersion: scale.metadata!.resourceVersion! }, spec: { replicas: previous } });
+  await writeAtReadVersion({
+    read: await kube.readScale(kind, namespace, name),
+    attempts: FRESH_READ_ATTEMPTS,
+    write: (scale) => kube.replaceScale(kind, namespace, name, { metadata: { name, namespace, resourceVersion: scale.metadata!.resourceVersion! }, spec: { replicas: previous } }),
+    readAgain: () => kube.readScale(kind, namespace, name),
+    settle: () => undefined,
   });
   if (mode === 'suspend') {
     const record = parseRecord<SuspendRecord>(annotations, GITOPS_SUSPENDED_ANNOTATION);
@@ -87,24 +90,20 @@ export async function restoreScaledWorkload(options: RestoreOptions): Promise<Re
     said = `; ${describeOwner(owner)} resumed`;
   }
   // The records go: the workload no longer is scaled down by falco-response.
-  await onFreshRead(async () => {
-    const current = await kube.getWorkload(kind, namespace, name);
-    await kube.patchWorkloadAnnotations(kind, namespace, name, { [PREVIOUS_REPLICAS_ANNOTATION]: null, [GITOPS_MODE_ANNOTATION]: null, [GITOPS_SUSPENDED_ANNOTATION]: null, [GITOPS_COMMIT_ANNOTATION]: null }, current!.metadata!.resourceVersion!);
+  const records = { [PREVIOUS_REPLICAS_ANNOTATION]: null, [GITOPS_MODE_ANNOTATION]: null, [GITOPS_SUSPENDED_ANNOTATION]: null, [GITOPS_COMMIT_ANNOTATION]: null };
+  await writeAtReadVersion({
+    read: await kube.getWorkload(kind, namespace, name),
+    attempts: FRESH_READ_ATTEMPTS,
+    write: (current) => kube.patchWorkloadAnnotations(kind, namespace, name, records, current!.metadata!.resourceVersion!),
+    readAgain: () => kube.getWorkload(kind, namespace, name),
+    settle: () => undefined,
   });
   return { ...result, replicas: previous, message: `restored ${kind} ${namespace}/${name} to ${previous} replicas${said}` };
 }
 
 // The workload's controllers write its status all the time: a write at a read resourceVersion
 // can meet 409 with nobody else involved; read again and write again, a few times.
-async function onFreshRead(write: () => Promise<void>, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      if (!(error instanceof KubeError && error.kind === 'conflict') || attempt >= attempts) throw error;
-    }
-  }
-}
+const FRESH_READ_ATTEMPTS = 5;
 
 async function revertCommit(options: RestoreOptions, record: CommitRecord): Promise<string | undefined> {
   const target = { kind: options.kind, namespace: options.namespace, name: options.name };

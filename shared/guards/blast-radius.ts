@@ -28,11 +28,6 @@ export class BlastRadiusLimit {
     if (index >= 0) this.actions.splice(index, 1);
   }
 
-  used(now: number = Date.now()): number {
-    this.prune(now);
-    return this.actions.length;
-  }
-
   /** Seconds until a slot frees up. */
   secondsUntilFree(now: number = Date.now()): number {
     this.prune(now);

@@ -1,10 +1,11 @@
 // Checks on the pod as the API server returns it, before anything is changed.
 import type { V1Namespace, V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
+import { KEYS } from '../k8s/keys.ts';
 
 /** Label or annotation `falco-response.dev/ignore: "true"` on a pod or its namespace: never touched. */
-export const OPT_OUT_KEY = 'falco-response.dev/ignore';
+export const OPT_OUT_KEY = KEYS.ignore.key;
 /** Annotation with an RFC 3339 time: ignored until then (e.g. while someone debugs the pod). */
-export const IGNORE_UNTIL_KEY = 'falco-response.dev/ignore-until';
+export const IGNORE_UNTIL_KEY = KEYS.ignoreUntil.key;
 
 function optOutOf(meta: V1ObjectMeta | undefined, what: string, now: Date): string | undefined {
   const labels = meta?.labels ?? {};

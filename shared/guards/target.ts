@@ -43,6 +43,11 @@ export function namedParts(alert: FalcoAlert): { namespace?: string; pod?: strin
   };
 }
 
+/** The pod as an Event's `regarding` names it. */
+export function podRef(target: PodTarget, uid: string | undefined) {
+  return { apiVersion: 'v1', kind: 'Pod', name: target.pod, namespace: target.namespace, uid };
+}
+
 export function isTargetProblem(value: PodTarget | TargetProblem): value is TargetProblem {
   return 'reason' in value;
 }

@@ -16,11 +16,6 @@ export class KubeError extends Error {
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.operation = init.operation;
   }
-
-  /** 409/429/5xx and network failures may succeed on a later try. */
-  get retryable(): boolean {
-    return this.kind === 'unavailable' || this.kind === 'conflict';
-  }
 }
 
 function kindForStatus(status: number): KubeErrorKind {

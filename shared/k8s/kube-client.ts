@@ -5,12 +5,24 @@ import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { DispatcherReuse } from './connection-reuse.ts';
 import { KubeError, toKubeError } from './errors.ts';
+import { writeAtReadVersion } from './conflict.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 
 type ClientModule = typeof import('@kubernetes/client-node');
 
 export type ScalableKind = 'Deployment' | 'StatefulSet' | 'ReplicaSet' | 'ReplicationController';
 export type WorkloadKind = ScalableKind | 'DaemonSet' | 'Job' | 'CronJob';
+
+/** Which of client-node's API clients serves each workload kind (see workloadMethod). */
+export const WORKLOAD_API_GROUP = {
+  Deployment: 'apps',
+  ReplicaSet: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  ReplicationController: 'core',
+  Job: 'batch',
+  CronJob: 'batch',
+} as const satisfies Record<WorkloadKind, 'apps' | 'core' | 'batch'>;
 
 export interface KubeObject {
   apiVersion?: string;
@@ -103,9 +115,8 @@ export class KubeClient {
     } as k8s.ConfigurationOptions;
   }
 
-  private async call<T>(operation: string, run: (options: k8s.ConfigurationOptions) => Promise<T>, opts: { contentType?: string; retryConflicts?: boolean } = {}): Promise<T> {
-    const policy = { ...this.options.retry, retryConflicts: opts.retryConflicts ?? false };
-    return withRetry(operation, policy, async () => {
+  private async call<T>(operation: string, run: (options: k8s.ConfigurationOptions) => Promise<T>, opts: { contentType?: string } = {}): Promise<T> {
+    return withRetry(operation, this.options.retry, async () => {
       const started = performance.now();
       try {
         const result = await run(this.callOptions(opts.contentType));
@@ -145,26 +156,21 @@ export class KubeClient {
    * that merely changed (status updates) is deleted at its new version, a bounded number of times.
    */
   async deletePod(namespace: string, name: string, read: { uid: string; resourceVersion?: string | undefined }, gracePeriodSeconds: number | undefined): Promise<'deleted' | 'already-gone' | 'replaced' | 'already-terminating'> {
-    let resourceVersion = read.resourceVersion;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const preconditions = { uid: read.uid, ...(resourceVersion ? { resourceVersion } : {}) };
-        await this.call('delete pod', (o) =>
-          this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, body: { preconditions, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) } }, o),
-        );
-        return 'deleted';
-      } catch (error) {
-        if (!(error instanceof KubeError)) throw error;
-        if (error.kind === 'not-found') return 'already-gone';
-        if (error.kind !== 'conflict') throw error;
-        const now = await this.getPod(namespace, name);
-        if (!now) return 'already-gone';
-        if (now.metadata?.uid !== read.uid) return 'replaced';
-        if (now.metadata?.deletionTimestamp) return 'already-terminating';
-        if (attempt >= DELETE_CONFLICT_ATTEMPTS) throw error;
-        resourceVersion = now.metadata?.resourceVersion;
-      }
-    }
+    const del = async (resourceVersion: string | undefined): Promise<'deleted' | 'already-gone'> => {
+      const preconditions = { uid: read.uid, ...(resourceVersion ? { resourceVersion } : {}) };
+      const body = { preconditions, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) };
+      const gone = await this.readOrUndefined('delete pod', (o) => this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, body }, o));
+      return gone === undefined ? 'already-gone' : 'deleted';
+    };
+    const settle = (now: k8s.V1Pod | undefined) =>
+      !now ? 'already-gone' : now.metadata?.uid !== read.uid ? 'replaced' : now.metadata?.deletionTimestamp ? 'already-terminating' : undefined;
+    return writeAtReadVersion<k8s.V1Pod | undefined, 'deleted' | 'already-gone', ReturnType<typeof settle> & string>({
+      read: { metadata: { uid: read.uid, resourceVersion: read.resourceVersion } },
+      attempts: DELETE_CONFLICT_ATTEMPTS,
+      write: (pod) => del(pod?.metadata?.resourceVersion),
+      readAgain: () => this.getPod(namespace, name),
+      settle,
+    });
   }
 
   /** Merge-patches labels/annotations; with resourceVersion the write fails (409) if the pod changed since it was read. */
@@ -198,54 +204,30 @@ export class KubeClient {
     return this.call('update networkpolicy', (o) => this.networking.replaceNamespacedNetworkPolicy({ namespace, name: body.metadata!.name!, body }, o));
   }
 
+  /** A workload kind's client-node method: `<verb>Namespaced<Kind>[Scale]` on its API group's client. */
+  private workloadMethod<T>(verb: 'read' | 'replace' | 'patch', kind: WorkloadKind, subresource: '' | 'Scale') {
+    const api = this[WORKLOAD_API_GROUP[kind]] as unknown as Record<string, (params: object, options: k8s.ConfigurationOptions) => Promise<T>>;
+    const method = api[`${verb}Namespaced${kind}${subresource}`]!;
+    return (params: object, options: k8s.ConfigurationOptions) => method.call(api, params, options);
+  }
+
   getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<KubeObject | undefined> {
-    const params = { namespace, name };
-    const operation = `get ${kind.toLowerCase()}`;
-    switch (kind) {
-      case 'Deployment': return this.readOrUndefined(operation, (o) => this.apps.readNamespacedDeployment(params, o));
-      case 'ReplicaSet': return this.readOrUndefined(operation, (o) => this.apps.readNamespacedReplicaSet(params, o));
-      case 'StatefulSet': return this.readOrUndefined(operation, (o) => this.apps.readNamespacedStatefulSet(params, o));
-      case 'DaemonSet': return this.readOrUndefined(operation, (o) => this.apps.readNamespacedDaemonSet(params, o));
-      case 'ReplicationController': return this.readOrUndefined(operation, (o) => this.core.readNamespacedReplicationController(params, o));
-      case 'Job': return this.readOrUndefined(operation, (o) => this.batch.readNamespacedJob(params, o));
-      case 'CronJob': return this.readOrUndefined(operation, (o) => this.batch.readNamespacedCronJob(params, o));
-    }
+    return this.readOrUndefined(`get ${kind.toLowerCase()}`, (o) => this.workloadMethod<KubeObject>('read', kind, '')({ namespace, name }, o));
   }
 
   readScale(kind: ScalableKind, namespace: string, name: string): Promise<k8s.V1Scale> {
-    const params = { namespace, name };
-    const operation = `get ${kind.toLowerCase()}/scale`;
-    switch (kind) {
-      case 'Deployment': return this.call(operation, (o) => this.apps.readNamespacedDeploymentScale(params, o));
-      case 'StatefulSet': return this.call(operation, (o) => this.apps.readNamespacedStatefulSetScale(params, o));
-      case 'ReplicaSet': return this.call(operation, (o) => this.apps.readNamespacedReplicaSetScale(params, o));
-      case 'ReplicationController': return this.call(operation, (o) => this.core.readNamespacedReplicationControllerScale(params, o));
-    }
+    return this.call(`get ${kind.toLowerCase()}/scale`, (o) => this.workloadMethod<k8s.V1Scale>('read', kind, 'Scale')({ namespace, name }, o));
   }
 
   /** Writes the scale subresource; the body's resourceVersion is a precondition (409 if the workload changed). */
   replaceScale(kind: ScalableKind, namespace: string, name: string, body: k8s.V1Scale): Promise<k8s.V1Scale> {
-    const params = { namespace, name, body };
-    const operation = `update ${kind.toLowerCase()}/scale`;
-    switch (kind) {
-      case 'Deployment': return this.call(operation, (o) => this.apps.replaceNamespacedDeploymentScale(params, o));
-      case 'StatefulSet': return this.call(operation, (o) => this.apps.replaceNamespacedStatefulSetScale(params, o));
-      case 'ReplicaSet': return this.call(operation, (o) => this.apps.replaceNamespacedReplicaSetScale(params, o));
-      case 'ReplicationController': return this.call(operation, (o) => this.core.replaceNamespacedReplicationControllerScale(params, o));
-    }
+    return this.call(`update ${kind.toLowerCase()}/scale`, (o) => this.workloadMethod<k8s.V1Scale>('replace', kind, 'Scale')({ namespace, name, body }, o));
   }
 
   /** Merge-patches a workload's annotations (null removes one), failing with 409 if it changed since resourceVersion. */
   patchWorkloadAnnotations(kind: ScalableKind, namespace: string, name: string, annotations: Record<string, string | null>, resourceVersion: string): Promise<KubeObject> {
     const params = { namespace, name, body: { metadata: { annotations, resourceVersion } } };
-    const operation = `patch ${kind.toLowerCase()}`;
-    const contentType = this.module.PatchStrategy.MergePatch;
-    switch (kind) {
-      case 'Deployment': return this.call(operation, (o) => this.apps.patchNamespacedDeployment(params, o), { contentType });
-      case 'StatefulSet': return this.call(operation, (o) => this.apps.patchNamespacedStatefulSet(params, o), { contentType });
-      case 'ReplicaSet': return this.call(operation, (o) => this.apps.patchNamespacedReplicaSet(params, o), { contentType });
-      case 'ReplicationController': return this.call(operation, (o) => this.core.patchNamespacedReplicationController(params, o), { contentType });
-    }
+    return this.call(`patch ${kind.toLowerCase()}`, (o) => this.workloadMethod<KubeObject>('patch', kind, '')(params, o), { contentType: this.module.PatchStrategy.MergePatch });
   }
 
   /** A custom resource (Flux, Argo CD objects); undefined when it does not exist. */

@@ -7,8 +7,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export type CredentialSource = 'in-cluster' | 'kubeconfig';
-
 export function isInCluster(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(SERVICE_ACCOUNT_TOKEN);
 }
@@ -20,13 +18,13 @@ export function hasClusterCredentials(env: NodeJS.ProcessEnv = process.env): boo
   return paths.some((path) => existsSync(path));
 }
 
-export function loadKubeConfig(module: typeof import('@kubernetes/client-node'), env: NodeJS.ProcessEnv = process.env): { config: KubeConfig; source: CredentialSource } {
+export function loadKubeConfig(module: typeof import('@kubernetes/client-node'), env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const config = new module.KubeConfig();
   if (isInCluster(env)) {
     config.loadFromCluster();
-    return { config, source: 'in-cluster' };
+    return config;
   }
   config.loadFromDefault();
   if (!config.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: set KUBECONFIG or run in a pod');
-  return { config, source: 'kubeconfig' };
+  return config;
 }

@@ -11,7 +11,7 @@ import { resolveControllingOwner } from '../guards/owner.ts';
 import { optOutReason, runsContainer } from '../guards/pod-checks.ts';
 import { evidenceOf, shortEvidence } from './evidence.ts';
 import { isSettled, RecentDecisions } from './recent-decisions.ts';
-import { isTargetProblem, namedParts, podTargetOf, protectionOf, type PodTarget } from '../guards/target.ts';
+import { isTargetProblem, namedParts, podRef, podTargetOf, protectionOf, type PodTarget } from '../guards/target.ts';
 import { KubeError } from '../k8s/errors.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { dryRun, failed, skipped, type Decision } from './decision.ts';
@@ -220,8 +220,4 @@ export function createPipeline(spec: ResponseFunctionSpec, config: PipelineSetti
 /** The Event of the action a budget slot stands for: one name, whichever attempt records it. */
 export function actionEventName(namespace: string, slot: BudgetSlot): string {
   return `${slot.regarding.name.slice(0, 200)}.${slot.id}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253) || `${namespace}.${slot.id}`;
-}
-
-export function podRef(target: PodTarget, uid: string | undefined) {
-  return { apiVersion: 'v1', kind: 'Pod', name: target.pod, namespace: target.namespace, uid };
 }

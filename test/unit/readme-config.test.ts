@@ -41,3 +41,10 @@ it('declares every environment variable the functions read, and the committed ta
   expect(mentioned.size).toBeGreaterThan(3);
   expect([...mentioned].filter((name) => !declared.has(name))).toEqual([]);
 });
+
+it('writes the label and annotation keys in one module (shared/k8s/keys.ts), which the table of keys is made from', () => {
+  const elsewhere = [...sources(join(root, 'shared')), ...sources(join(root, 'functions'))]
+    .filter((file) => !file.endsWith('shared/k8s/keys.ts'))
+    .flatMap((file) => readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*(\/\/|\*|\/\*\*)/.test(line) && /['"`]falco-response\.dev\//.test(line)).map((line) => `${file}: ${line.trim()}`));
+  expect(elsewhere).toEqual([]);
+});

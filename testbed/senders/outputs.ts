@@ -1,5 +1,5 @@
 // Falcosidekick's outputs that reach these functions, each sending what the real one sends
-// (shared/notes/falcosidekick.md and the requests recorded from a real Falcosidekick):
+// (Falcosidekick's source, and the requests recorded from a real one in test/fixtures/falcosidekick/):
 //   - cloudevents (Knative) output: the Go CloudEvents SDK, binary mode;
 //   - the same event delivered by a Knative Broker: structured mode plus the broker's extensions;
 //   - OpenFaaS output: plain JSON POST to the gateway's /function/<name>.openfaas-fn;

@@ -19,7 +19,7 @@ import { falcoAlert, freshAlert } from '../../../testbed/alerts/fixtures.ts';
 const MARKERS: Record<string, string[]> = {
   'delete-pod': ['delete-pod deleted this pod'],
   'isolate-pod': ['falco-quarantine-'],
-  'scale-to-zero': ['previous-replicas'],
+  'scale-to-zero': ['falco-response scale-to-zero: '],
 };
 for (const spec of FUNCTION_SPECS) MARKERS[spec.name]!.push(spec.summary);
 
