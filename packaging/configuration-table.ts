@@ -4,24 +4,14 @@
 // is written by hand; only the tables are replaced.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNTIME_SETTINGS } from '../shared/config/runtime-config.ts';
-import type { Setting } from '../shared/config/setting.ts';
 import { KEYS } from '../shared/k8s/keys.ts';
-import { KUBE_SETTINGS } from '../shared/k8s/kube-settings.ts';
-import type { ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
-import { PIPELINE_SETTINGS } from '../shared/respond/pipeline-settings.ts';
+import { allSettings } from './all-settings.ts';
 
 const HEADER = '| variable | default | meaning |\n|---|---|---|\n';
 const KEYS_HEADER = '| key | on | meaning |\n|---|---|---|\n';
 
-/** Every setting any function reads, each once, in the table's order. */
-export function allSettings(specs: readonly ResponseFunctionSpec[]): Setting<unknown>[] {
-  const own = specs.flatMap((spec) => spec.settings?.declarations ?? []);
-  return [...PIPELINE_SETTINGS.declarations, ...own, ...KUBE_SETTINGS.declarations, ...RUNTIME_SETTINGS.declarations];
-}
-
-export function configurationTable(specs: readonly ResponseFunctionSpec[]): string {
-  return HEADER + allSettings(specs).map((s) => `| \`${s.name}\` | ${s.shownDefault} | ${s.meaning} |\n`).join('');
+export function configurationTable(): string {
+  return HEADER + allSettings().map((s) => `| \`${s.name}\` | ${s.shownDefault} | ${s.meaning} |\n`).join('');
 }
 
 export function keysTable(): string {
@@ -36,8 +26,8 @@ function replaceTable(page: string, header: string, table: string, path: string)
 }
 
 /** The page with its tables regenerated (each ends at the first blank line after its header). */
-export function configurationPage(repoRoot: string, specs: readonly ResponseFunctionSpec[]): Record<string, string> {
+export function configurationPage(repoRoot: string): Record<string, string> {
   const path = 'docs/configuration.md';
   const page = readFileSync(join(repoRoot, path), 'utf8');
-  return { [path]: replaceTable(replaceTable(page, HEADER, configurationTable(specs), path), KEYS_HEADER, keysTable(), path) };
+  return { [path]: replaceTable(replaceTable(page, HEADER, configurationTable(), path), KEYS_HEADER, keysTable(), path) };
 }

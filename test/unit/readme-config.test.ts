@@ -3,12 +3,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
-import { isolatePodSpec } from '../../functions/isolate-pod/spec.ts';
-import { scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
-import { allSettings, configurationPage } from '../../packaging/configuration-table.ts';
-
-const specs = [deletePodSpec, isolatePodSpec, scaleToZeroSpec];
+import { allSettings } from '../../packaging/all-settings.ts';
+import { configurationPage } from '../../packaging/configuration-table.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -29,12 +25,12 @@ it('declares every environment variable the functions read, and the committed ta
   expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('(docs/configuration.md)');
   const table = page.slice(page.indexOf('| variable | default | meaning |'));
   const documented = new Set([...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!));
-  const declared = new Set(allSettings(specs).map((s) => s.name));
+  const declared = new Set(allSettings().map((s) => s.name));
   expect(declared.size).toBeGreaterThan(40);
   expect([...read].filter((name) => !declared.has(name))).toEqual([]);
   expect([...declared].sort()).toEqual([...documented].sort());
-  expect(allSettings(specs)).toHaveLength(declared.size);
-  expect(page).toBe(configurationPage(root, specs)['docs/configuration.md']);
+  expect(allSettings()).toHaveLength(declared.size);
+  expect(page).toBe(configurationPage(root)['docs/configuration.md']);
   // The meanings refer to other variables by name: those must be real too (not `TAGS` for REQUIRED_TAGS).
   const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
   const mentioned = new Set(rows.flatMap((row) => [...row.split('|').slice(2).join('|').matchAll(/`([A-Z][A-Z_]{2,})`/g)].map((m) => m[1]!)));

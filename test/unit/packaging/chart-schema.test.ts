@@ -5,14 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENV_SET_BY_CHART, ENV_SETTINGS, type IntegerSetting } from '../../../packaging/chart/env-settings.ts';
+import { chartSettings, ENV_SET_BY_CHART } from '../../../packaging/chart/env-settings.ts';
 import { ConfigError } from '../../../shared/config/env-reader.ts';
+import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
+import { isolatePodSpec } from '../../../functions/isolate-pod/spec.ts';
+import { scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
 import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { repoRoot } from '../../../testbed/packaging/manifests.ts';
 
+// Each function reads the shared settings and its own: a value is accepted when every function accepts it.
 const accepts = (env: Record<string, string>) => {
   try {
-    readFunctionConfig(env);
+    for (const spec of [deletePodSpec, isolatePodSpec, scaleToZeroSpec]) readFunctionConfig(env, false, spec);
     return true;
   } catch (error) {
     if (error instanceof ConfigError) return false;
@@ -26,10 +30,10 @@ describe('chart env settings', () => {
     const table = readme.slice(readme.indexOf('| variable | default | meaning |'));
     const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
     expect(documented.length).toBeGreaterThan(20);
-    expect([...Object.keys(ENV_SETTINGS), ...Object.keys(ENV_SET_BY_CHART)].sort()).toEqual([...documented].sort());
+    expect([...chartSettings().keys(), ...Object.keys(ENV_SET_BY_CHART)].sort()).toEqual([...documented].sort());
   });
 
-  const integers = Object.entries(ENV_SETTINGS).filter((entry): entry is [string, IntegerSetting & { description: string }] => entry[1].kind === 'integer');
+  const integers = [...chartSettings()].flatMap(([name, { shape }]) => (shape.kind === 'integer' ? [[name, shape] as const] : []));
   it.each(integers)('%s: the schema\'s bounds are the function\'s own', (name, { min, max }) => {
     expect(accepts({ [name]: String(min) })).toBe(true);
     expect(accepts({ [name]: String(max) })).toBe(true);
@@ -39,7 +43,10 @@ describe('chart env settings', () => {
 });
 
 describe('chart env settings: the enumerations', () => {
-  const schemaOf = (name: string) => (ENV_SETTINGS[name] as unknown as { schema: { enum: string[] } }).schema.enum;
+  const schemaOf = (name: string) => {
+    const shape = chartSettings().get(name)!.shape;
+    return shape.kind === 'enum' ? shape.values : [];
+  };
 
   it.each(['MIN_PRIORITY', 'LOG_LEVEL', 'UNSELECTED_LOG_LEVEL', 'CLOUDEVENT_REPLY', 'METRICS_AUTH'])('%s: every value the schema allows, the function accepts', (name) => {
     const values = schemaOf(name);
