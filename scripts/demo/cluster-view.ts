@@ -151,7 +151,7 @@ function showAuditedWrites(out: DemoConsole, cluster: ClusterCoords, names: read
     out.check(counts.size > 0, `${name.padEnd(13)} ${summary}`, `${name}: no writes in the audit log`);
   }
   out.detail(`Identities are system:serviceaccount:${FUNCTION_NAMESPACE}:<function>; the audit log records every write and who made it.`);
-  out.detail(`"update leases" is each action's slot in the cluster-wide action budget (Lease ${FUNCTION_NAMESPACE}/falco-response-budget), taken before the first write.`);
+  out.detail(`"patch leases" is each action's slot in the cluster-wide action budget (Lease ${FUNCTION_NAMESPACE}/falco-response-budget), taken before the first write.`);
 }
 
 function showControllerWrites(out: DemoConsole, cluster: ClusterCoords, namespace: string): void {

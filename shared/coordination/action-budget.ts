@@ -195,9 +195,9 @@ export class ActionBudget {
   }
 
   private async write(kube: KubeClient, lease: k8s.V1Lease, slots: BudgetSlot[]): Promise<k8s.V1Lease | 'conflict' | SlotAnswer> {
-    const body: k8s.V1Lease = { ...lease, metadata: { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [BUDGET_SLOTS_ANNOTATION]: JSON.stringify(slots) } } };
     try {
-      this.known = await kube.replaceLease(this.settings.namespace, body);
+      const { name, resourceVersion } = lease.metadata!;
+      this.known = await kube.applyLeaseAnnotations(this.settings.namespace, name!, resourceVersion!, { [BUDGET_SLOTS_ANNOTATION]: JSON.stringify(slots) });
       return this.known;
     } catch (error) {
       this.known = undefined;

@@ -244,9 +244,16 @@ export class KubeClient {
     return this.readOrUndefined('get lease', (o) => this.coordination.readNamespacedLease({ namespace, name }, o));
   }
 
-  /** Replaces the Lease; body.metadata.resourceVersion makes it fail (409) if anyone changed it since read. */
-  replaceLease(namespace: string, body: k8s.V1Lease): Promise<k8s.V1Lease> {
-    return this.call('update lease', (o) => this.coordination.replaceNamespacedLease({ namespace, name: body.metadata!.name!, body }, o));
+  /**
+   * Sets annotations of a Lease by server-side apply, as this function's field manager: they are then owned, so a
+   * server-side apply of the shipped Lease (kubectl apply --server-side after a client-side one, Flux) leaves
+   * them alone; a Lease written with plain updates has no field owners until its first apply, and loses them to
+   * it. The resourceVersion is a precondition: 409 if anyone changed the Lease since it was read.
+   */
+  applyLeaseAnnotations(namespace: string, name: string, resourceVersion: string, annotations: Record<string, string>): Promise<k8s.V1Lease> {
+    const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, resourceVersion, annotations } };
+    const params = { namespace, name, body, fieldManager: this.options.controller, force: true };
+    return this.call('apply lease', (o) => this.coordination.patchNamespacedLease(params, o), { contentType: this.module.PatchStrategy.ServerSideApply });
   }
 
   /**

@@ -14,11 +14,11 @@ export const SHARED_RBAC_RULES: readonly PolicyRule[] = [
 /**
  * Rules in the functions' own namespace only (a Role and RoleBinding, never a ClusterRole):
  * the cluster-wide action budget's Leases, by name — the shared one and the function's own
- * (BUDGET_LEASE=falco-response-budget-<fn>, the per-function option). get and update only:
+ * (BUDGET_LEASE=falco-response-budget-<fn>, the per-function option). get and patch (server-side apply) only:
  * the Leases are shipped with the manifests; a function never creates or deletes one.
  */
 export function namespacedRbacRules(fn: string): PolicyRule[] {
-  return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [DEFAULT_BUDGET_LEASE, functionBudgetLease(fn)], verbs: ['get', 'update'] }];
+  return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [DEFAULT_BUDGET_LEASE, functionBudgetLease(fn)], verbs: ['get', 'patch'] }];
 }
 
 /** The budget's Leases the manifests ship in the functions' namespace. */

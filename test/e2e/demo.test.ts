@@ -151,9 +151,9 @@ describe('make demo (node scripts/demo.ts)', () => {
     const writes = (fn: string, pad: number, kinds: string[]) =>
       new RegExp(`^ {2}✓ ${fn}${' '.repeat(pad)}${kinds.map((k) => `(?:\\d× ${k} \\(refused 409\\), )?1× ${k}`).join(', ')}$`, 'm');
     // First the slot of the cluster-wide action budget (an update of its Lease), then the action.
-    line(writes('delete-pod', 4, ['update leases', 'delete pods', 'create events']));
-    line(writes('isolate-pod', 3, ['update leases', 'create networkpolicies', 'patch pods', 'create events']));
-    line(writes('scale-to-zero', 1, ['update leases', 'patch deployments', 'update deployments/scale', 'create events']));
+    line(writes('delete-pod', 4, ['patch leases', 'delete pods', 'create events']));
+    line(writes('isolate-pod', 3, ['patch leases', 'create networkpolicies', 'patch pods', 'create events']));
+    line(writes('scale-to-zero', 1, ['patch leases', 'patch deployments', 'update deployments/scale', 'create events']));
     line(/^ {2}✓ beside them, in demo-[0-9a-f]{8}: (?=.*replicaset-controller \d+)(?=.*generic-garbage-collector \d+)(?=.*system:kube-scheduler \d+)(?=.*testbed:kwok \d+)/m);
   });
 

@@ -1,6 +1,9 @@
 // One safety budget for the whole cluster, on the reacting cluster: every instance of every
 // function takes its slot from the same Lease, with the API server as referee. Writes are
 // counted from the audit log by each function's identity, not taken from the answers.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
@@ -21,7 +24,9 @@ import { postJson } from '../../testbed/net/http-client.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
 import { adminApis, type AdminApis } from '../../testbed/workloads/admin-apis.ts';
 import { createDeployment, waitForPods } from '../../testbed/workloads/controllers.ts';
+import { kubectl } from '../../testbed/workloads/kubectl.ts';
 import { createPod, functionEventsIn, podExists, shortContainerId } from '../../testbed/workloads/pods.ts';
+import { repoRoot } from '../../testbed/packaging/manifests.ts';
 
 let cluster: ClusterCoords;
 let api: AdminApis;
@@ -169,7 +174,7 @@ describe('fail safe: no budget, no action', () => {
       const fn = await startFunctionUnderTest({ ...cluster, server: proxy.url }, deletePodSpec, { ...BUDGET, KUBE_RETRIES: '2' }, await functionToken(cluster, deletePodSpec));
       started.push(fn);
       let down = true;
-      proxy.setRule(({ method, path }) => (down && method === 'PUT' && path.includes('/leases/') ? { kind: 'status', status: 503 } : { kind: 'pass' }));
+      proxy.setRule(({ method, path }) => (down && method === 'PATCH' && path.includes('/leases/') ? { kind: 'status', status: 503 } : { kind: 'pass' }));
       const alert = await podAndAlert(ns, 'victim');
       const answer = await postJson(fn.url, alert);
       expect(answer.status).toBe(503);
@@ -199,6 +204,24 @@ describe('what takes a slot', () => {
     expect(JSON.parse((await postJson(fn.url, alert)).body)).toMatchObject({ reason: 'already-handled' });
     const slots = await budgetSlots(cluster);
     expect(slots).toEqual([expect.objectContaining({ fn: 'delete-pod', target: `${ns}/victim`, key: shortContainerId(pod), regarding: expect.objectContaining({ kind: 'Pod', name: 'victim', uid: pod.metadata!.uid }) })]);
+  });
+
+  it('kubectl apply of the shipped manifests again (client-side, then server-side) keeps the slots taken', async () => {
+    const ns = await createTestNamespace(cluster, 'budget-reapply');
+    const pod = await createPod(api, ns, 'victim');
+    const fn = await start(deletePodSpec);
+    expect(JSON.parse((await postJson(fn.url, alertFor(ns, 'victim', shortContainerId(pod)))).body)).toMatchObject({ outcome: 'acted' });
+    const taken = await budgetSlots(cluster);
+    expect(taken).toHaveLength(1);
+    // The Lease exactly as knative/10-rbac.yaml ships it (the shared one; the others are alike).
+    const shipped = readFileSync(join(repoRoot, 'knative/10-rbac.yaml'), 'utf8').split(/^---$/m).find((doc) => /kind: Lease/.test(doc) && /name: falco-response-budget$/m.test(doc))!;
+    const file = join(mkdtempSync(join(tmpdir(), 'frf-lease-')), 'lease.yaml');
+    writeFileSync(file, shipped);
+    await kubectl(cluster, ['apply', '-f', file]);
+    await kubectl(cluster, ['apply', '-f', file]);
+    expect(await budgetSlots(cluster)).toEqual(taken);
+    await kubectl(cluster, ['apply', '--server-side', '--force-conflicts', '-f', file]);
+    expect(await budgetSlots(cluster)).toEqual(taken);
   });
 
   it('BUDGET_LEASE=falco-response-budget-<fn> gives a function a budget of its own', async () => {

@@ -70,10 +70,10 @@ describe('the API server stopped while a budget slot is being taken', () => {
     const token = await functionToken(cluster, deletePodSpec);
     const fn = await startFunctionUnderTest({ ...cluster, server: proxy.url }, deletePodSpec, { BUDGET: 'cluster', KUBE_TIMEOUT_MS: '1000', KUBE_RETRIES: '2' }, token);
     try {
-      // The Lease update is held while the API server stops: it arrives at a server that is gone.
+      // The Lease's apply is held while the API server stops: it arrives at a server that is gone.
       let held = false;
       proxy.setRule(({ method, path }) => {
-        if (held || method !== 'PUT' || !path.includes('/leases/')) return { kind: 'pass' };
+        if (held || method !== 'PATCH' || !path.includes('/leases/')) return { kind: 'pass' };
         held = true;
         return { kind: 'delay', ms: 1500 };
       });

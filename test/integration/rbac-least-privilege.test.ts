@@ -38,7 +38,7 @@ describe('in its own namespace, a function may also get and update the budget\'s
     const permissions = await grantedPermissions(cluster, token, FUNCTION_NAMESPACE);
     const beyond = [...permissions].filter((p) => !ownBaseline.has(p)).sort();
     expect(beyond).toEqual([...new Set([...permissionSet(rulesFor(spec)), ...permissionSet(namespacedRulesFor(spec))])].filter((p) => !ownBaseline.has(p)).sort());
-    expect(beyond.filter((p) => p.includes('leases'))).toEqual(['get', 'update'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
+    expect(beyond.filter((p) => p.includes('leases'))).toEqual(['get', 'patch'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
     // Nowhere else: in another namespace no Lease at all.
     expect([...(await granted(token))].filter((p) => p.includes('leases'))).toEqual([]);
   });

@@ -55,7 +55,7 @@ describe('generated RBAC manifests', () => {
       const namespaced = named(docs, 'Role', clusterRoleName(spec.name, path));
       expect(namespaced.metadata.namespace).toBe(namespace);
       expect(permissionSet(namespaced.rules)).toEqual(permissionSet(namespacedRulesFor(spec)));
-      expect(permissionSet(namespaced.rules)).toEqual(['get', 'update'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
+      expect(permissionSet(namespaced.rules)).toEqual(['get', 'patch'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
       expect(named(docs, 'RoleBinding', clusterRoleName(spec.name, path)).subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace }]);
     }
     expect(byKind(docs, 'Lease').map((lease) => `${lease.metadata.namespace}/${lease.metadata.name}`)).toEqual(
