@@ -27,3 +27,8 @@ export function age(from: string | undefined, now = Date.now()): string {
   if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
   return `${Math.floor(seconds / 86400)}d`;
 }
+
+/** One result: its sentence for people, the data for scripts. */
+export function result(format: Output, sentence: string, data: unknown): string {
+  return format === 'table' ? `${sentence}\n` : render(format, { columns: [], rows: [], empty: '' }, data);
+}

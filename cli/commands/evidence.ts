@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { DEFAULT_EVIDENCE_NAMESPACE } from '../../shared/forensics/evidence-settings.ts';
 import { listEvidence, pruneEvidence, readEvidence } from '../../shared/forensics/evidence-store.ts';
 import { Refused, UsageError } from '../exit-codes.ts';
-import { age, render } from '../output.ts';
+import { age, render, result as sentence } from '../output.ts';
 import type { CommandContext } from './command.ts';
 
 export const EVIDENCE_HELP = `falco-response evidence list [-n NS | -A] [--evidence-namespace NS] [-o table|json|yaml]
@@ -51,7 +51,7 @@ export async function evidence(context: CommandContext): Promise<number> {
       if (!found) throw new Refused(`no evidence ${store}/${name}`);
       if (verb === 'save') {
         const files = saveEvidence(found.content, rest[1]!);
-        context.write(render(out, { columns: [['FILE', (f) => f]], rows: files, empty: '' }, { files }));
+        context.write(sentence(out, files.join('\n'), { files }));
         return 0;
       }
       const { content } = found;
@@ -63,14 +63,14 @@ export async function evidence(context: CommandContext): Promise<number> {
         ...content.summary.cut.map((c) => `Cut:      ${c}`),
         ...content.summary.missing.map((m) => `Missing:  ${m}`),
       ];
-      context.write(out === 'table' ? `${lines.join('\n')}\n` : render(out, { columns: [], rows: [], empty: '' }, content));
+      context.write(sentence(out, lines.join('\n'), content));
       return 0;
     }
     case 'prune': {
       const olderThan = parseDuration(context.own['older-than']);
       const result = await pruneEvidence(context.connect().kube, store, olderThan, { dryRun: context.common.dryRun });
       const said = `${context.common.dryRun ? 'would delete' : 'deleted'} ${result.deleted.length}, kept ${result.kept}`;
-      context.write(render(out, { columns: [['RESULT', () => said]], rows: [result], empty: '' }, result));
+      context.write(sentence(out, said, result));
       return 0;
     }
     default:

@@ -7,7 +7,7 @@ import { KEYS } from '../../shared/k8s/keys.ts';
 import type { KubeClient } from '../../shared/k8s/kube-client.ts';
 import { parseObjectRef } from '../args.ts';
 import { Refused, UsageError } from '../exit-codes.ts';
-import { render } from '../output.ts';
+import { result as sentence } from '../output.ts';
 import type { CommandContext } from './command.ts';
 
 export const RELEASE_HELP = `falco-response release pod/NAME [-n NS] [--dry-run] [--force] [-o table|json|yaml]
@@ -61,7 +61,7 @@ export async function release(context: CommandContext): Promise<number> {
     });
   }
   const said = steps.length === 0 ? `pod ${namespace}/${ref.name} is not quarantined: nothing to release` : `${context.common.dryRun ? 'would ' : ''}${steps.join('; ')}`;
-  context.write(render(context.common.output, { columns: [['RESULT', () => said]], rows: [result], empty: '' }, result));
+  context.write(sentence(context.common.output, said, result));
   return 0;
 }
 

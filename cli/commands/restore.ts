@@ -6,7 +6,7 @@ import { KEYS } from '../../shared/k8s/keys.ts';
 import type { KubeClient, ScalableKind } from '../../shared/k8s/kube-client.ts';
 import { parseObjectRef } from '../args.ts';
 import { Refused, UsageError } from '../exit-codes.ts';
-import { render } from '../output.ts';
+import { result as sentence } from '../output.ts';
 import type { CommandContext } from './command.ts';
 
 export const RESTORE_HELP = `falco-response restore deployment|statefulset|replicaset|replicationcontroller/NAME [-n NS]
@@ -47,8 +47,8 @@ export async function restore(context: CommandContext): Promise<number> {
   const id = `${kind} ${namespace}/${name}`;
   // restore removes the record but leaves when and why it was scaled: a second restore is a no-op.
   if (recorded === undefined && asked === undefined && workload.metadata?.annotations?.[KEYS.scaledToZeroAt.key] && current > 0) {
-    const result = { workload: id, replicas: current, dryRun: context.common.dryRun, message: `${id} was restored already (at ${current} replicas): nothing to do` };
-    context.write(render(context.common.output, { columns: [['RESULT', (r) => r.message]], rows: [result], empty: '' }, result));
+    const message = `${id} was restored already (at ${current} replicas): nothing to do`;
+    context.write(sentence(context.common.output, message, { workload: id, replicas: current, dryRun: context.common.dryRun, message }));
     return 0;
   }
   if (recorded === undefined && asked === undefined) throw new Refused(`${id} has no ${PREVIOUS_REPLICAS_ANNOTATION} record: scale-to-zero did not scale it (give --replicas N to scale it anyway)`);
@@ -68,7 +68,6 @@ export async function restore(context: CommandContext): Promise<number> {
       reason: 'Restored', action: 'Restore', type: 'Normal', note: `falco-response restore by ${who}: ${message}`,
     });
   }
-  const result = { workload: id, replicas: target, dryRun: context.common.dryRun, message };
-  context.write(render(context.common.output, { columns: [['RESULT', (r) => r.message]], rows: [result], empty: '' }, result));
+  context.write(sentence(context.common.output, message, { workload: id, replicas: target, dryRun: context.common.dryRun, message }));
   return 0;
 }

@@ -7,7 +7,7 @@ import { listEvidence } from '../../shared/forensics/evidence-store.ts';
 import { GITOPS_MODE_ANNOTATION, PREVIOUS_REPLICAS_ANNOTATION } from '../../shared/gitops/records.ts';
 import { KubeError } from '../../shared/k8s/errors.ts';
 import { controllerOf, KEYS } from '../../shared/k8s/keys.ts';
-import type { KubeClient, ScalableKind } from '../../shared/k8s/kube-client.ts';
+import type { KubeClient, KubeObject, ScalableKind } from '../../shared/k8s/kube-client.ts';
 import { age, render } from '../output.ts';
 import type { CommandContext } from './command.ts';
 
@@ -52,7 +52,10 @@ const GITOPS_SAYS: Record<string, string> = {
 
 async function scaledDown(kube: KubeClient, namespace: string | undefined): Promise<StatusItem[]> {
   const lists = await Promise.all(SCALABLE.map(async (kind) => ({ kind, items: (await kube.listWorkloads(kind, namespace)).items })));
-  return lists.flatMap(({ kind, items }) => items.filter((w) => w.metadata?.annotations?.[PREVIOUS_REPLICAS_ANNOTATION] !== undefined).map((w): StatusItem => {
+  // A Deployment's ReplicaSets carry copies of its annotations: the Deployment is the one scaled.
+  const scaled = (w: KubeObject) => w.metadata?.annotations?.[PREVIOUS_REPLICAS_ANNOTATION] !== undefined
+    && !(w.metadata?.ownerReferences ?? []).some((ref) => ref.controller && ref.kind === 'Deployment');
+  return lists.flatMap(({ kind, items }) => items.filter(scaled).map((w): StatusItem => {
     const annotations = w.metadata!.annotations!;
     const replicas = Number(w.spec?.replicas ?? 0);
     const gitops = GITOPS_SAYS[annotations[GITOPS_MODE_ANNOTATION] ?? ''] ?? 'a GitOps owner, if any, may scale it back';
