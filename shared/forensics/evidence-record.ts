@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CoreV1Event, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { KEYS, ruleAnnotation } from '../k8s/keys.ts';
+import { KEY_PREFIX, KEYS, ruleAnnotation } from '../k8s/keys.ts';
 import { lastBytes } from './log-tail.ts';
 
-export const EVIDENCE_SECRET_TYPE = 'falco-response.dev/evidence';
+export const EVIDENCE_SECRET_TYPE = `${KEY_PREFIX}/evidence`;
 /** What the data may hold in all: the API server's 1 MiB, less room for the keys and the summary. */
 export const EVIDENCE_DATA_LIMIT = 1024 * 1024 - 16 * 1024;
 
