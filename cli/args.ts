@@ -54,7 +54,8 @@ export function parseCommand(argv: string[], own: Options = {}): Parsed {
     throw new UsageError((error as Error).message);
   }
   const output = (values.output as string | undefined) ?? 'table';
-  if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}, not ${JSON.stringify(output)}`);
+  if (!(OUTPUTS as readonly string[]).includes(output))
+    throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')}, not ${JSON.stringify(output)}`);
   const common: CommonFlags = {
     ...(values.kubeconfig !== undefined && { kubeconfig: values.kubeconfig as string }),
     ...(values.context !== undefined && { context: values.context as string }),
@@ -72,6 +73,11 @@ export function parseCommand(argv: string[], own: Options = {}): Parsed {
 export function parseObjectRef<K extends string>(text: string | undefined, kinds: Record<string, K>): { kind: K; name: string } {
   const match = /^([A-Za-z]+)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text ?? '');
   const kind = match ? kinds[match[1]!.toLowerCase()] : undefined;
-  if (!match || !kind) throw new UsageError(`expected ${Object.keys(kinds).filter((k) => k.length > 3).join('|')}/NAME, got ${JSON.stringify(text ?? '')}`);
+  if (!match || !kind)
+    throw new UsageError(
+      `expected ${Object.keys(kinds)
+        .filter((k) => k.length > 3)
+        .join('|')}/NAME, got ${JSON.stringify(text ?? '')}`,
+    );
   return { kind, name: match[2]! };
 }

@@ -18,6 +18,11 @@ export function connect(flags: CommonFlags): Connection {
   if (!config.getCurrentCluster()) throw new Error('no cluster configured: set --kubeconfig, $KUBECONFIG or ~/.kube/config');
   const contextNamespace = config.getContextObject(config.getCurrentContext())?.namespace;
   const retry = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
-  const kube = new KubeClient(k8s, config, { timeoutMs: 15_000, retry, controller: 'falco-response.dev/cli', instance: 'falco-response-cli' });
+  const kube = new KubeClient(k8s, config, {
+    timeoutMs: 15_000,
+    retry,
+    controller: 'falco-response.dev/cli',
+    instance: 'falco-response-cli',
+  });
   return { kube, namespace: flags.allNamespaces ? undefined : (flags.namespace ?? contextNamespace ?? 'default') };
 }

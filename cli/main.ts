@@ -18,6 +18,8 @@ const COMMANDS: Record<string, { run: (context: CommandContext) => Promise<numbe
   evidence: { run: evidence, help: EVIDENCE_HELP, flags: { 'evidence-namespace': { type: 'string' }, 'older-than': { type: 'string' } } },
 };
 
+const DRY_RUN_HELP = '  --dry-run           say what would change, change nothing (release, restore, prune)';
+
 export const MAIN_HELP = `falco-response: what the Falco response functions did, and undoing it.
 
 Commands:
@@ -35,7 +37,10 @@ export interface Io {
   err(text: string): void;
 }
 
-export async function main(argv: string[], io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.err : io.out)(`${MAIN_HELP}\n`);
@@ -49,7 +54,9 @@ export async function main(argv: string[], io: Io = { out: (t) => process.stdout
   try {
     const parsed = parseCommand(rest, command.flags);
     if (parsed.common.help) {
-      io.out(`${command.help}\n\n${COMMON_FLAGS_HELP}\n  --dry-run           say what would change, change nothing (release, restore, prune)\n${EXIT_CODES_HELP}\n`);
+      io.out(
+        `${command.help}\n\n${COMMON_FLAGS_HELP}\n${DRY_RUN_HELP}\n${EXIT_CODES_HELP}\n`,
+      );
       return EXIT.done;
     }
     let connection: ReturnType<typeof connect> | undefined;

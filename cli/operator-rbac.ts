@@ -22,7 +22,11 @@ export const OPERATOR_RULES_BY_COMMAND: Record<string, readonly PolicyRule[]> = 
     ...workloads(['get', 'patch']),
     { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale', 'replicasets/scale'], verbs: ['get', 'update'] },
     { apiGroups: [''], resources: ['replicationcontrollers/scale'], verbs: ['get', 'update'] },
-    { apiGroups: ['kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io'], resources: ['kustomizations', 'helmreleases', 'gitrepositories'], verbs: ['get', 'patch'] },
+    {
+      apiGroups: ['kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io'],
+      resources: ['kustomizations', 'helmreleases', 'gitrepositories'],
+      verbs: ['get', 'patch'],
+    },
     { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'patch'] },
   ],
   // Evidence Secrets: in practice a Role in the evidence namespace (operatorEvidenceRole), not cluster-wide.
@@ -37,4 +41,6 @@ export const OPERATOR_RULES_BY_COMMAND: Record<string, readonly PolicyRule[]> = 
 export const OPERATOR_CLUSTER_RULES: readonly PolicyRule[] = Object.values(OPERATOR_RULES_BY_COMMAND).flat();
 
 /** The Role in the evidence namespace: read and prune the evidence Secrets (status, evidence). */
-export const OPERATOR_EVIDENCE_RULES: readonly PolicyRule[] = [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'delete'] }];
+export const OPERATOR_EVIDENCE_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'delete'] },
+];

@@ -33,20 +33,31 @@ export async function evidence(context: CommandContext): Promise<number> {
     case 'list': {
       const { kube, namespace } = context.connect();
       const records = await listEvidence(kube, store, namespace && context.common.namespace ? { podNamespace: namespace } : {});
-      context.write(render(out, {
-        columns: [
-          ['NAME', (r) => r.name], ['FUNCTION', (r) => r.summary.function], ['POD', (r) => `${r.summary.pod?.namespace}/${r.summary.pod?.name}`],
-          ['RULE', (r) => r.summary.rule], ['AGE', (r) => age(r.createdAt)], ['COMPLETE', (r) => (r.summary.missing?.length ? `no: ${r.summary.missing.join('; ')}` : 'yes')],
-        ],
-        rows: records,
-        empty: `No evidence in ${store}.`,
-      }, { items: records }));
+      context.write(
+        render(
+          out,
+          {
+            columns: [
+              ['NAME', (r) => r.name],
+              ['FUNCTION', (r) => r.summary.function],
+              ['POD', (r) => `${r.summary.pod?.namespace}/${r.summary.pod?.name}`],
+              ['RULE', (r) => r.summary.rule],
+              ['AGE', (r) => age(r.createdAt)],
+              ['COMPLETE', (r) => (r.summary.missing?.length ? `no: ${r.summary.missing.join('; ')}` : 'yes')],
+            ],
+            rows: records,
+            empty: `No evidence in ${store}.`,
+          },
+          { items: records },
+        ),
+      );
       return 0;
     }
     case 'show':
     case 'save': {
       const name = rest[0];
-      if (!name || rest.length !== (verb === 'save' ? 2 : 1)) throw new UsageError(`evidence ${verb} takes ${verb === 'save' ? 'NAME DIR' : 'NAME'}`);
+      if (!name || rest.length !== (verb === 'save' ? 2 : 1))
+        throw new UsageError(`evidence ${verb} takes ${verb === 'save' ? 'NAME DIR' : 'NAME'}`);
       const found = await readEvidence(context.connect().kube, store, name);
       if (!found) throw new Refused(`no evidence ${store}/${name}`);
       if (verb === 'save') {
@@ -55,11 +66,12 @@ export async function evidence(context: CommandContext): Promise<number> {
         return 0;
       }
       const { content } = found;
+      const logs = content.logs.map((l) => `${l.container} (${l.instance}, ${Buffer.byteLength(l.text)} bytes)`).join(', ');
       const lines = [
         `Pod:      ${content.summary.pod.namespace}/${content.summary.pod.name} (${content.summary.pod.uid})`,
         `Function: ${content.summary.function}   Rule: ${content.summary.rule}   Alert time: ${content.summary.alertTime}`,
         `Owners:   ${content.owner.chain.join(' → ')}`,
-        `Events:   ${content.events.length}   Logs: ${content.logs.map((l) => `${l.container} (${l.instance}, ${Buffer.byteLength(l.text)} bytes)`).join(', ') || 'none'}`,
+        `Events:   ${content.events.length}   Logs: ${logs || 'none'}`,
         ...content.summary.cut.map((c) => `Cut:      ${c}`),
         ...content.summary.missing.map((m) => `Missing:  ${m}`),
       ];

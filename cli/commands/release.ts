@@ -38,17 +38,23 @@ export async function release(context: CommandContext): Promise<number> {
   const uid = pod.metadata!.uid!;
   const annotations = pod.metadata?.annotations ?? {};
   const policyName = annotations[KEYS.quarantinePolicy.key] ?? quarantinePolicyName(ref.name);
-  if (policyName !== quarantinePolicyName(ref.name)) throw new Refused(`pod ${namespace}/${ref.name} names NetworkPolicy ${policyName}, not the one isolate-pod makes`);
+  if (policyName !== quarantinePolicyName(ref.name))
+    throw new Refused(`pod ${namespace}/${ref.name} names NetworkPolicy ${policyName}, not the one isolate-pod makes`);
   const label = pod.metadata?.labels?.[QUARANTINE_LABEL];
-  if (label !== undefined && label !== uid) throw new Refused(`pod ${namespace}/${ref.name} has ${QUARANTINE_LABEL}=${label}, not its own UID: not isolate-pod's`);
+  if (label !== undefined && label !== uid)
+    throw new Refused(`pod ${namespace}/${ref.name} has ${QUARANTINE_LABEL}=${label}, not its own UID: not isolate-pod's`);
   const policy = await kube.getNetworkPolicy(namespace, policyName);
   if (policy) {
     const why = notOurs(policy, pod);
     if (why) throw new Refused(`NetworkPolicy ${namespace}/${policyName} was not created by isolate-pod for this pod: ${why}`);
-    if (!isIntactQuarantine(policy, uid) && context.own.force !== true) throw new Refused(`NetworkPolicy ${namespace}/${policyName} was changed since isolate-pod made it (use --force to remove it anyway)`);
+    if (!isIntactQuarantine(policy, uid) && context.own.force !== true)
+      throw new Refused(`NetworkPolicy ${namespace}/${policyName} was changed since isolate-pod made it (use --force to remove it anyway)`);
   }
   const podMarked = label !== undefined || POD_ANNOTATIONS.some((key) => annotations[key] !== undefined);
-  const steps = [...(policy ? [`delete NetworkPolicy ${policyName}`] : []), ...(podMarked ? ['remove the quarantine label and annotations from the pod'] : [])];
+  const steps = [
+    ...(policy ? [`delete NetworkPolicy ${policyName}`] : []),
+    ...(podMarked ? ['remove the quarantine label and annotations from the pod'] : []),
+  ];
   const result = { pod: `${namespace}/${ref.name}`, dryRun: context.common.dryRun, steps, released: steps.length > 0 };
   if (steps.length > 0 && !context.common.dryRun) {
     if (policy) await kube.deleteNetworkPolicy(namespace, policyName, policy.metadata!.uid!);
@@ -56,11 +62,16 @@ export async function release(context: CommandContext): Promise<number> {
     const who = await kube.whoAmI();
     await kube.recordEvent({
       regarding: { apiVersion: 'v1', kind: 'Pod', name: ref.name, namespace, uid },
-      reason: 'Released', action: 'Release', type: 'Normal',
+      reason: 'Released',
+      action: 'Release',
+      type: 'Normal',
       note: `falco-response release by ${who}: ${steps.join('; ')}`,
     });
   }
-  const said = steps.length === 0 ? `pod ${namespace}/${ref.name} is not quarantined: nothing to release` : `${context.common.dryRun ? 'would ' : ''}${steps.join('; ')}`;
+  const said =
+    steps.length === 0
+      ? `pod ${namespace}/${ref.name} is not quarantined: nothing to release`
+      : `${context.common.dryRun ? 'would ' : ''}${steps.join('; ')}`;
   context.write(sentence(context.common.output, said, result));
   return 0;
 }
@@ -70,7 +81,8 @@ async function unmarkPod(kube: KubeClient, namespace: string, read: V1Pod): Prom
   await writeAtReadVersion<V1Pod | undefined, V1Pod, 'gone'>({
     read,
     attempts: 5,
-    write: (pod) => kube.patchPodMetadataRemoving(namespace, pod!.metadata!.name!, { ...removal, resourceVersion: pod!.metadata!.resourceVersion! }),
+    write: (pod) =>
+      kube.patchPodMetadataRemoving(namespace, pod!.metadata!.name!, { ...removal, resourceVersion: pod!.metadata!.resourceVersion! }),
     readAgain: () => kube.getPod(namespace, read.metadata!.name!),
     settle: (now) => (!now || now.metadata?.uid !== read.metadata?.uid ? 'gone' : undefined),
   });

@@ -17,21 +17,33 @@ reverts its GitOps owner, and removes the record. Refuses (exit 3) a workload wi
 (unless --replicas N is given) and one no longer at 0 (unless --force). Records an Event Restored.`;
 
 const KINDS: Record<string, ScalableKind> = {
-  deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',
-  statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet',
-  replicaset: 'ReplicaSet', replicasets: 'ReplicaSet', rs: 'ReplicaSet',
-  replicationcontroller: 'ReplicationController', replicationcontrollers: 'ReplicationController', rc: 'ReplicationController',
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  deploy: 'Deployment',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  sts: 'StatefulSet',
+  replicaset: 'ReplicaSet',
+  replicasets: 'ReplicaSet',
+  rs: 'ReplicaSet',
+  replicationcontroller: 'ReplicationController',
+  replicationcontrollers: 'ReplicationController',
+  rc: 'ReplicationController',
 };
 
 function replicasFlag(value: string | boolean | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d{1,6}$/.test(value)) throw new UsageError(`--replicas must be a count, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !/^\d{1,6}$/.test(value))
+    throw new UsageError(`--replicas must be a count, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
 async function scaleTo(kube: KubeClient, kind: ScalableKind, namespace: string, name: string, replicas: number): Promise<void> {
   const scale = await kube.readScale(kind, namespace, name);
-  await kube.replaceScale(kind, namespace, name, { metadata: { name, namespace, resourceVersion: scale.metadata!.resourceVersion! }, spec: { replicas } });
+  await kube.replaceScale(kind, namespace, name, {
+    metadata: { name, namespace, resourceVersion: scale.metadata!.resourceVersion! },
+    spec: { replicas },
+  });
 }
 
 export async function restore(context: CommandContext): Promise<number> {
@@ -51,10 +63,17 @@ export async function restore(context: CommandContext): Promise<number> {
     context.write(sentence(context.common.output, message, { workload: id, replicas: current, dryRun: context.common.dryRun, message }));
     return 0;
   }
-  if (recorded === undefined && asked === undefined) throw new Refused(`${id} has no ${PREVIOUS_REPLICAS_ANNOTATION} record: scale-to-zero did not scale it (give --replicas N to scale it anyway)`);
-  if (current !== 0 && context.own.force !== true) throw new Refused(`${id} is at ${current} replicas, not 0 (use --force to restore anyway)`);
+  if (recorded === undefined && asked === undefined)
+    throw new Refused(
+      `${id} has no ${PREVIOUS_REPLICAS_ANNOTATION} record: scale-to-zero did not scale it (give --replicas N to scale it anyway)`,
+    );
+  if (current !== 0 && context.own.force !== true)
+    throw new Refused(`${id} is at ${current} replicas, not 0 (use --force to restore anyway)`);
   const target = asked ?? Number(recorded);
-  const plan = `${recorded !== undefined ? 'restore' : 'scale'} ${id} to ${target} replicas${recorded !== undefined ? ', undo its GitOps step and remove the record' : ''}`;
+  const plan =
+    recorded !== undefined
+      ? `restore ${id} to ${target} replicas, undo its GitOps step and remove the record`
+      : `scale ${id} to ${target} replicas`;
   let message = `would ${plan}`;
   if (!context.common.dryRun) {
     if (recorded !== undefined) message = (await restoreScaledWorkload({ kube, kind, namespace, name })).message;
@@ -64,8 +83,17 @@ export async function restore(context: CommandContext): Promise<number> {
     }
     const who = await kube.whoAmI();
     await kube.recordEvent({
-      regarding: { apiVersion: workload.apiVersion ?? (kind === 'ReplicationController' ? 'v1' : 'apps/v1'), kind, name, namespace, uid: workload.metadata?.uid },
-      reason: 'Restored', action: 'Restore', type: 'Normal', note: `falco-response restore by ${who}: ${message}`,
+      regarding: {
+        apiVersion: workload.apiVersion ?? (kind === 'ReplicationController' ? 'v1' : 'apps/v1'),
+        kind,
+        name,
+        namespace,
+        uid: workload.metadata?.uid,
+      },
+      reason: 'Restored',
+      action: 'Restore',
+      type: 'Normal',
+      note: `falco-response restore by ${who}: ${message}`,
     });
   }
   context.write(sentence(context.common.output, message, { workload: id, replicas: target, dryRun: context.common.dryRun, message }));

@@ -16,11 +16,15 @@ export class CaptureSlots {
       const freed = await new Promise<boolean>((done) => {
         const wake = () => done(true);
         this.waiting.push(wake);
-        signal.addEventListener('abort', () => {
-          const index = this.waiting.indexOf(wake);
-          if (index >= 0) this.waiting.splice(index, 1);
-          done(false);
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            const index = this.waiting.indexOf(wake);
+            if (index >= 0) this.waiting.splice(index, 1);
+            done(false);
+          },
+          { once: true },
+        );
       });
       if (!freed) return undefined;
     }

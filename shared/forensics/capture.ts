@@ -52,7 +52,16 @@ export class EvidenceCapture {
     const deadline = AbortSignal.timeout(timeoutMs);
     let late: NodeJS.Timeout | undefined;
     const overdue = new Promise<CaptureResult>((done) => {
-      late = setTimeout(() => done({ mode, missing: [`everything: the capture did not finish within EVIDENCE_TIMEOUT_MS=${timeoutMs}`], cut: [], durationMs: timeoutMs }), timeoutMs + 50);
+      late = setTimeout(
+        () =>
+          done({
+            mode,
+            missing: [`everything: the capture did not finish within EVIDENCE_TIMEOUT_MS=${timeoutMs}`],
+            cut: [],
+            durationMs: timeoutMs,
+          }),
+        timeoutMs + 50,
+      );
     });
     try {
       const result = await Promise.race([this.captureWithin(input, deadline), overdue]);
@@ -68,7 +77,15 @@ export class EvidenceCapture {
     const { timeoutMs, namespace } = this.settings;
     const mode = this.settings.mode as 'facts' | 'logs';
     const release = await this.slots.acquire(deadline);
-    if (!release) return { mode, missing: [`everything: ${this.settings.maxConcurrent} captures already running (EVIDENCE_MAX_CONCURRENT) for EVIDENCE_TIMEOUT_MS=${timeoutMs}`], cut: [] };
+    if (!release)
+      return {
+        mode,
+        missing: [
+          `everything: ${this.settings.maxConcurrent} captures already running (EVIDENCE_MAX_CONCURRENT) ` +
+            `for EVIDENCE_TIMEOUT_MS=${timeoutMs}`,
+        ],
+        cut: [],
+      };
     try {
       const reads = AbortSignal.any([deadline, AbortSignal.timeout(Math.floor(timeoutMs * READ_SHARE))]);
       const missing: string[] = [];
@@ -76,15 +93,33 @@ export class EvidenceCapture {
         this.events(input, reads, missing),
         mode === 'logs' ? this.logs(input, reads, missing) : Promise.resolve([]),
       ]);
-      const content: EvidenceContent = { pod: withoutManagedFields(input.pod), owner: ownerOf(input.owner), alert: alertJson(input.alert), events, logs };
+      const content: EvidenceContent = {
+        pod: withoutManagedFields(input.pod),
+        owner: ownerOf(input.owner),
+        alert: alertJson(input.alert),
+        events,
+        logs,
+      };
       const pod = { namespace: input.pod.metadata!.namespace!, name: input.pod.metadata!.name!, uid: input.pod.metadata!.uid! };
-      const summary = { function: input.fn, pod, rule: input.alert.rule, alertTime: input.alert.timeText, capturedAt: new Date().toISOString(), mode, missing };
+      const summary = {
+        function: input.fn,
+        pod,
+        rule: input.alert.rule,
+        alertTime: input.alert.timeText,
+        capturedAt: new Date().toISOString(),
+        mode,
+        missing,
+      };
       const { secret, summary: stored } = evidenceSecret(content, summary, namespace);
       try {
         const created = await input.kube.createSecret(namespace, secret, deadline);
         return { mode, stored: { namespace, name: secret.metadata!.name!, existed: created === 'exists' }, missing, cut: stored.cut };
       } catch (error) {
-        return { mode, missing: [...missing, `everything: storing Secret ${namespace}/${secret.metadata!.name} failed (${failure(error, deadline)})`], cut: [] };
+        return {
+          mode,
+          missing: [...missing, `everything: storing Secret ${namespace}/${secret.metadata!.name} failed (${failure(error, deadline)})`],
+          cut: [],
+        };
       }
     } finally {
       release();
@@ -94,7 +129,10 @@ export class EvidenceCapture {
   private async events(input: CaptureInput, signal: AbortSignal, missing: string[]): Promise<CoreV1Event[]> {
     try {
       const list = await input.kube.listEventsAbout(input.pod.metadata!.namespace!, input.pod.metadata!.uid!, signal);
-      return list.items.sort((a, b) => eventTime(a) - eventTime(b)).slice(-MAX_EVENTS).map(withoutManagedFields);
+      return list.items
+        .sort((a, b) => eventTime(a) - eventTime(b))
+        .slice(-MAX_EVENTS)
+        .map(withoutManagedFields);
     } catch (error) {
       missing.push(`events: ${failure(error, signal)}`);
       return [];
@@ -105,7 +143,11 @@ export class EvidenceCapture {
     const ref = { namespace: input.pod.metadata!.namespace!, name: input.pod.metadata!.name! };
     const reads = containersOf(input.pod).map(async ({ container, instance }): Promise<CapturedLog | undefined> => {
       try {
-        const tail = await readLogTail(input.kube, ref, container, { previous: instance === 'previous', bytes: this.settings.logBytes, signal });
+        const tail = await readLogTail(input.kube, ref, container, {
+          previous: instance === 'previous',
+          bytes: this.settings.logBytes,
+          signal,
+        });
         return { container, instance, text: tail.text, ...(tail.cut && { cut: tail.cut }) };
       } catch (error) {
         missing.push(`log ${container} (${instance}): ${failure(error, signal)}`);
@@ -118,7 +160,11 @@ export class EvidenceCapture {
 
 /** Every container that ran, and its previous instance when it restarted. */
 function containersOf(pod: V1Pod): Array<{ container: string; instance: CapturedLog['instance'] }> {
-  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
+  const statuses = [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.ephemeralContainerStatuses ?? []),
+  ];
   return statuses.flatMap((status) => [
     ...(status.state?.waiting && !status.lastState?.terminated ? [] : [{ container: status.name, instance: 'current' as const }]),
     ...((status.restartCount ?? 0) > 0 || status.lastState?.terminated ? [{ container: status.name, instance: 'previous' as const }] : []),

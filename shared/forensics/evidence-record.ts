@@ -57,7 +57,12 @@ const hash = (text: string) => createHash('sha256').update(text).digest('hex').s
 /** A label value for any text: itself when it is one, else a readable slug with a hash. */
 export function labelValue(text: string): string {
   if (text.length <= 63 && LABEL_VALUE.test(text)) return text;
-  const slug = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 46).replace(/-+$/, '');
+  const slug = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 46)
+    .replace(/-+$/, '');
   return slug ? `${slug}-${hash(text)}` : hash(text);
 }
 
@@ -91,14 +96,21 @@ const sizeOf = (items: Stored[]) => items.reduce((sum, item) => sum + item.key.l
 function fitLogs(logs: CapturedLog[], budget: number, cut: string[]): Stored[] {
   let stored = logs.map(storedLog);
   for (let round = 0; round < 6 && sizeOf(stored) > budget; round++) {
-    const share = fairShare(stored.map((s) => s.bytes.length + s.key.length), budget);
+    const share = fairShare(
+      stored.map((s) => s.bytes.length + s.key.length),
+      budget,
+    );
     stored = stored.map((item, i) => {
       if (item.bytes.length + item.key.length <= share) return item;
       const log = logs[i]!;
       const ratio = item.bytes.length / Math.max(1, Buffer.byteLength(log.text));
       const keep = Math.max(0, Math.floor(((share - item.key.length) / ratio) * 0.95));
       const kept = lastBytes(log.text, keep);
-      logs[i] = { ...log, text: kept.text, cut: `kept the last ${Buffer.byteLength(kept.text)} bytes to stay under the API server's 1 MiB` };
+      logs[i] = {
+        ...log,
+        text: kept.text,
+        cut: `kept the last ${Buffer.byteLength(kept.text)} bytes to stay under the API server's 1 MiB`,
+      };
       return storedLog(logs[i]!);
     });
   }
@@ -181,7 +193,13 @@ export function isEvidenceSecret(secret: V1Secret): boolean {
 export function evidenceRecordOf(secret: V1Secret): EvidenceRecord {
   const metadata = secret.metadata ?? {};
   const summary = JSON.parse(metadata.annotations?.[KEYS.evidenceSummary.key] ?? '{}') as EvidenceSummary;
-  return { name: metadata.name ?? '', namespace: metadata.namespace ?? '', uid: metadata.uid, createdAt: toIso(metadata.creationTimestamp), summary };
+  return {
+    name: metadata.name ?? '',
+    namespace: metadata.namespace ?? '',
+    uid: metadata.uid,
+    createdAt: toIso(metadata.creationTimestamp),
+    summary,
+  };
 }
 
 function toIso(value: Date | string | undefined): string | undefined {

@@ -15,7 +15,9 @@ export interface EvidenceFilter {
 }
 
 async function evidenceSecrets(kube: KubeClient, namespace: string, filter: EvidenceFilter = {}): Promise<V1Secret[]> {
-  const selector = [EVIDENCE_SELECTOR, ...(filter.podNamespace ? [`${KEYS.evidencePodNamespace.key}=${filter.podNamespace}`] : [])].join(',');
+  const selector = [EVIDENCE_SELECTOR, ...(filter.podNamespace ? [`${KEYS.evidencePodNamespace.key}=${filter.podNamespace}`] : [])].join(
+    ',',
+  );
   const list = await kube.listSecrets(namespace, selector);
   return list.items.filter(isEvidenceSecret).filter((s) => !filter.podName || evidenceRecordOf(s).summary.pod?.name === filter.podName);
 }
@@ -36,7 +38,12 @@ export async function readEvidence(kube: KubeClient, namespace: string, name: st
  * Deletes the evidence created more than `olderThanMs` before `now`, by the API server's
  * creationTimestamp (not a time the function wrote); each delete has a UID precondition.
  */
-export async function pruneEvidence(kube: KubeClient, namespace: string, olderThanMs: number, options: { now?: Date; dryRun?: boolean } = {}) {
+export async function pruneEvidence(
+  kube: KubeClient,
+  namespace: string,
+  olderThanMs: number,
+  options: { now?: Date; dryRun?: boolean } = {},
+) {
   const cutoff = (options.now ?? new Date()).getTime() - olderThanMs;
   const old = (await evidenceSecrets(kube, namespace)).filter((s) => new Date(s.metadata!.creationTimestamp!).getTime() < cutoff);
   const deleted: string[] = [];

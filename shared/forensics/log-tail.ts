@@ -39,15 +39,28 @@ export async function readLogTail(
   let tailLines = Math.max(16, Math.ceil(options.bytes / SHORT_LINE_BYTES));
   let text = '';
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    text = await kube.readPodLog(pod.namespace, pod.name, container, { previous: options.previous, tailLines, limitBytes, signal: options.signal });
+    text = await kube.readPodLog(pod.namespace, pod.name, container, {
+      previous: options.previous,
+      tailLines,
+      limitBytes,
+      signal: options.signal,
+    });
     if (Buffer.byteLength(text) < limitBytes || tailLines === 1) break;
     tailLines = Math.max(1, Math.ceil(tailLines / NARROWING));
   }
   const capped = Buffer.byteLength(text) >= limitBytes;
   const kept = lastBytes(text, options.bytes);
   const lines = text.split('\n').length - 1;
-  if (capped) return { text: kept.text, cut: `lines longer than ${limitBytes} bytes: kept ${Buffer.byteLength(kept.text)} bytes from within the last ${tailLines}` };
-  if (kept.droppedBytes > 0) return { text: kept.text, cut: `kept the last ${Buffer.byteLength(kept.text)} bytes (EVIDENCE_LOG_BYTES=${options.bytes}); earlier output dropped` };
+  if (capped)
+    return {
+      text: kept.text,
+      cut: `lines longer than ${limitBytes} bytes: kept ${Buffer.byteLength(kept.text)} bytes from within the last ${tailLines}`,
+    };
+  if (kept.droppedBytes > 0)
+    return {
+      text: kept.text,
+      cut: `kept the last ${Buffer.byteLength(kept.text)} bytes (EVIDENCE_LOG_BYTES=${options.bytes}); earlier output dropped`,
+    };
   if (lines >= tailLines) return { text: kept.text, cut: `kept the last ${lines} lines; earlier output not read` };
   return { text: kept.text };
 }

@@ -24,7 +24,10 @@ export function kubeClientFor(cluster: ClusterCoords, token: string, timeoutMs =
 }
 
 /** A ServiceAccount `evidence-<mode>` bound to the rules of that mode; returns a client acting as it. */
-export async function evidenceCaptureClient(cluster: ClusterCoords, settings: Pick<EvidenceSettings, 'mode' | 'namespace'>): Promise<KubeClient> {
+export async function evidenceCaptureClient(
+  cluster: ClusterCoords,
+  settings: Pick<EvidenceSettings, 'mode' | 'namespace'>,
+): Promise<KubeClient> {
   const admin = kubeConfigFor(cluster, cluster.adminToken);
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   const core = admin.makeApiClient(CoreV1Api);
@@ -36,13 +39,21 @@ export async function evidenceCaptureClient(cluster: ClusterCoords, settings: Pi
   const subjects = [{ kind: 'ServiceAccount', name, namespace: home }];
   const clusterRules = [...rules.cluster, { apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
   await ensure(() => rbac.createClusterRole({ body: { metadata: { name: `falco-response-${name}` }, rules: clusterRules } }));
-  await ensure(() => rbac.createClusterRoleBinding({
-    body: { metadata: { name: `falco-response-${name}` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `falco-response-${name}` }, subjects },
-  }));
+  await ensure(() =>
+    rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: `falco-response-${name}` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `falco-response-${name}` },
+        subjects,
+      },
+    }),
+  );
   await ensure(() => rbac.createNamespacedRole({ namespace: settings.namespace, body: { metadata: { name }, rules: rules.namespaced } }));
-  await ensure(() => rbac.createNamespacedRoleBinding({
-    namespace: settings.namespace,
-    body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects },
-  }));
+  await ensure(() =>
+    rbac.createNamespacedRoleBinding({
+      namespace: settings.namespace,
+      body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects },
+    }),
+  );
   return kubeClientFor(cluster, await serviceAccountToken(cluster, home, name));
 }

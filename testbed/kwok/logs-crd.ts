@@ -14,8 +14,12 @@ export async function installKwokLogsCrd(admin: KubeConfig): Promise<void> {
   const body = parse(readFileSync(LOGS_CRD_FILE, 'utf8')) as V1CustomResourceDefinition;
   const api = admin.makeApiClient(ApiextensionsV1Api);
   await api.createCustomResourceDefinition({ body });
-  await eventually('the kwok Logs CRD to be established', async () => {
-    const crd = await api.readCustomResourceDefinition({ name: body.metadata!.name! });
-    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-  }, 30_000);
+  await eventually(
+    'the kwok Logs CRD to be established',
+    async () => {
+      const crd = await api.readCustomResourceDefinition({ name: body.metadata!.name! });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+    },
+    30_000,
+  );
 }

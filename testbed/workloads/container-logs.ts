@@ -56,9 +56,13 @@ export async function writeContainerLogs(
   const body = { apiVersion: `${LOGS.group}/${LOGS.version}`, kind: 'Logs', metadata: { name: pod, namespace }, spec: { logs: entries } };
   await custom.createNamespacedCustomObject({ ...LOGS, namespace, body });
   const [first] = Object.keys(logs);
-  await eventually(`kwok to serve the logs of ${namespace}/${pod}`, async () => {
-    await api.core.readNamespacedPodLog({ namespace, name: pod, container: first!, limitBytes: 1 });
-    return true;
-  }, 30_000);
+  await eventually(
+    `kwok to serve the logs of ${namespace}/${pod}`,
+    async () => {
+      await api.core.readNamespacedPodLog({ namespace, name: pod, container: first!, limitBytes: 1 });
+      return true;
+    },
+    30_000,
+  );
   return files;
 }

@@ -32,14 +32,18 @@ export async function startStuckKubeletNode(api: AdminApis): Promise<StuckKubele
     },
   });
   // After kwok initialized it (Ready, its own port): kwok's later heartbeats leave the port alone.
-  await eventually(`node ${node} Ready with its kubelet port moved`, async () => {
-    const current = await api.core.readNode({ name: node });
-    if (!current.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return false;
-    if (current.status.daemonEndpoints?.kubeletEndpoint?.Port === port) return true;
-    current.status.daemonEndpoints = { kubeletEndpoint: { Port: port } };
-    await api.core.replaceNodeStatus({ name: node, body: current });
-    return false;
-  }, 30_000);
+  await eventually(
+    `node ${node} Ready with its kubelet port moved`,
+    async () => {
+      const current = await api.core.readNode({ name: node });
+      if (!current.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return false;
+      if (current.status.daemonEndpoints?.kubeletEndpoint?.Port === port) return true;
+      current.status.daemonEndpoints = { kubeletEndpoint: { Port: port } };
+      await api.core.replaceNodeStatus({ name: node, body: current });
+      return false;
+    },
+    30_000,
+  );
   let closing: Promise<void> | undefined;
   return {
     node,

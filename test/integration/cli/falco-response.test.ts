@@ -44,14 +44,27 @@ describe('falco-response release', () => {
 
     const status = await cli('status', '-n', ns, '-o', 'json');
     expect(status.code).toBe(0);
-    expect(status.json().items).toEqual([expect.objectContaining({
-      action: 'isolated', namespace: ns, object: 'pod/web', function: 'isolate-pod', rule: 'Terminal shell in container', inEffect: true, state: 'intact',
-    })]);
-    expect((await cli('status', '-n', ns)).out).toMatch(/^ACTION\s+NAMESPACE\s+OBJECT.*\nisolated\s+\S+\s+pod\/web\s+Terminal shell in container\s+\d+s\s+yes\s+intact\n$/);
+    expect(status.json().items).toEqual([
+      expect.objectContaining({
+        action: 'isolated',
+        namespace: ns,
+        object: 'pod/web',
+        function: 'isolate-pod',
+        rule: 'Terminal shell in container',
+        inEffect: true,
+        state: 'intact',
+      }),
+    ]);
+    expect((await cli('status', '-n', ns)).out).toMatch(
+      /^ACTION\s+NAMESPACE\s+OBJECT.*\nisolated\s+\S+\s+pod\/web\s+Terminal shell in container\s+\d+s\s+yes\s+intact\n$/,
+    );
 
     const before = Date.now() - 1;
     const dry = await cli('release', 'pod/web', '-n', ns, '--dry-run');
-    expect(dry).toMatchObject({ code: 0, out: expect.stringMatching(/^would delete NetworkPolicy falco-quarantine-web; remove the quarantine label/) });
+    expect(dry).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^would delete NetworkPolicy falco-quarantine-web; remove the quarantine label/),
+    });
     expect(adminWritesSince(before)).toBe(0);
 
     expect(await cli('release', 'pod/web', '-n', ns)).toMatchObject({ code: 0 });
@@ -62,18 +75,31 @@ describe('falco-response release', () => {
     expect(policies.filter((p) => selectorMatches(p.spec?.podSelector, released.metadata!.labels!))).toEqual([]);
     expect(isRunning(released)).toBe(true);
     const events = (await isolate.api.events.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === 'Released');
-    expect(events).toEqual([expect.objectContaining({ note: expect.stringMatching(/^falco-response release by admin: delete NetworkPolicy falco-quarantine-web/) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        note: expect.stringMatching(/^falco-response release by admin: delete NetworkPolicy falco-quarantine-web/),
+      }),
+    ]);
 
     expect((await cli('status', '-n', ns, '-o', 'json')).json().items.filter((i: { inEffect: boolean }) => i.inEffect)).toEqual([]);
-    expect(await cli('release', 'pod/web', '-n', ns)).toMatchObject({ code: 0, out: expect.stringMatching(/not quarantined: nothing to release/) });
+    expect(await cli('release', 'pod/web', '-n', ns)).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/not quarantined: nothing to release/),
+    });
   });
 
   it('refuses a NetworkPolicy isolate-pod did not create (exit 3), and a pod that does not exist', async () => {
     const ns = isolate.ns;
     await createPod(isolate.api, ns, 'db');
-    await isolate.api.networking.createNamespacedNetworkPolicy({ namespace: ns, body: { metadata: { name: 'falco-quarantine-db' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } } });
+    await isolate.api.networking.createNamespacedNetworkPolicy({
+      namespace: ns,
+      body: { metadata: { name: 'falco-quarantine-db' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+    });
     const refused = await cli('release', 'pod/db', '-n', ns);
-    expect(refused).toMatchObject({ code: 3, err: expect.stringMatching(/refused: NetworkPolicy .*falco-quarantine-db was not created by isolate-pod/) });
+    expect(refused).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/refused: NetworkPolicy .*falco-quarantine-db was not created by isolate-pod/),
+    });
     expect(await isolate.api.networking.readNamespacedNetworkPolicy({ namespace: ns, name: 'falco-quarantine-db' })).toBeDefined();
     expect((await cli('release', 'pod/ghost', '-n', ns)).code).toBe(3);
   });
@@ -87,13 +113,27 @@ describe('falco-response restore', () => {
     expect((await scale.send(fn, alertFor(ns, pods[0]!.metadata!.name!))).decision).toMatchObject({ outcome: 'acted' });
 
     const items = (await cli('status', '-n', ns, '-o', 'json')).json().items;
-    expect(items).toEqual([expect.objectContaining({ action: 'scaled-to-zero', object: 'deployment/api', previousReplicas: 2, inEffect: true, state: expect.stringMatching(/^at 0 \(was 2\)/) })]);
+    expect(items).toEqual([
+      expect.objectContaining({
+        action: 'scaled-to-zero',
+        object: 'deployment/api',
+        previousReplicas: 2,
+        inEffect: true,
+        state: expect.stringMatching(/^at 0 \(was 2\)/),
+      }),
+    ]);
 
     const before = Date.now() - 1;
-    expect(await cli('restore', 'deployment/api', '-n', ns, '--dry-run')).toMatchObject({ code: 0, out: expect.stringMatching(/^would restore Deployment .*\/api to 2 replicas/) });
+    expect(await cli('restore', 'deployment/api', '-n', ns, '--dry-run')).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^would restore Deployment .*\/api to 2 replicas/),
+    });
     expect(adminWritesSince(before)).toBe(0);
 
-    expect(await cli('restore', 'deploy/api', '-n', ns)).toMatchObject({ code: 0, out: expect.stringMatching(/restored Deployment .*\/api to 2 replicas/) });
+    expect(await cli('restore', 'deploy/api', '-n', ns)).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/restored Deployment .*\/api to 2 replicas/),
+    });
     const back = await waitForPods(scale.api, ns, { app: 'api' }, 2);
     expect(back.every(isRunning)).toBe(true);
     expect((await cli('status', '-n', ns, '-o', 'json')).json().items.filter((i: { inEffect: boolean }) => i.inEffect)).toEqual([]);
@@ -105,7 +145,10 @@ describe('falco-response restore', () => {
   it('refuses a workload scale-to-zero did not scale (exit 3) unless given --replicas', async () => {
     const ns = scale.ns;
     await createDeployment(scale.api, ns, 'other', { replicas: 1 });
-    expect(await cli('restore', 'deployment/other', '-n', ns)).toMatchObject({ code: 3, err: expect.stringMatching(/no falco-response.dev\/previous-replicas record/) });
+    expect(await cli('restore', 'deployment/other', '-n', ns)).toMatchObject({
+      code: 3,
+      err: expect.stringMatching(/no falco-response.dev\/previous-replicas record/),
+    });
     expect((await cli('restore', 'deployment/other', '-n', ns, '--replicas', '2')).code).toBe(3); // not at 0
   });
 });
@@ -126,14 +169,25 @@ describe('falco-response evidence, and kubectl falco-response', () => {
     await writeContainerLogs(isolate.cluster, isolate.api, ns, 'victim', { app: { current: ['whoami'] } });
     const pod = (await kube.getPod(ns, 'victim'))!;
     const capture = new EvidenceCapture({ mode: 'logs', namespace: store, logBytes: 65536, timeoutMs: 2000, maxConcurrent: 1 });
-    const { stored } = await capture.capture({ kube, pod, owner: await resolveControllingOwner(pod, kube), alert: alertFromValue(alertFor(ns, 'victim')), fn: 'delete-pod' });
+    const { stored } = await capture.capture({
+      kube,
+      pod,
+      owner: await resolveControllingOwner(pod, kube),
+      alert: alertFromValue(alertFor(ns, 'victim')),
+      fn: 'delete-pod',
+    });
     const list = await cli('evidence', 'list', '--evidence-namespace', store, '-o', 'json');
-    expect(list.json().items).toEqual([expect.objectContaining({ name: stored!.name, summary: expect.objectContaining({ function: 'delete-pod', missing: [] }) })]);
+    expect(list.json().items).toEqual([
+      expect.objectContaining({ name: stored!.name, summary: expect.objectContaining({ function: 'delete-pod', missing: [] }) }),
+    ]);
     const dir = join(mkdtempSync(join(tmpdir(), 'frf-evidence-')), 'saved');
     expect((await cli('evidence', 'save', stored!.name, dir, '--evidence-namespace', store)).code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['alert.json', 'app.log', 'events.yaml', 'owner.json', 'pod.yaml', 'summary.json']);
     expect(readFileSync(join(dir, 'app.log'), 'utf8')).toBe('whoami\n');
-    expect(await cli('evidence', 'prune', '--older-than', '1h', '--evidence-namespace', store)).toMatchObject({ code: 0, out: 'deleted 0, kept 1\n' });
+    expect(await cli('evidence', 'prune', '--older-than', '1h', '--evidence-namespace', store)).toMatchObject({
+      code: 0,
+      out: 'deleted 0, kept 1\n',
+    });
     expect((await cli('evidence', 'show', 'nothing-here', '--evidence-namespace', store)).code).toBe(3);
   });
 

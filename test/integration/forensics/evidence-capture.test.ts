@@ -27,7 +27,12 @@ beforeAll(() => {
 });
 
 const settings = (namespace: string, more: Partial<EvidenceSettings> = {}): EvidenceSettings => ({
-  mode: 'logs', namespace, logBytes: 64 * 1024, timeoutMs: 2000, maxConcurrent: 4, ...more,
+  mode: 'logs',
+  namespace,
+  logBytes: 64 * 1024,
+  timeoutMs: 2000,
+  maxConcurrent: 4,
+  ...more,
 });
 
 async function captureFor(kube: KubeClient, capture: EvidenceCapture, namespace: string, pod: string) {
@@ -49,7 +54,12 @@ describe('evidence capture', () => {
     const pod = await createPod(api, ns, 'victim');
     await writeContainerLogs(cluster, api, ns, 'victim', { app: { current: ['GET /healthz', 'sh -c cat /etc/shadow'] } });
     const result = await captureFor(kube, new EvidenceCapture(settings(store)), ns, 'victim');
-    expect(result).toMatchObject({ mode: 'logs', stored: { namespace: store, name: `delete-pod-${pod.metadata!.uid}`, existed: false }, missing: [], cut: [] });
+    expect(result).toMatchObject({
+      mode: 'logs',
+      stored: { namespace: store, name: `delete-pod-${pod.metadata!.uid}`, existed: false },
+      missing: [],
+      cut: [],
+    });
     const { secret, content } = await storedContent(store, result.stored!.name);
     expect(secret.type).toBe('falco-response.dev/evidence');
     expect(secret.immutable).toBe(true);
@@ -62,7 +72,10 @@ describe('evidence capture', () => {
     expect(content.pod.metadata).toMatchObject({ name: 'victim', uid: pod.metadata!.uid });
     expect(content.pod.metadata!.managedFields).toBeUndefined();
     expect(content.owner).toEqual({ kind: 'Standalone', chain: ['Pod/victim'] });
-    expect(content.alert).toMatchObject({ rule: 'Terminal shell in container', output_fields: expect.objectContaining({ 'k8s.pod.name': 'victim' }) });
+    expect(content.alert).toMatchObject({
+      rule: 'Terminal shell in container',
+      output_fields: expect.objectContaining({ 'k8s.pod.name': 'victim' }),
+    });
     expect(content.events.map((e) => e.reason)).toContain('Scheduled');
     expect(content.logs).toEqual([{ container: 'app', instance: 'current', text: 'GET /healthz\nsh -c cat /etc/shadow\n' }]);
     // A second capture of the same action finds the first.
@@ -104,10 +117,16 @@ describe('evidence capture', () => {
     const store = await createTestNamespace(cluster, 'evidence-store');
     const kube = await evidenceCaptureClient(cluster, { mode: 'logs', namespace: store });
     const containers = ['a', 'b', 'c'];
-    await api.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'noisy' }, spec: { ...podSpec(), containers: containers.map((name) => ({ name, image: 'alpine:3.20' })) } } });
+    await api.core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: 'noisy' }, spec: { ...podSpec(), containers: containers.map((name) => ({ name, image: 'alpine:3.20' })) } },
+    });
     await waitForPodRunning(api, ns, 'noisy');
     // Random base64: gzip saves about a quarter, so 3 × 512 KiB kept still exceeds 1 MiB.
-    const lines = (container: string) => [...Array.from({ length: 6000 }, () => randomBytes(72).toString('base64')), `last line of ${container}`];
+    const lines = (container: string) => [
+      ...Array.from({ length: 6000 }, () => randomBytes(72).toString('base64')),
+      `last line of ${container}`,
+    ];
     await writeContainerLogs(cluster, api, ns, 'noisy', Object.fromEntries(containers.map((c) => [c, { current: lines(c) }])));
     const result = await captureFor(kube, new EvidenceCapture(settings(store, { logBytes: 512 * 1024, timeoutMs: 5000 })), ns, 'noisy');
     expect(result.missing).toEqual([]);
@@ -120,7 +139,11 @@ describe('evidence capture', () => {
       expect(log.text.length).toBeLessThan(6000 * 97);
       expect(log.text.startsWith('\n')).toBe(false);
     }
-    expect(result.cut).toEqual(containers.map((c) => expect.stringMatching(new RegExp(`^log ${c} \\(current\\): kept the last \\d+ bytes to stay under the API server's 1 MiB$`))));
+    expect(result.cut).toEqual(
+      containers.map((c) =>
+        expect.stringMatching(new RegExp(`^log ${c} \\(current\\): kept the last \\d+ bytes to stay under the API server's 1 MiB$`)),
+      ),
+    );
   });
 
   it('prune removes exactly the evidence older than asked, nothing else in the namespace', async () => {

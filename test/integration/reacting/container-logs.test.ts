@@ -37,7 +37,10 @@ describe('container logs through the API server', () => {
     const stuck = await startStuckKubeletNode(api);
     try {
       await createPod(api, ns, 'stuck', { nodeName: stuck.node });
-      const read = api.core.readNamespacedPodLog({ namespace: ns, name: 'stuck', container: 'app' }).then(() => 'answered', () => 'failed');
+      const read = api.core.readNamespacedPodLog({ namespace: ns, name: 'stuck', container: 'app' }).then(
+        () => 'answered',
+        () => 'failed',
+      );
       const outcome = await Promise.race([read, new Promise((done) => setTimeout(() => done('hanging'), 1500))]);
       expect(outcome).toBe('hanging');
       await stuck.close();

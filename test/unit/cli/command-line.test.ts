@@ -24,7 +24,17 @@ describe('falco-response command line', () => {
   });
 
   it('usage errors exit 2: no command, an unknown command or flag, a bad output, a bad object or duration', async () => {
-    for (const argv of [[], ['frobnicate'], ['status', '--bogus'], ['status', '-o', 'xml'], ['release', 'deployment/web'], ['restore', 'pod/x'], ['evidence'], ['evidence', 'prune'], ['evidence', 'prune', '--older-than', '7 days']]) {
+    for (const argv of [
+      [],
+      ['frobnicate'],
+      ['status', '--bogus'],
+      ['status', '-o', 'xml'],
+      ['release', 'deployment/web'],
+      ['restore', 'pod/x'],
+      ['evidence'],
+      ['evidence', 'prune'],
+      ['evidence', 'prune', '--older-than', '7 days'],
+    ]) {
       expect((await run(...argv)).code, argv.join(' ')).toBe(2);
     }
   });
@@ -43,7 +53,11 @@ describe('falco-response command line', () => {
   });
 
   it('renders the same rows as a table, JSON and YAML', () => {
-    const table = { columns: [['NAME', (r: { name: string }) => r.name]] as Array<[string, (r: { name: string }) => string]>, rows: [{ name: 'a' }], empty: 'none' };
+    const table = {
+      columns: [['NAME', (r: { name: string }) => r.name]] as Array<[string, (r: { name: string }) => string]>,
+      rows: [{ name: 'a' }],
+      empty: 'none',
+    };
     expect(render('table', table)).toBe('NAME\na\n');
     expect(JSON.parse(render('json', table))).toEqual([{ name: 'a' }]);
     expect(render('yaml', table)).toBe('- name: a\n');
