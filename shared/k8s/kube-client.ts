@@ -282,4 +282,124 @@ export class KubeClient {
       throw error;
     }
   }
+  // ---- Evidence (shared/forensics/) and the operator's command line (cli/) ----
+
+  /** One attempt, no retry, aborted by `signal` too: for reads that must fit a caller's deadline. */
+  private async callOnce<T>(operation: string, signal: AbortSignal, run: (o: k8s.ConfigurationOptions) => Promise<T>): Promise<T> {
+    const options = this.callOptions();
+    const Observable = this.module.Observable;
+    (options.middleware as unknown as object[]).push({
+      pre: (context: k8s.RequestContext) => {
+        context.setSignal(AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]));
+        return new Observable(Promise.resolve(context));
+      },
+      post: (response: k8s.ResponseContext) => new Observable(Promise.resolve(response)),
+    });
+    const started = performance.now();
+    try {
+      const result = await run(options);
+      this.options.onCall?.(operation, performance.now() - started, 'ok');
+      return result;
+    } catch (error) {
+      const mapped = toKubeError(error, operation);
+      this.options.onCall?.(operation, performance.now() - started, mapped.kind);
+      throw mapped;
+    }
+  }
+
+  /** A container's log (pods/log): the last `tailLines` lines, at most `limitBytes` of them, as text. */
+  readPodLog(
+    namespace: string,
+    name: string,
+    container: string,
+    read: { previous: boolean; tailLines: number; limitBytes: number; signal: AbortSignal },
+  ): Promise<string> {
+    const params = { namespace, name, container, previous: read.previous, tailLines: read.tailLines, limitBytes: read.limitBytes };
+    return this.callOnce('get pods/log', read.signal, (o) => this.core.readNamespacedPodLog(params, o));
+  }
+
+  /** The core/v1 Events about one object (field selector on its UID), within a deadline. */
+  listEventsAbout(namespace: string, uid: string, signal: AbortSignal): Promise<k8s.CoreV1EventList> {
+    const fieldSelector = `involvedObject.uid=${uid}`;
+    return this.callOnce('list events', signal, (o) => this.core.listNamespacedEvent({ namespace, fieldSelector }, o));
+  }
+
+  /** Events in a namespace (all namespaces when undefined), optionally by field selector. */
+  listEvents(namespace: string | undefined, fieldSelector?: string): Promise<k8s.CoreV1EventList> {
+    return namespace === undefined
+      ? this.call('list events', (o) => this.core.listEventForAllNamespaces({ fieldSelector }, o))
+      : this.call('list events', (o) => this.core.listNamespacedEvent({ namespace, fieldSelector }, o));
+  }
+
+  /** Creates the Secret; 'exists' when one of that name is there already (an earlier attempt stored it). */
+  async createSecret(namespace: string, body: k8s.V1Secret, signal?: AbortSignal): Promise<'created' | 'exists'> {
+    try {
+      const create = (o: k8s.ConfigurationOptions) => this.core.createNamespacedSecret({ namespace, body }, o);
+      await (signal ? this.callOnce('create secret', signal, create) : this.call('create secret', create));
+      return 'created';
+    } catch (error) {
+      if (error instanceof KubeError && error.kind === 'conflict' && error.reason === 'AlreadyExists') return 'exists';
+      throw error;
+    }
+  }
+
+  listSecrets(namespace: string, labelSelector: string): Promise<k8s.V1SecretList> {
+    return this.call('list secrets', (o) => this.core.listNamespacedSecret({ namespace, labelSelector }, o));
+  }
+
+  getSecret(namespace: string, name: string): Promise<k8s.V1Secret | undefined> {
+    return this.readOrUndefined('get secret', (o) => this.core.readNamespacedSecret({ namespace, name }, o));
+  }
+
+  /** Deletes the Secret that was read (UID precondition); 'already-gone' when it is not there. */
+  async deleteSecret(namespace: string, name: string, uid: string): Promise<'deleted' | 'already-gone'> {
+    const body = { preconditions: { uid } };
+    const gone = await this.readOrUndefined('delete secret', (o) => this.core.deleteNamespacedSecret({ namespace, name, body }, o));
+    return gone === undefined ? 'already-gone' : 'deleted';
+  }
+
+  /** Pods by label selector, in a namespace or (undefined) all namespaces. */
+  listPods(namespace: string | undefined, labelSelector: string): Promise<k8s.V1PodList> {
+    return namespace === undefined
+      ? this.call('list pods', (o) => this.core.listPodForAllNamespaces({ labelSelector }, o))
+      : this.call('list pods', (o) => this.core.listNamespacedPod({ namespace, labelSelector }, o));
+  }
+
+  /** NetworkPolicies by label selector, in a namespace or (undefined) all namespaces. */
+  listNetworkPoliciesLabelled(namespace: string | undefined, labelSelector: string): Promise<k8s.V1NetworkPolicyList> {
+    return namespace === undefined
+      ? this.call('list networkpolicies', (o) => this.networking.listNetworkPolicyForAllNamespaces({ labelSelector }, o))
+      : this.call('list networkpolicies', (o) => this.networking.listNamespacedNetworkPolicy({ namespace, labelSelector }, o));
+  }
+
+  deleteNetworkPolicy(namespace: string, name: string, uid: string): Promise<unknown> {
+    const body = { preconditions: { uid } };
+    return this.readOrUndefined('delete networkpolicy', (o) => this.networking.deleteNamespacedNetworkPolicy({ namespace, name, body }, o));
+  }
+
+  /** Merge-patches a pod's labels and annotations (null removes one); resourceVersion makes it fail (409) if it changed. */
+  patchPodMetadataRemoving(
+    namespace: string,
+    name: string,
+    change: { labels: Record<string, string | null>; annotations: Record<string, string | null>; resourceVersion: string },
+  ): Promise<k8s.V1Pod> {
+    const params = { namespace, name, body: { metadata: change } };
+    return this.call('patch pod', (o) => this.core.patchNamespacedPod(params, o), { contentType: this.module.PatchStrategy.MergePatch });
+  }
+
+  /** Workloads of a kind, in a namespace or (undefined) all namespaces: `listNamespaced<Kind>` / `list<Kind>ForAllNamespaces`. */
+  listWorkloads(kind: ScalableKind, namespace: string | undefined): Promise<{ items: KubeObject[] }> {
+    type List = (params: object, options: k8s.ConfigurationOptions) => Promise<{ items: KubeObject[] }>;
+    const api = this[WORKLOAD_API_GROUP[kind]] as unknown as Record<string, List>;
+    const method = api[namespace === undefined ? `list${kind}ForAllNamespaces` : `listNamespaced${kind}`]!;
+    return this.call(`list ${kind.toLowerCase()}s`, (o) => method.call(api, namespace === undefined ? {} : { namespace }, o));
+  }
+
+  /** Who these credentials are (authentication.k8s.io SelfSubjectReview): for the Events the CLI records. */
+  async whoAmI(): Promise<string> {
+    const authentication = this.api(this.module.AuthenticationV1Api);
+    const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' };
+    const review = await this.call('create selfsubjectreview', (o) => authentication.createSelfSubjectReview({ body }, o));
+    return review.status?.userInfo?.username ?? 'unknown';
+  }
 }

@@ -16,3 +16,11 @@ it('every workload method KubeClient composes exists on the API client of its ki
   expect(missing).toEqual([]);
   expect(Object.keys(WORKLOAD_API_GROUP)).toHaveLength(7);
 });
+
+it('every workload list method KubeClient composes (listWorkloads: the CLI status) exists', () => {
+  const missing = scalable.flatMap((kind) => {
+    const api = clients[WORKLOAD_API_GROUP[kind as keyof typeof WORKLOAD_API_GROUP]].prototype as unknown as Record<string, unknown>;
+    return [`listNamespaced${kind}`, `list${kind}ForAllNamespaces`].filter((method) => typeof api[method] !== 'function');
+  });
+  expect(missing).toEqual([]);
+});

@@ -126,6 +126,9 @@ export async function startTestCluster(opts: StartTestClusterOptions = {}): Prom
       // The event is written before the response completes, so a test can read it right after the call.
       '--audit-log-mode=blocking',
       '--profiling=false',
+      // pods/log goes to the node's InternalIP (kwok's server on 127.0.0.1, testbed/reacting/);
+      // without --kubelet-certificate-authority the API server does not verify the kubelet's certificate.
+      '--kubelet-preferred-address-types=InternalIP',
       ...(opts.apiserverArgs ?? []),
     ];
     const caPemPath = join(paths.certDir, 'apiserver.crt');

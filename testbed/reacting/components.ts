@@ -4,7 +4,9 @@
 //   kube-controller-manager  as system:kube-controller-manager, and every controller as its own
 //                            kube-system ServiceAccount (--use-service-account-credentials)
 //   kube-scheduler           as system:kube-scheduler
-//   kwok                     as testbed:kwok (nodes and the pod lifecycle a kubelet drives)
+//   kwok                     as testbed:kwok (nodes and the pod lifecycle a kubelet drives), and
+//                            the nodes' "kubelet" endpoint for pods/log (its server on a loopback
+//                            port: each node's InternalIP 127.0.0.1 and kubeletEndpoint that port)
 // The first two users are bound to their roles by the API server's own bootstrap policy;
 // kwok's role is testbed/reacting/kwok-rbac.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { repoRoot, type K8sBinaries } from '../cluster/binaries.ts';
 import { kubeConfigFor, randomToken, writeKubeconfig, type StaticToken } from '../cluster/credentials.ts';
 import { eventually, waitUntilReady } from '../cluster/probes.ts';
 import type { Supervisor } from '../process/supervisor.ts';
+import { installKwokLogsCrd } from '../kwok/logs-crd.ts';
+import { freePort } from '../net/ports.ts';
 import { KWOK_USER, kwokClusterRole, kwokClusterRoleBinding } from './kwok-rbac.ts';
 import { createNodes, nodeIsReady } from './nodes.ts';
 
@@ -89,6 +93,8 @@ export async function startReactingComponents(procs: Supervisor, bins: K8sBinari
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   await rbac.createClusterRole({ body: kwokClusterRole() });
   await rbac.createClusterRoleBinding({ body: kwokClusterRoleBinding() });
+  await installKwokLogsCrd(admin);
+  const kubeletPort = await freePort();
 
   const controllerManager = procs.start('kube-controller-manager', bins.controllerManager, [
     `--kubeconfig=${kubeconfigOf('kube-controller-manager')}`,
@@ -116,9 +122,13 @@ export async function startReactingComponents(procs: Supervisor, bins: K8sBinari
     '--manage-all-nodes=false',
     `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
     '--cidr=10.244.0.1/16',
-    '--node-ip=10.96.0.1',
+    // The API server reaches a node's kubelet at its InternalIP (--kubelet-preferred-address-types)
+    // and kubeletEndpoint port: both kwok's server, which serves pods/log from Logs objects.
+    '--node-ip=127.0.0.1',
+    `--node-port=${kubeletPort}`,
+    `--server-address=127.0.0.1:${kubeletPort}`,
+    '--enable-crds=Logs',
     '--node-lease-duration-seconds=40',
-    '--server-address=',
   ]);
 
   const core = admin.makeApiClient(CoreV1Api);

@@ -23,6 +23,8 @@ export interface PodOptions {
   unready?: boolean;
   /** Returns once created, without waiting for it to run. */
   noWait?: boolean;
+  /** Bound to this node, past the scheduler (e.g. a node whose kubelet hangs: stuck-kubelet.ts). */
+  nodeName?: string;
 }
 
 export function podSpec(options: Pick<PodOptions, 'terminationGracePeriodSeconds'> = {}): V1PodSpec {
@@ -32,10 +34,9 @@ export function podSpec(options: Pick<PodOptions, 'terminationGracePeriodSeconds
 /** A bare pod as `kubectl run` makes it; returns it once scheduled and Running (container ids set). */
 export async function createPod(api: AdminApis, namespace: string, name: string, options: PodOptions = {}): Promise<V1Pod> {
   const annotations = { ...options.annotations, ...(options.unready ? { [UNREADY_ANNOTATION]: 'true' } : {}) };
-  await api.core.createNamespacedPod({
-    namespace,
-    body: { metadata: { name, labels: options.labels ?? { run: name }, annotations }, spec: podSpec(options) },
-  });
+  const spec = { ...podSpec(options), ...(options.nodeName && { nodeName: options.nodeName }) };
+  const metadata = { name, labels: options.labels ?? { run: name }, annotations };
+  await api.core.createNamespacedPod({ namespace, body: { metadata, spec } });
   if (options.noWait) return api.core.readNamespacedPod({ namespace, name });
   return waitForPodRunning(api, namespace, name);
 }
