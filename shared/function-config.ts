@@ -9,7 +9,6 @@ import type { ResponseFunctionSpec } from './respond/function-spec.ts';
 export interface FunctionConfig {
   runtime: RuntimeConfig;
   guards: GuardConfig;
-  cloudEventReplies: 'event' | 'empty';
   /** No cluster credentials at all: decisions are dry-runs made without reading the cluster. */
   offline: boolean;
   /** The function's spec configured with its own settings, when `spec` was given and has some. */
@@ -21,7 +20,6 @@ export function readFunctionConfig(env: Env, assumeCluster = false, spec?: Respo
   const reader = new EnvReader(env);
   const runtime = readRuntimeConfig(reader);
   const guards = readGuardConfig(reader);
-  const cloudEventReplies = reader.oneOf('CLOUDEVENT_REPLY', ['event', 'empty'] as const, 'event');
   const configured = spec?.withSettings?.(reader);
   const offline = !assumeCluster && !hasClusterCredentials(env as NodeJS.ProcessEnv);
   // Only a function that may write needs the budget; without its namespace it could never act.
@@ -29,5 +27,5 @@ export function readFunctionConfig(env: Env, assumeCluster = false, spec?: Respo
     reader.problem('BUDGET=cluster needs the namespace of its Lease: set POD_NAMESPACE (or BUDGET_NAMESPACE), or BUDGET=off');
   }
   reader.throwIfProblems();
-  return { runtime, guards: offline ? { ...guards, dryRun: true } : guards, cloudEventReplies, offline, ...(configured && { spec: configured }) };
+  return { runtime, guards: offline ? { ...guards, dryRun: true } : guards, offline, ...(configured && { spec: configured }) };
 }

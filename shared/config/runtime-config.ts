@@ -29,6 +29,8 @@ export interface RuntimeConfig {
   logBufferBytes: number;
   /** Who may read /metrics: anyone who reaches the port, or only callers with the token. */
   metricsAuth: 'open' | 'token';
+  /** Reply to CloudEvent requests with a decision event (a Knative Broker routes it on), or an empty body. */
+  cloudEventReplies: 'event' | 'empty';
 }
 
 export function readRuntimeConfig(reader: EnvReader): RuntimeConfig {
@@ -71,6 +73,7 @@ export function readRuntimeConfig(reader: EnvReader): RuntimeConfig {
     keepAliveTimeoutMs: reader.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, { min: 1000, max: 600_000 }),
     logBufferBytes: reader.integer('LOG_BUFFER_BYTES', 4 * 1024 * 1024, { min: 64 * 1024, max: 1024 * 1024 * 1024 }),
     metricsAuth,
+    cloudEventReplies: reader.oneOf('CLOUDEVENT_REPLY', ['event', 'empty'] as const, 'event'),
   };
 }
 
