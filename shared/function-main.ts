@@ -1,22 +1,26 @@
-// Everything a function's entry point does: read and check configuration, build the
-// pipeline around its spec, serve it. The Kubernetes client is loaded on the first alert
-// that needs it, so filtered alerts (and health probes) never pay for it.
+// Everything a function's entry point does: read and check configuration, then assemble the
+// Kubernetes client (loaded on the first alert that needs it, so filtered alerts and health
+// probes never pay for it), the observer of decisions, the pipeline and the server.
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { AlertRejection, parseAlertRequest } from './alert/parse-request.ts';
+import type { FalcoAlert } from './alert/falco-alert.ts';
 import { ConfigError, type Env } from './config/env-reader.ts';
-import type { RuntimeConfig } from './config/runtime-config.ts';
 import { readFunctionConfig, type FunctionConfig } from './function-config.ts';
+import { controllerOf } from './k8s/keys.ts';
 import { loadKubeConfig } from './k8s/kube-config.ts';
 import { KubeClient } from './k8s/kube-client.ts';
-import { controllerOf } from './k8s/keys.ts';
 import { loadClient } from './k8s/load-client.ts';
+import { allOf } from './respond/decision-observer.ts';
 import { createPipeline, type Pipeline } from './respond/pipeline.ts';
 import type { ResponseFunctionSpec } from './respond/function-spec.ts';
 import { listenAndServe } from './runtime/lifecycle.ts';
-import { presentedHeaderToken, tokensMatch } from './runtime/auth.ts';
+import { InFlight } from './runtime/limits.ts';
 import { boundedStdout } from './runtime/log-destination.ts';
+import { createLogger } from './runtime/logger.ts';
 import { FunctionMetrics } from './runtime/metrics.ts';
+import { metricsRoute } from './runtime/metrics-route.ts';
+import { logObserver, metricsObserver } from './runtime/observers.ts';
+import { runOnce } from './runtime/one-shot.ts';
 import { createFunctionServer } from './runtime/server.ts';
 
 export interface BuiltFunction {
@@ -30,11 +34,9 @@ export interface BuildOptions {
   loadKubeConfig?: (module: typeof import('@kubernetes/client-node')) => import('@kubernetes/client-node').KubeConfig;
 }
 
-export function buildFunction(unconfigured: ResponseFunctionSpec, config: FunctionConfig, options: BuildOptions = {}): BuiltFunction {
-  const spec = config.spec?.name === unconfigured.name ? config.spec : unconfigured;
-  const metrics = new FunctionMetrics(spec.name);
+function kubeClientLoader(spec: ResponseFunctionSpec, config: FunctionConfig, metrics: FunctionMetrics, options: BuildOptions) {
   let client: Promise<KubeClient> | undefined;
-  const kube = () =>
+  return () =>
     (client ??= loadClient().then((module) => {
       const kubeConfig = options.loadKubeConfig ? options.loadKubeConfig(module) : loadKubeConfig(module);
       return new KubeClient(module, kubeConfig, {
@@ -45,82 +47,25 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
         instance: hostname(),
       });
     }));
-  let app: FastifyInstance | undefined;
-  const pipeline = createPipeline(spec, config.pipeline, kube, {
-    offline: config.offline,
-    onLimitReached: () => {
-      metrics.recordLimitReached();
-      app?.log.error({ limit: config.pipeline.maxActionsPerWindow, windowSeconds: config.pipeline.actionWindowSeconds }, 'BLAST-RADIUS LIMIT REACHED: further actions are dry-runs until the window passes');
-    },
-    onBudgetRefused: (reason, message) => {
-      metrics.recordBudgetRefusal(reason);
-      if (reason === 'budget-unavailable') app?.log.error({ reason }, `ACTION BUDGET UNAVAILABLE: ${message}`);
-      else app?.log.error({ reason }, `ACTION BUDGET USED UP: ${message}`);
-    },
-    onEventFailed: (error) => {
-      metrics.recordEventFailure();
-      app?.log.warn({ err: error }, 'could not record the Kubernetes Event');
-    },
-  });
+}
+
+export function buildFunction(unconfigured: ResponseFunctionSpec, config: FunctionConfig, options: BuildOptions = {}): BuiltFunction {
+  const spec = config.spec?.name === unconfigured.name ? config.spec : unconfigured;
+  const { runtime } = config;
+  const metrics = new FunctionMetrics(spec.name);
+  const counted = metricsObserver(metrics);
+  const stdout = runtime.logLevel === 'silent' ? undefined : boundedStdout(runtime.logBufferBytes, () => counted.logLineDropped());
+  const logger = createLogger(spec.name, runtime, stdout);
+  const observer = allOf(logObserver(logger, runtime), counted);
+  const kube = kubeClientLoader(spec, config, metrics, options);
+  const pipeline = createPipeline(spec, config.pipeline, kube, { offline: config.offline, observer });
   metrics.watchDedupe(pipeline.recent);
-  app = createFunctionServer({
-    logStream: config.runtime.logLevel === 'silent' ? undefined : boundedStdout(config.runtime.logBufferBytes, () => metrics.recordLogLineDropped()),
-    name: spec.name,
-    config: config.runtime,
-    cloudEventReplies: config.runtime.cloudEventReplies,
-    handle: async (alert) => {
-      metrics.inFlight.inc();
-      try {
-        return await pipeline.respond(alert);
-      } finally {
-        metrics.inFlight.dec();
-      }
-    },
-    onDecision: (decision, alert, ms) => metrics.recordDecision(decision, alert, ms),
-    onRejected: (status) => metrics.recordRejected(status),
-    extraRoutes: (server) => {
-      server.get('/metrics', async (request, reply) => {
-        if (!metricsReadableBy(request.headers, config.runtime)) return reply.code(401).send({ outcome: 'error', reason: 'unauthorized', message: 'METRICS_AUTH=token: present the token (Authorization: Bearer)' });
-        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-      });
-    },
-  });
+  const inFlight = new InFlight(runtime.maxInFlight);
+  metrics.watchInFlight(inFlight);
+  const handle = (alert: FalcoAlert) => pipeline.respond(alert);
+  const app = createFunctionServer({ name: spec.name, config: runtime, logger, observer, inFlight, handle });
+  app.register(metricsRoute, { metrics, config: runtime });
   return { app, pipeline, metrics };
-}
-
-function metricsReadableBy(headers: Record<string, string | string[] | undefined>, runtime: RuntimeConfig): boolean {
-  if (runtime.metricsAuth === 'open' || runtime.authToken === undefined) return true;
-  const presented = presentedHeaderToken({ authorization: headers.authorization as string | undefined, customHeader: headers[runtime.authHeader] as string | undefined });
-  return presented !== undefined && tokensMatch(presented, runtime.authToken);
-}
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * One-shot mode for pipeline engines (Argo Workflows, Tekton) that run a container per
- * alert: the alert comes from $BODY (or stdin), the decision is printed as JSON, and the
- * exit code says how it went: 0 acted/skipped/dry-run, 1 failed, 2 not a usable alert.
- */
-export async function runOnce(spec: ResponseFunctionSpec, config: FunctionConfig, env: Env): Promise<number> {
-  const body = env.BODY ?? (await readStdin());
-  const contentType = body.trimStart().startsWith('{') && /"specversion"\s*:/.test(body) ? 'application/cloudevents+json' : 'application/json';
-  let alert;
-  try {
-    alert = parseAlertRequest({ headers: { 'content-type': contentType }, body }).alert;
-  } catch (error) {
-    if (!(error instanceof AlertRejection)) throw error;
-    process.stdout.write(`${JSON.stringify({ function: spec.name, outcome: 'error', reason: 'bad-request', field: error.field, message: error.reason })}\n`);
-    return 2;
-  }
-  const { pipeline } = buildFunction(spec, { ...config, runtime: { ...config.runtime, logLevel: 'silent' } });
-  const { retryable: _retryable, ...decision } = await pipeline.respond(alert);
-  process.stdout.write(`${JSON.stringify({ function: spec.name, ...decision, alert: { uuid: alert.uuid, rule: alert.rule, priority: alert.priority, time: alert.timeText } })}\n`);
-  return decision.outcome === 'error' ? 1 : 0;
 }
 
 /** The entry point of every function: exits 1 with a clear message on bad configuration. */
@@ -134,7 +79,11 @@ export async function runFunction(spec: ResponseFunctionSpec, env: Env = process
     process.exit(1);
   }
   if (argv.includes('--once')) {
-    process.exitCode = await runOnce(spec, config, env);
+    const silent = { ...config, runtime: { ...config.runtime, logLevel: 'silent' as const } };
+    process.exitCode = await runOnce(spec.name, env.BODY, () => {
+      const { pipeline } = buildFunction(spec, silent);
+      return (alert) => pipeline.respond(alert);
+    });
     return;
   }
   const { app } = buildFunction(spec, config);

@@ -217,6 +217,15 @@ function parseCloudEvent(request: IncomingRequest, structured: boolean, options:
   return { alert, transport: structured ? 'cloudevent-structured' : 'cloudevent-binary', cloudEvent: attributes };
 }
 
+/**
+ * A body without headers (the one-shot mode's $BODY or stdin) as a request: a JSON object with a
+ * specversion is a structured CloudEvent, anything else is read as a plain alert.
+ */
+export function requestFromBody(body: string): IncomingRequest {
+  const structured = body.trimStart().startsWith('{') && /"specversion"\s*:/.test(body);
+  return { headers: { 'content-type': structured ? CE_STRUCTURED : 'application/json' }, body };
+}
+
 /** Parses any accepted form of alert request; throws AlertRejection naming the field and the reason. */
 export function parseAlertRequest(request: IncomingRequest, options: ParseOptions = {}): ParsedAlert {
   const type = mediaType(headerValue(request.headers, 'content-type'));

@@ -2,7 +2,6 @@
 // checks that need no API call first, then the pod as the API server sees it, then the
 // function's own plan, then dry-run / blast-radius, and only then a write.
 import type { FalcoAlert } from '../alert/falco-alert.ts';
-import type { PipelineSettings } from './pipeline-settings.ts';
 import { alertAgeSeconds, findMismatch } from '../guards/alert-match.ts';
 import { ActionBudget, type BudgetSlot } from '../coordination/action-budget.ts';
 import { BlastRadiusLimit } from '../guards/blast-radius.ts';
@@ -15,16 +14,15 @@ import { isTargetProblem, namedParts, podRef, podTargetOf, protectionOf, type Po
 import { KubeError } from '../k8s/errors.ts';
 import type { KubeClient } from '../k8s/kube-client.ts';
 import { dryRun, failed, skipped, type Decision } from './decision.ts';
+import type { DecisionObserver } from './decision-observer.ts';
+import type { PipelineSettings } from './pipeline-settings.ts';
 import { isPlan, type ExecutionResult, type ResponseFunctionSpec } from './function-spec.ts';
 
-export interface PipelineHooks {
+export interface PipelineOptions {
   /** No cluster to read: stop after the checks that need none, with a dry-run decision. */
   offline?: boolean;
-  /** The blast-radius limit was hit: an alarm for metrics. */
-  onLimitReached?: () => void;
-  onEventFailed?: (error: unknown) => void;
-  /** The cluster-wide budget refused a slot (used up, or unavailable: fail safe). */
-  onBudgetRefused?: (reason: 'budget-exhausted' | 'budget-unavailable', message: string) => void;
+  /** Hears of limits reached, budget refusals and Events that failed (the log line and metrics). */
+  observer?: Pick<DecisionObserver, 'limitReached' | 'budgetRefused' | 'eventFailed'>;
 }
 
 export interface Pipeline {
@@ -44,10 +42,11 @@ function kubeFailure(error: unknown): Decision {
   return failed('api-unavailable', `${error.message}; nothing was changed that a retry would repeat`, true);
 }
 
-export function createPipeline(spec: ResponseFunctionSpec, config: PipelineSettings, kube: () => Promise<KubeClient>, hooks: PipelineHooks = {}): Pipeline {
+export function createPipeline(spec: ResponseFunctionSpec, config: PipelineSettings, kube: () => Promise<KubeClient>, options: PipelineOptions = {}): Pipeline {
+  const { observer } = options;
   const recent = new RecentDecisions(config.dedupeWindowSeconds, config.dedupeMaxEntries, config.dedupeMaxBytes);
   const limit = new BlastRadiusLimit(config.maxActionsPerWindow, config.actionWindowSeconds);
-  const budget = config.budget?.namespace !== undefined && !hooks.offline
+  const budget = config.budget?.namespace !== undefined && !options.offline
     ? new ActionBudget({ namespace: config.budget.namespace, lease: config.budget.lease, maxActions: config.budget.maxActions, windowSeconds: config.budget.windowSeconds, conflictAttempts: 8 }, spec.name)
     : undefined;
 
@@ -103,7 +102,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: PipelineSetti
     const planned = { target: plan.target, warnings: plan.warnings, details: { ...plan.details, evidence } };
     if (config.dryRun) return dryRun(plan.reason, `DRY_RUN: would ${plan.message}`, planned);
     if (!limit.tryReserve()) {
-      hooks.onLimitReached?.();
+      observer?.limitReached(config.maxActionsPerWindow, config.actionWindowSeconds);
       const alarm = `blast-radius limit reached: ${config.maxActionsPerWindow} actions in ${config.actionWindowSeconds} s; acting as dry-run for ${limit.secondsUntilFree()} s`;
       await recordEvent(client, { regarding: podRef(target, pod.metadata?.uid), reason: 'BlastRadiusLimit', action: spec.name, note: `${alarm}. Would ${plan.message}. Rule: ${alert.rule}`, type: 'Warning' });
       return dryRun('blast-radius-limit', `${alarm}; would ${plan.message}`, { ...planned, warnings: [...(plan.warnings ?? []), alarm] });
@@ -123,7 +122,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: PipelineSetti
       if (answer.outcome !== 'taken') {
         limit.release();
         const reason = answer.outcome === 'exhausted' ? 'budget-exhausted' : 'budget-unavailable';
-        hooks.onBudgetRefused?.(reason, answer.message);
+        observer?.budgetRefused(reason, answer.message);
         await recordEvent(client, { regarding: podRef(target, pod.metadata?.uid), reason: answer.outcome === 'exhausted' ? 'ActionBudgetExhausted' : 'ActionBudgetUnavailable', action: spec.name, note: `${answer.message}. Would ${plan.message}. Rule: ${alert.rule}`, type: 'Warning' });
         return dryRun(reason, `${answer.message}; would ${plan.message}`, { ...planned, warnings: [...(plan.warnings ?? []), answer.message] });
       }
@@ -155,7 +154,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: PipelineSetti
       return await client.recordEvent(event);
     } catch (error) {
       // The action stands even if its Event could not be written; the log line still records it.
-      hooks.onEventFailed?.(error);
+      observer?.eventFailed(error);
       return 'failed';
     }
   }
@@ -186,7 +185,7 @@ export function createPipeline(spec: ResponseFunctionSpec, config: PipelineSetti
     const early = decideWithoutCluster(alert);
     if ('decision' in early) return early.decision;
     const { target } = early;
-    if (hooks.offline) {
+    if (options.offline) {
       return dryRun('no-cluster', `no cluster credentials (KUBECONFIG or in-cluster): would ${spec.name} for pod ${target.namespace}/${target.pod} after checking it`, { target });
     }
     // The container id keeps a replacement pod with the same name from being taken for a repeat.

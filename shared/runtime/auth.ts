@@ -21,3 +21,11 @@ export function presentedHeaderToken(sources: TokenSources): string | undefined 
   const bearer = /^Bearer\s+(.+)$/i.exec(sources.authorization?.trim() ?? '')?.[1]?.trim();
   return bearer ?? sources.customHeader?.trim() ?? sources.ceExtensionHeader?.trim();
 }
+
+export type TokenVerdict = 'ok' | 'missing token' | 'wrong token';
+
+/** The one token check: alerts' headers, a structured CloudEvent's envelope and /metrics all use it. */
+export function tokenVerdict(presented: string | undefined, expected: string): TokenVerdict {
+  if (presented === undefined) return 'missing token';
+  return tokensMatch(presented, expected) ? 'ok' : 'wrong token';
+}

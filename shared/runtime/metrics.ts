@@ -28,7 +28,7 @@ export class BoundedLabelValues {
   }
 }
 
-/** The statuses shared/runtime/server.ts refuses alert requests with (the README's status table). */
+/** The statuses the runtime (shared/runtime/) refuses alert requests with (the README's status table). */
 export const REJECTION_STATUSES = ['400', '401', '413', '415', '422', '429', '500', '503'] as const;
 
 export class FunctionMetrics {
@@ -37,7 +37,6 @@ export class FunctionMetrics {
   private readonly actions: Counter;
   private readonly decisionSeconds: Histogram;
   readonly kubeApiSeconds: Histogram;
-  readonly inFlight: Gauge;
   private readonly limitReached: Counter;
   private readonly eventFailures: Counter;
   private readonly rejected: Counter;
@@ -54,7 +53,6 @@ export class FunctionMetrics {
     this.actions = new Counter({ name: 'falco_response_actions_total', help: 'Actions attempted, by result (acted, dry-run, error)', labelNames: ['result'], registers });
     this.decisionSeconds = new Histogram({ name: 'falco_response_decision_duration_seconds', help: 'Time from alert parsed to decision', labelNames: ['outcome'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     this.kubeApiSeconds = new Histogram({ name: 'falco_response_kube_api_duration_seconds', help: 'Kubernetes API call latency', labelNames: ['operation', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
-    this.inFlight = new Gauge({ name: 'falco_response_in_flight_alerts', help: 'Alerts being handled now', registers });
     this.limitReached = new Counter({ name: 'falco_response_blast_radius_limit_reached_total', help: 'Actions turned into dry-runs because the blast-radius limit was reached', registers });
     this.budgetRefusals = new Counter({ name: 'falco_response_budget_refusals_total', help: 'Actions turned into dry-runs by the cluster-wide action budget: used up, or unavailable (fail safe)', labelNames: ['reason'], registers });
     for (const reason of ['budget-exhausted', 'budget-unavailable']) this.budgetRefusals.inc({ reason }, 0);
@@ -87,6 +85,13 @@ export class FunctionMetrics {
     const registers = [this.registry];
     new Gauge({ name: 'falco_response_dedupe_entries', help: 'Targets remembered by the dedupe memory', registers, collect() { this.set(recent.size); } });
     new Gauge({ name: 'falco_response_dedupe_bytes', help: 'Estimated bytes held by the dedupe memory (bounded by DEDUPE_MAX_BYTES)', registers, collect() { this.set(recent.byteSize); } });
+  }
+
+  /** The runtime's own count of alerts in flight, read at scrape time (counted once, in shared/runtime/limits.ts). */
+  watchInFlight(inFlight: { readonly count: number }): void {
+    const registers = [this.registry];
+    const help = 'Alerts being handled now';
+    new Gauge({ name: 'falco_response_in_flight_alerts', help, registers, collect() { this.set(inFlight.count); } });
   }
 
   recordLimitReached(): void {

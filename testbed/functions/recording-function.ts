@@ -19,11 +19,11 @@ export const decideByTarget: AlertHandler = async (alert): Promise<Decision> =>
 
 export async function startRecordingFunction(env: Record<string, string> = {}, handle: AlertHandler = decideByTarget, cloudEventReplies?: 'event' | 'empty'): Promise<RecordingFunction> {
   const alerts: FalcoAlert[] = [];
-  const config = runtimeConfigFromEnv({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: 'silent', ...env });
+  const replies = cloudEventReplies && { CLOUDEVENT_REPLY: cloudEventReplies };
+  const config = runtimeConfigFromEnv({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: 'silent', ...replies, ...env });
   const app = createFunctionServer({
     name: 'recording',
     config,
-    cloudEventReplies,
     handle: async (alert, context) => {
       alerts.push(alert);
       return handle(alert, context);

@@ -1,0 +1,63 @@
+// The two observers of decisions every function has: its log line and its metrics.
+import type { FastifyBaseLogger } from 'fastify';
+import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { DecisionObserver } from '../respond/decision-observer.ts';
+import { boundedText } from './bounded-text.ts';
+import type { FunctionMetrics } from './metrics.ts';
+
+/** Falco's outputs are a line or two; the schema allows 256 KiB, more than a log line should carry. */
+const MAX_LOGGED_OUTPUT = 8192;
+
+export function logObserver(log: FastifyBaseLogger, config: Pick<RuntimeConfig, 'unselectedLogLevel'>): DecisionObserver {
+  return {
+    decided(decision, alert, { requestId, transport, durationMs }) {
+      // Names and text from the alert are bounded for the log (validated names are short anyway).
+      const namespace = decision.target?.namespace ?? alert.namespace;
+      const pod = decision.target?.pod ?? alert.podName;
+      const level = decision.outcome === 'error' ? 'error' : decision.notSelected ? config.unselectedLogLevel : 'info';
+      log[level](
+        {
+          requestId,
+          uuid: alert.uuid,
+          rule: alert.rule,
+          priority: alert.priority,
+          transport,
+          namespace: namespace === undefined ? undefined : boundedText(namespace, 253),
+          pod: pod === undefined ? undefined : boundedText(pod, 253),
+          outcome: decision.outcome,
+          reason: decision.reason,
+          warnings: decision.warnings,
+          details: decision.details,
+          // The alert's own words, kept with what was done about it (not for alerts filtered out).
+          output: decision.notSelected || alert.output === undefined ? undefined : boundedText(alert.output, MAX_LOGGED_OUTPUT),
+          durationMs,
+        },
+        `decision: ${decision.outcome} (${decision.reason})`,
+      );
+    },
+    rejected(status, { requestId, field, reason }) {
+      log.info({ requestId, status, field, reason }, 'request rejected');
+    },
+    limitReached(limit, windowSeconds) {
+      log.error({ limit, windowSeconds }, 'BLAST-RADIUS LIMIT REACHED: further actions are dry-runs until the window passes');
+    },
+    budgetRefused(reason, message) {
+      log.error({ reason }, `${reason === 'budget-unavailable' ? 'ACTION BUDGET UNAVAILABLE' : 'ACTION BUDGET USED UP'}: ${message}`);
+    },
+    eventFailed(error) {
+      log.warn({ err: error }, 'could not record the Kubernetes Event');
+    },
+    logLineDropped() {},
+  };
+}
+
+export function metricsObserver(metrics: FunctionMetrics): DecisionObserver {
+  return {
+    decided: (decision, alert, { durationMs }) => metrics.recordDecision(decision, alert, durationMs),
+    rejected: (status) => metrics.recordRejected(status),
+    limitReached: () => metrics.recordLimitReached(),
+    budgetRefused: (reason) => metrics.recordBudgetRefusal(reason),
+    eventFailed: () => metrics.recordEventFailure(),
+    logLineDropped: () => metrics.recordLogLineDropped(),
+  };
+}
