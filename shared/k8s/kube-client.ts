@@ -116,18 +116,21 @@ export class KubeClient {
   }
 
   private async call<T>(operation: string, run: (options: k8s.ConfigurationOptions) => Promise<T>, opts: { contentType?: string } = {}): Promise<T> {
-    return withRetry(operation, this.options.retry, async () => {
-      const started = performance.now();
-      try {
-        const result = await run(this.callOptions(opts.contentType));
-        this.options.onCall?.(operation, performance.now() - started, 'ok');
-        return result;
-      } catch (error) {
-        const mapped = toKubeError(error, operation);
-        this.options.onCall?.(operation, performance.now() - started, mapped.kind);
-        throw mapped;
-      }
-    });
+    return withRetry(operation, this.options.retry, () => this.observed(operation, () => run(this.callOptions(opts.contentType))));
+  }
+
+  /** One attempt, timed and reported to onCall (metrics), its failure mapped to KubeError. */
+  private async observed<T>(operation: string, attempt: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await attempt();
+      this.options.onCall?.(operation, performance.now() - started, 'ok');
+      return result;
+    } catch (error) {
+      const mapped = toKubeError(error, operation);
+      this.options.onCall?.(operation, performance.now() - started, mapped.kind);
+      throw mapped;
+    }
   }
 
   /** undefined when the object does not exist. */
@@ -295,16 +298,7 @@ export class KubeClient {
       },
       post: (response: k8s.ResponseContext) => new Observable(Promise.resolve(response)),
     });
-    const started = performance.now();
-    try {
-      const result = await run(options);
-      this.options.onCall?.(operation, performance.now() - started, 'ok');
-      return result;
-    } catch (error) {
-      const mapped = toKubeError(error, operation);
-      this.options.onCall?.(operation, performance.now() - started, mapped.kind);
-      throw mapped;
-    }
+    return this.observed(operation, () => run(options));
   }
 
   /** A container's log (pods/log): the last `tailLines` lines, at most `limitBytes` of them, as text. */
