@@ -7,9 +7,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: setup build generate manifests knative-crds bundle test test-unit k8s-binaries check-tools flux-binaries senders serve demo bench bench-scale clean
 
-# npm ci only when the lock file changed since the last install.
+# npm ci only when the lock file changed since the last install, run on the project's Node 24
+# (fetched once into a cache first when the machine's node is another: scripts/install-deps.sh).
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	./scripts/install-deps.sh
 	@touch $@
 
 setup: node_modules/.installed

@@ -8,15 +8,10 @@ import type { Evidence } from './evidence.ts';
 import type { ControllingOwner } from '../guards/owner.ts';
 import type { PodTarget } from '../guards/target.ts';
 import type { EventToRecord, KubeClient } from '../k8s/kube-client.ts';
+import type { PolicyRule } from '../k8s/policy-rule.ts';
 import type { Decision, DecisionTarget } from './decision.ts';
 
-export interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  /** Only these objects (namespaced rules in a Role, e.g. the budget's Leases). */
-  resourceNames?: string[];
-}
+export type { PolicyRule } from '../k8s/policy-rule.ts';
 
 export interface PlanContext {
   alert: FalcoAlert;

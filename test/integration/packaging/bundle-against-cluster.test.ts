@@ -2,7 +2,7 @@
 // alone into an empty directory and started as its image starts it, with the environment of
 // its Knative Service and the identity and RBAC of knative/10-rbac.yaml, receives its alert as
 // the Broker delivers it (binary CloudEvent with the token extension) and acts.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { createTestNamespace, serviceAccountToken } from '../../../testbed/clust
 import { kubeConfigFor } from '../../../testbed/cluster/credentials.ts';
 import { useCluster } from '../../../testbed/vitest/context.ts';
 import { adminApis } from '../../../testbed/workloads/admin-apis.ts';
-import { createPod, shortContainerId, podExists, waitForPodGone } from '../../../testbed/workloads/pods.ts';
+import { createPod, shortContainerId, waitForPodGone } from '../../../testbed/workloads/pods.ts';
 import { createDeploymentWithPod } from '../../../testbed/workloads/controllers.ts';
 import { alertFor } from '../../../testbed/alerts/alerts.ts';
 import { recordedRequest } from '../../../testbed/alerts/fixtures.ts';
