@@ -14,5 +14,13 @@ import { generatedObservabilityFiles } from './observability/files.ts';
 import { generatedManifests } from './rbac-manifests.ts';
 
 export function generatedFiles(): Record<string, string> {
-  return { ...generatedFunctionManifests(), ...generatedManifests(), ...generatedFalcoChartValues(), ...generatedDeadLetterSink(), ...generatedChartFiles(), ...generatedObservabilityFiles(), ...generatedGitOpsRbac() };
+  return {
+    ...generatedFunctionManifests(),
+    ...generatedManifests(),
+    ...generatedFalcoChartValues(),
+    ...generatedDeadLetterSink(),
+    ...generatedChartFiles(),
+    ...generatedObservabilityFiles(),
+    ...generatedGitOpsRbac(),
+  };
 }

@@ -17,8 +17,16 @@ export const FUNCTION_SPECS = FUNCTIONS;
  */
 export const SCALE_TO_ZERO_GITOPS_VARIANTS: readonly { variant: string; env: Record<string, string>; spec: ResponseFunctionSpec }[] = [
   { variant: 'suspend', env: { GITOPS_MODE: 'suspend' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'suspend' }) },
-  { variant: 'commit', env: { GITOPS_MODE: 'commit' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'suspend' }) },
-  { variant: 'commit-no-fallback', env: { GITOPS_MODE: 'commit', GITOPS_FALLBACK: 'none' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'none' }) },
+  {
+    variant: 'commit',
+    env: { GITOPS_MODE: 'commit' },
+    spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'suspend' }),
+  },
+  {
+    variant: 'commit-no-fallback',
+    env: { GITOPS_MODE: 'commit', GITOPS_FALLBACK: 'none' },
+    spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'none' }),
+  },
 ];
 
 /** Rules merged and sorted: one rule per (apiGroup, resource) with its verbs, so equal permissions always print the same. */

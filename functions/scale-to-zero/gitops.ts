@@ -5,9 +5,16 @@ import { gitOpsOwnerOf, type GitOpsOwner } from '../../shared/gitops/owner.ts';
 
 export function ownerWarning(owner: GitOpsOwner): string {
   if (owner.tool === 'flux') {
-    return `Flux (${owner.kind} ${owner.name}): suspend it first (flux suspend ${owner.kind === 'HelmRelease' ? 'helmrelease' : 'kustomization'} ${owner.name}) or it scales the workload back at its next reconcile`;
+    const kind = owner.kind === 'HelmRelease' ? 'helmrelease' : 'kustomization';
+    return (
+      `Flux (${owner.kind} ${owner.name}): suspend it first (flux suspend ${kind} ${owner.name}) ` +
+      'or it scales the workload back at its next reconcile'
+    );
   }
-  return `Argo CD (Application ${owner.name}): disable its auto-sync (argocd app set ${owner.name} --sync-policy none) or it scales the workload back at its next sync`;
+  return (
+    `Argo CD (Application ${owner.name}): disable its auto-sync (argocd app set ${owner.name} --sync-policy none) ` +
+    'or it scales the workload back at its next sync'
+  );
 }
 
 export function gitOpsManager(object: KubeObject): string | undefined {

@@ -22,12 +22,17 @@ const HEADER = [
 
 function documents(entries: CommentedObject[]): string {
   return entries
-    .map(({ comment, object }) => `---\n${comment ? `#${comment}\n` : ''}${toYaml(object).replaceAll(NAMESPACE, '{{ .Release.Namespace }}')}`)
+    .map(
+      ({ comment, object }) => `---\n${comment ? `#${comment}\n` : ''}${toYaml(object).replaceAll(NAMESPACE, '{{ .Release.Namespace }}')}`,
+    )
     .join('');
 }
 
 function perFunctionTemplate(path: RbacPath, condition: string, mirrors: string): string {
-  const blocks = FUNCTION_SPECS.map((spec) => `{{- if and ${condition} (index .Values.functions "${spec.name}").enabled }}\n${documents([...perFunctionObjects(spec, NAMESPACE, path), ...budgetLeases(NAMESPACE, path, [spec.name], false)])}{{- end }}\n`);
+  const blocks = FUNCTION_SPECS.map(
+    (spec) =>
+      `{{- if and ${condition} (index .Values.functions "${spec.name}").enabled }}\n${documents([...perFunctionObjects(spec, NAMESPACE, path), ...budgetLeases(NAMESPACE, path, [spec.name], false)])}{{- end }}\n`,
+  );
   // The action budget every enabled function shares; each function's own Lease is in its block.
   const leases = `{{- if ${condition} }}\n${documents(budgetLeases(NAMESPACE, path, [], true))}{{- end }}\n`;
   return `${HEADER.join('\n').replace('%FILE%', mirrors)}\n${blocks.join('')}${leases}`;
@@ -48,7 +53,11 @@ function ceTemplate(): string {
 export function chartRbacTemplates(): Record<string, string> {
   return {
     [`${CHART_DIR}/templates/rbac-knative.yaml`]: perFunctionTemplate('knative', '(eq .Values.platform "knative")', 'knative/10-rbac.yaml'),
-    [`${CHART_DIR}/templates/rbac-openfaas-pro.yaml`]: perFunctionTemplate('openfaas', '(and (eq .Values.platform "openfaas") (eq .Values.openfaas.edition "pro"))', 'openfaas/rbac-pro.yaml'),
+    [`${CHART_DIR}/templates/rbac-openfaas-pro.yaml`]: perFunctionTemplate(
+      'openfaas',
+      '(and (eq .Values.platform "openfaas") (eq .Values.openfaas.edition "pro"))',
+      'openfaas/rbac-pro.yaml',
+    ),
     [`${CHART_DIR}/templates/rbac-openfaas-ce.yaml`]: ceTemplate(),
   };
 }

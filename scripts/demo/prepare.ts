@@ -20,7 +20,10 @@ function k8sBinariesBuilt(): boolean {
 
 /** Runs a build script, showing each line it prints (its progress) indented under the step. */
 function runShowingProgress(out: DemoConsole, script: string, streams: Array<'stdout' | 'stderr'> = ['stdout', 'stderr']): Promise<void> {
-  const proc = spawnProcess('bash', [join(repoRoot, 'scripts', script)], { cwd: repoRoot, env: { ...process.env } as Record<string, string> });
+  const proc = spawnProcess('bash', [join(repoRoot, 'scripts', script)], {
+    cwd: repoRoot,
+    env: { ...process.env } as Record<string, string>,
+  });
   for (const stream of streams.map((name) => proc.child[name]!)) {
     createInterface({ input: stream }).on('line', (line) => out.detail(`│ ${line}`));
   }
@@ -32,7 +35,10 @@ function runShowingProgress(out: DemoConsole, script: string, streams: Array<'st
 export async function prepareParts(out: DemoConsole): Promise<{ sender: string }> {
   const versions = k8sVersions();
   if (!k8sBinariesBuilt()) {
-    out.info(`Building Kubernetes ${versions.kubernetes} (kube-apiserver, controller-manager, scheduler, kubectl), etcd ${versions.etcd} and kwok ${versions.kwok} from source (first time only, about 10 minutes on 2 cores) ...`, 2);
+    out.info(
+      `Building Kubernetes ${versions.kubernetes} (kube-apiserver, controller-manager, scheduler, kubectl), etcd ${versions.etcd} and kwok ${versions.kwok} from source (first time only, about 10 minutes on 2 cores) ...`,
+      2,
+    );
     await runShowingProgress(out, 'build-k8s.sh');
   }
   k8sBinaryPaths(); // throws with the build command if the build did not produce them
@@ -44,7 +50,9 @@ export async function prepareParts(out: DemoConsole): Promise<{ sender: string }
   out.ok(`CloudEvents sender, on the CloudEvents Go SDK that Falcosidekick's Knative output uses ${dimPath(sender)}`);
 
   const built = ensureBundles((line) => out.info(line, 2));
-  out.ok(`functions bundled as their images run them, code caches trained: ${FUNCTION_NAMES.map((name) => `dist/${name}/start.cjs`).join(', ')}${built ? '' : ' (up to date)'}`);
+  out.ok(
+    `functions bundled as their images run them, code caches trained: ${FUNCTION_NAMES.map((name) => `dist/${name}/start.cjs`).join(', ')}${built ? '' : ' (up to date)'}`,
+  );
   return { sender };
 }
 

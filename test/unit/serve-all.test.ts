@@ -2,41 +2,20 @@
 // dry-run when no cluster is configured, all stopped together.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { falcoAlert, freshAlert } from '../../testbed/alerts/fixtures.ts';
 import { postJson } from '../../testbed/net/http-client.ts';
+import { freeConsecutivePorts } from '../../testbed/net/ports.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'frf-serve-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A base port with the two after it free too (checked, then released). */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const servers = [];
-    try {
-      for (let i = 0; i < 3; i++) {
-        const server = createServer();
-        await new Promise<void>((resolve, reject) => server.once('error', reject).listen(base + i, '127.0.0.1', resolve));
-        servers.push(server);
-      }
-      return base;
-    } catch {
-      // taken: try another
-    } finally {
-      for (const server of servers) server.close();
-    }
-  }
-  throw new Error('no three consecutive free ports');
-}
-
 describe('make serve', () => {
   it('serves delete-pod, isolate-pod and scale-to-zero on consecutive ports, as dry-runs without a cluster, and stops all three on SIGINT', async () => {
-    const base = await freeBasePort();
+    const base = await freeConsecutivePorts(3);
     const child = spawn(process.execPath, [join(root, 'scripts/serve-all.mjs')], {
       env: { PATH: process.env.PATH ?? '', HOME: scratch, KUBECONFIG: join(scratch, 'none'), SERVE_BASE_PORT: String(base) },
       stdio: ['ignore', 'pipe', 'pipe'],

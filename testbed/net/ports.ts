@@ -22,3 +22,24 @@ export async function freePort(): Promise<number> {
   const [port] = await freePorts(1);
   return port!;
 }
+
+/** A base port with the `count - 1` after it free too (checked, then released): `make serve`'s consecutive ports. */
+export async function freeConsecutivePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const servers: ReturnType<typeof createServer>[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const server = createServer();
+        await new Promise<void>((resolve, reject) => server.once('error', reject).listen(base + i, '127.0.0.1', resolve));
+        servers.push(server);
+      }
+      return base;
+    } catch {
+      // taken: try another
+    } finally {
+      for (const server of servers) server.close();
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports`);
+}

@@ -74,7 +74,13 @@ async function deliverAsBroker(url: string, alert: Manifest) {
   const recorded = recordedRequest('cloudevents-binary-terminal-shell').headers;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(recorded)) if (/^ce-/i.test(name) || name === 'Content-Type') headers[name] = value;
-  Object.assign(headers, { 'Ce-Id': crypto.randomUUID(), 'Ce-Time': alert.time, 'Ce-Rule': alert.rule, 'Ce-Priority': alert.priority, 'Ce-Authtoken': TOKEN });
+  Object.assign(headers, {
+    'Ce-Id': crypto.randomUUID(),
+    'Ce-Time': alert.time,
+    'Ce-Rule': alert.rule,
+    'Ce-Priority': alert.priority,
+    'Ce-Authtoken': TOKEN,
+  });
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(alert) });
   return { status: response.status, type: response.headers.get('ce-type'), decision: (await response.json()) as Manifest };
 }
@@ -90,7 +96,9 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
       expect(answer.type).toBe('dev.falcoresponse.decision.v1');
       expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'deleted', target: { namespace: ns, pod: 'shell' } });
       await waitForPodGone(api, ns, 'shell');
-      expect(countWrites(cluster, { user: fn.identity, namespace: ns, resource: 'pods', verbs: ['delete'], since, succeededOnly: true })).toBe(1);
+      expect(
+        countWrites(cluster, { user: fn.identity, namespace: ns, resource: 'pods', verbs: ['delete'], since, succeededOnly: true }),
+      ).toBe(1);
     } finally {
       expect(await fn.proc.stop('SIGTERM'), fn.proc.output()).toBe(0);
     }
@@ -100,7 +108,10 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
     const fn = await startShipped('isolate-pod');
     try {
       const id = { short: shortContainerId(await createPod(api, ns, 'revshell')) };
-      const answer = await deliverAsBroker(fn.url, alertFor(ns, 'revshell', id.short, { rule: 'Redirect STDOUT/STDIN to Network Connection in Container' }));
+      const answer = await deliverAsBroker(
+        fn.url,
+        alertFor(ns, 'revshell', id.short, { rule: 'Redirect STDOUT/STDIN to Network Connection in Container' }),
+      );
       expect(answer.status).toBe(200);
       expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'isolated', target: { namespace: ns, pod: 'revshell' } });
       const policies = await api.networking.listNamespacedNetworkPolicy({ namespace: ns });
@@ -114,9 +125,16 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
     const fn = await startShipped('scale-to-zero');
     try {
       const { podName } = await createDeploymentWithPod(api, ns, 'compromised', { replicas: 2 });
-      const answer = await deliverAsBroker(fn.url, alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' }));
+      const answer = await deliverAsBroker(
+        fn.url,
+        alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' }),
+      );
       expect(answer.status).toBe(200);
-      expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero', target: { kind: 'Deployment', name: 'compromised' } });
+      expect(answer.decision).toMatchObject({
+        outcome: 'acted',
+        reason: 'scaled-to-zero',
+        target: { kind: 'Deployment', name: 'compromised' },
+      });
       expect((await api.apps.readNamespacedDeployment({ namespace: ns, name: 'compromised' })).spec?.replicas).toBe(0);
     } finally {
       expect(await fn.proc.stop('SIGTERM'), fn.proc.output()).toBe(0);
@@ -129,7 +147,11 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
       const { podName } = await createDeploymentWithPod(api, ns, 'innocent', { replicas: 2 });
       const shell = await deliverAsBroker(fn.url, alertFor(ns, podName));
       expect(shell.decision).toMatchObject({ outcome: 'skipped' });
-      const noToken = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' })) });
+      const noToken = await fetch(fn.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' })),
+      });
       expect(noToken.status).toBe(401);
       expect((await api.apps.readNamespacedDeployment({ namespace: ns, name: 'innocent' })).spec?.replicas).toBe(2);
     } finally {

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generatedFiles } from '../../../packaging/generated-files.ts';
 import { generatedManifests } from '../../../packaging/rbac-manifests.ts';
-import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, RBAC_PATH_LABEL, serviceAccountName, type RbacPath } from '../../../packaging/names.ts';
+import {
+  ARGO_NAMESPACE,
+  clusterRoleName,
+  KNATIVE_NAMESPACE,
+  OPENFAAS_CE_CLUSTER_ROLE,
+  OPENFAAS_FUNCTION_NAMESPACE,
+  RBAC_PATH_LABEL,
+  serviceAccountName,
+  type RbacPath,
+} from '../../../packaging/names.ts';
 import { FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor, unionNamespacedRules, unionRules } from '../../../packaging/rbac.ts';
 import { knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
@@ -38,30 +47,44 @@ describe('generated RBAC manifests', () => {
     ['examples/argo/function-rbac.yaml', ARGO_NAMESPACE, 'argo', false],
   ];
 
-  it.each(perFunctionFiles)('%s: each function has its own ServiceAccount (in %s) bound to a ClusterRole of exactly its rules, named for the path', (file, namespace, path, createsNamespace) => {
-    const docs = readYamlDocuments(file);
-    // Per function: ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding; then the budget's Leases.
-    expect(docs).toHaveLength(5 * FUNCTION_SPECS.length + (FUNCTION_SPECS.length + 1) + (createsNamespace ? 1 : 0));
-    for (const spec of FUNCTION_SPECS) {
-      const account = named(docs, 'ServiceAccount', serviceAccountName(spec.name));
-      expect(account.metadata.namespace).toBe(namespace);
-      const role = named(docs, 'ClusterRole', clusterRoleName(spec.name, path));
-      expect(role.metadata.name).toBe(`falco-response-${path}-${spec.name}`);
-      expect(permissionSet(role.rules)).toEqual(permissionSet(rulesFor(spec)));
-      const bindings = byKind(docs, 'ClusterRoleBinding').filter((binding) => binding.roleRef.name === role.metadata.name);
-      expect(bindings).toHaveLength(1);
-      expect(bindings[0]!.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace }]);
-      // In its own namespace only: get and update of the budget's Leases, by name.
-      const namespaced = named(docs, 'Role', clusterRoleName(spec.name, path));
-      expect(namespaced.metadata.namespace).toBe(namespace);
-      expect(permissionSet(namespaced.rules)).toEqual(permissionSet(namespacedRulesFor(spec)));
-      expect(permissionSet(namespaced.rules)).toEqual(['get', 'patch'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
-      expect(named(docs, 'RoleBinding', clusterRoleName(spec.name, path)).subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace }]);
-    }
-    expect(byKind(docs, 'Lease').map((lease) => `${lease.metadata.namespace}/${lease.metadata.name}`)).toEqual(
-      ['falco-response-budget', ...FUNCTION_SPECS.map((spec) => `falco-response-budget-${spec.name}`)].map((name) => `${namespace}/${name}`),
-    );
-  });
+  it.each(perFunctionFiles)(
+    '%s: each function has its own ServiceAccount (in %s) bound to a ClusterRole of exactly its rules, named for the path',
+    (file, namespace, path, createsNamespace) => {
+      const docs = readYamlDocuments(file);
+      // Per function: ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding; then the budget's Leases.
+      expect(docs).toHaveLength(5 * FUNCTION_SPECS.length + (FUNCTION_SPECS.length + 1) + (createsNamespace ? 1 : 0));
+      for (const spec of FUNCTION_SPECS) {
+        const account = named(docs, 'ServiceAccount', serviceAccountName(spec.name));
+        expect(account.metadata.namespace).toBe(namespace);
+        const role = named(docs, 'ClusterRole', clusterRoleName(spec.name, path));
+        expect(role.metadata.name).toBe(`falco-response-${path}-${spec.name}`);
+        expect(permissionSet(role.rules)).toEqual(permissionSet(rulesFor(spec)));
+        const bindings = byKind(docs, 'ClusterRoleBinding').filter((binding) => binding.roleRef.name === role.metadata.name);
+        expect(bindings).toHaveLength(1);
+        expect(bindings[0]!.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace }]);
+        // In its own namespace only: get and update of the budget's Leases, by name.
+        const namespaced = named(docs, 'Role', clusterRoleName(spec.name, path));
+        expect(namespaced.metadata.namespace).toBe(namespace);
+        expect(permissionSet(namespaced.rules)).toEqual(permissionSet(namespacedRulesFor(spec)));
+        expect(permissionSet(namespaced.rules)).toEqual(
+          ['get', 'patch']
+            .flatMap((verb) => [
+              `coordination.k8s.io/leases:${verb}@falco-response-budget`,
+              `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`,
+            ])
+            .sort(),
+        );
+        expect(named(docs, 'RoleBinding', clusterRoleName(spec.name, path)).subjects).toEqual([
+          { kind: 'ServiceAccount', name: account.metadata.name, namespace },
+        ]);
+      }
+      expect(byKind(docs, 'Lease').map((lease) => `${lease.metadata.namespace}/${lease.metadata.name}`)).toEqual(
+        ['falco-response-budget', ...FUNCTION_SPECS.map((spec) => `falco-response-budget-${spec.name}`)].map(
+          (name) => `${namespace}/${name}`,
+        ),
+      );
+    },
+  );
 
   it('functions get different permissions: delete-pod cannot patch, isolate-pod cannot delete, scale-to-zero cannot touch pods', () => {
     const docs = readYamlDocuments('knative/10-rbac.yaml');
@@ -77,12 +100,23 @@ describe('generated RBAC manifests', () => {
   it('openfaas/rbac-ce.yaml binds the union to openfaas-fn:default and says so', () => {
     const text = readFileSync(join(repoRoot, 'openfaas/rbac-ce.yaml'), 'utf8');
     const docs = readYamlDocuments('openfaas/rbac-ce.yaml');
-    expect(docs.map((doc) => doc.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Lease', 'Lease', 'Lease', 'Lease']);
+    expect(docs.map((doc) => doc.kind)).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'Lease',
+      'Lease',
+      'Lease',
+      'Lease',
+    ]);
     expect(permissionSet(named(docs, 'Role', OPENFAAS_CE_CLUSTER_ROLE).rules)).toEqual(permissionSet(unionNamespacedRules(FUNCTION_SPECS)));
     const role = named(docs, 'ClusterRole', OPENFAAS_CE_CLUSTER_ROLE);
     expect(permissionSet(role.rules)).toEqual(permissionSet(unionRules(FUNCTION_SPECS)));
     for (const spec of FUNCTION_SPECS) expect(permissionSet(role.rules)).toEqual(expect.arrayContaining(permissionSet(rulesFor(spec))));
-    expect(named(docs, 'ClusterRoleBinding', OPENFAAS_CE_CLUSTER_ROLE).subjects).toEqual([{ kind: 'ServiceAccount', name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE }]);
+    expect(named(docs, 'ClusterRoleBinding', OPENFAAS_CE_CLUSTER_ROLE).subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE },
+    ]);
     expect(text).toMatch(/UNION/);
     expect(text).toMatch(/ANY other function deployed to openfaas-fn/);
   });
@@ -90,7 +124,9 @@ describe('generated RBAC manifests', () => {
   it('no rule uses a wildcard', () => {
     for (const file of Object.keys(generatedManifests())) {
       for (const role of byKind(readYamlDocuments(file), 'ClusterRole')) {
-        for (const rule of role.rules) for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) expect(value, `${file} ${role.metadata.name}`).not.toBe('*');
+        for (const rule of role.rules)
+          for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs])
+            expect(value, `${file} ${role.metadata.name}`).not.toBe('*');
       }
     }
   });
@@ -102,17 +138,19 @@ describe('generated RBAC manifests', () => {
   });
 });
 
-describe('each path\'s RBAC stands alone', () => {
+describe("each path's RBAC stands alone", () => {
   it.each([
     ['knative/10-rbac.yaml', KNATIVE_NAMESPACE],
     ['openfaas/rbac-pro.yaml', OPENFAAS_FUNCTION_NAMESPACE],
   ])('%s creates its namespace %s first, so `kubectl apply -f` of this file alone works on a fresh cluster', (file, namespace) => {
     const docs = readYamlDocuments(file);
     expect(docs[0]).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    expect(new Set(docs.filter((doc) => doc.metadata.namespace !== undefined).map((doc) => doc.metadata.namespace))).toEqual(new Set([namespace]));
+    expect(new Set(docs.filter((doc) => doc.metadata.namespace !== undefined).map((doc) => doc.metadata.namespace))).toEqual(
+      new Set([namespace]),
+    );
   });
 
-  it('no two files define a cluster-wide object of the same name, so deleting one path\'s RBAC never removes another\'s', () => {
+  it("no two files define a cluster-wide object of the same name, so deleting one path's RBAC never removes another's", () => {
     const owners = new Map<string, string[]>();
     for (const file of [...Object.keys(generatedManifests()), 'examples/argo/rbac.yaml', 'examples/tekton/rbac.yaml']) {
       for (const doc of readYamlDocuments(file).filter((d) => d.kind === 'ClusterRole' || d.kind === 'ClusterRoleBinding')) {
@@ -124,16 +162,19 @@ describe('each path\'s RBAC stands alone', () => {
     expect([...owners].filter(([, files]) => files.length > 1)).toEqual([]);
   });
 
-  it.each(Object.keys(generatedManifests()))('%s: every ClusterRoleBinding refers to a ClusterRole of the same file, and every object carries the path label', (file) => {
-    const docs = readYamlDocuments(file);
-    const roles = new Set(byKind(docs, 'ClusterRole').map((role) => role.metadata.name));
-    for (const binding of byKind(docs, 'ClusterRoleBinding')) expect(roles, binding.metadata.name).toContain(binding.roleRef.name);
-    const labels = new Set(docs.map((doc) => doc.metadata.labels?.[RBAC_PATH_LABEL]));
-    expect(labels.size).toBe(1);
-    expect([...labels][0]).toBeTypeOf('string');
-  });
+  it.each(Object.keys(generatedManifests()))(
+    '%s: every ClusterRoleBinding refers to a ClusterRole of the same file, and every object carries the path label',
+    (file) => {
+      const docs = readYamlDocuments(file);
+      const roles = new Set(byKind(docs, 'ClusterRole').map((role) => role.metadata.name));
+      for (const binding of byKind(docs, 'ClusterRoleBinding')) expect(roles, binding.metadata.name).toContain(binding.roleRef.name);
+      const labels = new Set(docs.map((doc) => doc.metadata.labels?.[RBAC_PATH_LABEL]));
+      expect(labels.size).toBe(1);
+      expect([...labels][0]).toBeTypeOf('string');
+    },
+  );
 
-  it('the path labels differ between files, so `kubectl delete -l` removes one path\'s RBAC only', () => {
+  it("the path labels differ between files, so `kubectl delete -l` removes one path's RBAC only", () => {
     const labelOf = (file: string) => readYamlDocuments(file)[0]!.metadata.labels[RBAC_PATH_LABEL];
     const labels = Object.keys(generatedManifests()).map(labelOf);
     expect(new Set(labels).size).toBe(labels.length);
