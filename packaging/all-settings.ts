@@ -1,11 +1,12 @@
 // Every setting any function reads, each once: the pipeline's, each function's own, the
-// Kubernetes client's, the runtime's. The configuration table and the chart's values schema
+// evidence capture's, the Kubernetes client's, the runtime's. The configuration table and the chart's values schema
 // are made from this list.
 import { deletePodSpec } from '../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../functions/isolate-pod/spec.ts';
 import { scaleToZeroSpec } from '../functions/scale-to-zero/spec.ts';
 import { RUNTIME_SETTINGS } from '../shared/config/runtime-config.ts';
 import type { Setting } from '../shared/config/setting.ts';
+import { EVIDENCE_SETTINGS } from '../shared/forensics/evidence-settings.ts';
 import { KUBE_SETTINGS } from '../shared/k8s/kube-settings.ts';
 import { PIPELINE_SETTINGS } from '../shared/respond/pipeline-settings.ts';
 
@@ -13,5 +14,5 @@ const SPECS = [deletePodSpec, isolatePodSpec, scaleToZeroSpec];
 
 export function allSettings(): Setting<unknown>[] {
   const own = SPECS.flatMap((spec) => spec.settings?.declarations ?? []);
-  return [...PIPELINE_SETTINGS.declarations, ...own, ...KUBE_SETTINGS.declarations, ...RUNTIME_SETTINGS.declarations];
+  return [...PIPELINE_SETTINGS.declarations, ...own, ...EVIDENCE_SETTINGS.declarations, ...KUBE_SETTINGS.declarations, ...RUNTIME_SETTINGS.declarations];
 }
