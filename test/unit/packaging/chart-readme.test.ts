@@ -25,6 +25,6 @@ describe('README: the helm install commands', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const kinds = new Set(parseYamlDocuments(result.stdout).map((doc) => doc.kind));
-    expect([...kinds].sort()).toEqual(platform === 'knative' ? ['Broker', 'ClusterRole', 'ClusterRoleBinding', 'Lease', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'Trigger'] : ['ClusterRole', 'ClusterRoleBinding', 'Lease', 'Role', 'RoleBinding', 'Secret']);
+    expect([...kinds].sort()).toEqual(platform === 'knative' ? ['Broker', 'ClusterRole', 'ClusterRoleBinding', 'CronJob', 'Lease', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'Trigger'] : ['ClusterRole', 'ClusterRoleBinding', 'CronJob', 'Lease', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount']);
   });
 });
