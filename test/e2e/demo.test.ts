@@ -154,7 +154,7 @@ describe('make demo (node scripts/demo.ts)', () => {
     line(writes('delete-pod', 4, ['patch leases', 'create secrets', 'delete pods', 'create events']));
     line(writes('isolate-pod', 3, ['patch leases', 'create secrets', 'create networkpolicies', 'patch pods', 'create events']));
     line(writes('scale-to-zero', 1, ['patch leases', 'create secrets', 'patch deployments', 'update deployments/scale', 'create events']));
-    line(/^ {2}✓ beside them, in demo-[0-9a-f]{8}: (?=.*replicaset-controller \d+)(?=.*generic-garbage-collector \d+)(?=.*system:kube-scheduler \d+)(?=.*testbed:kwok \d+)/m);
+    line(/^ {2}✓ beside them, in demo-[0-9a-f]{8}: (?=.*replicaset-controller \d+)(?=.*deployment-controller \d+)(?=.*system:kube-scheduler \d+)(?=.*testbed:kwok \d+)/m);
   });
 
   it('ends with the person on call: falco-response status lists the three actions, release and restore undo them, status then shows nothing in effect', () => {
