@@ -25,6 +25,8 @@ export interface ReportInput {
   memory: Samples;
   load: Samples;
   remediation: Samples;
+  /** What evidence capture adds (bench/sections/evidence.ts): absent in runs that skip it. */
+  evidence?: { samples: Samples; pods: number; logLines: number };
   sizes: BundleSize[];
   notes: string[];
 }
@@ -105,6 +107,8 @@ export function buildRows(input: ReportInput): Row[] {
     rows.push(row(`the same calls through the function's KubeClient, in-process (no HTTP hop, no second process): p${p}`, ms(at('kubeclient', p)), `kept-alive direct p${p}`, `${wrapper >= 0 ? '+' : ''}${ms(wrapper)}`));
   }
 
+  if (input.evidence) rows.push(...evidenceRows(input.evidence));
+
   const floorIdle = memory.median('idle:floor');
   rows.push(row(`**Memory** (RSS, median of ${input.settings.loadRounds}; idle: one filtered alert answered, then ${input.settings.settledSeconds} s without work; in brackets 1 s after it)`, ''));
   const idleRow = (key: string, label: string, target: boolean) => {
@@ -134,6 +138,22 @@ export function buildRows(input: ReportInput): Row[] {
     const reference = `client-node only: ${kib(size.clientNodeOnlyBytes)}`;
     rows.push(row(`${size.fn}: as shipped (app.cjs + kube.cjs + start.cjs; + ${kib(size.cacheBytes)} V8 caches)`, `${kib(size.bytes)}${startup}`, reference, times(size.bytes / size.clientNodeOnlyBytes), '≤ 1.3×', verdict(size.bytes / size.clientNodeOnlyBytes <= 1.3)));
   }
+  return rows;
+}
+
+/** Time to remediation with EVIDENCE=facts and logs against off, measured side by side in the same run. */
+export function evidenceRows({ samples, pods, logLines }: NonNullable<ReportInput['evidence']>): Row[] {
+  const at = (mode: string, p: number) => samples.percentile(`evidence:${mode}`, p);
+  const rows = [row(`**Evidence capture** (delete-pod as shipped on a reacting cluster, kwok nodes serving container logs; ${pods} pods per setting, taking turns; each container wrote ${logLines} lines; alert in → answer, the evidence Secret stored before the delete)`, '')];
+  for (const p of [50, 90, 99]) rows.push(row(`EVIDENCE=off: p${p}`, ms(at('off', p)), '(reference)'));
+  const labels = { facts: 'EVIDENCE=facts (the pod, its owners, the alert, its Events)', logs: "EVIDENCE=logs, the default (and the container's log)" };
+  for (const mode of ['facts', 'logs'] as const) {
+    for (const p of [50, 90, 99]) {
+      const added = at(mode, p) - at('off', p);
+      rows.push(row(`${labels[mode]}: p${p} (${added >= 0 ? '+' : ''}${ms(added)})`, ms(at(mode, p)), `EVIDENCE=off p${p}`, times(at(mode, p) / at('off', p))));
+    }
+  }
+  for (const mode of ['facts', 'logs'] as const) rows.push(row(`the capture's own time (decision's details.evidenceRecord.durationMs), EVIDENCE=${mode}: p50`, ms(samples.percentile(`evidence-capture:${mode}`, 50)), 'bounded by EVIDENCE_TIMEOUT_MS', ''));
   return rows;
 }
 
