@@ -42,10 +42,10 @@ function evidencePlan(builds: Awaited<ReturnType<typeof buildAll>>, pods: number
 export async function runEvidenceOnly(options: Pick<BenchOptions, 'evidencePods'>): Promise<void> {
   const began = performance.now();
   const progress = (line: string) => process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+  const machine = describeMachine();
   progress('building the delete-pod bundle');
   const builds = await buildAll(['delete-pod']);
   const samples = await measureEvidence(evidencePlan(builds, options.evidencePods), progress);
-  const machine = describeMachine();
   console.log(`${machine.date}, ${machine.cores} cores, load at start ${machine.loadAtStart.join(', ')}, at end ${currentLoad().join(', ')}\n`);
   console.log(markdownTable(evidenceRows({ samples, pods: options.evidencePods, logLines: EVIDENCE_LOG_LINES })));
 }

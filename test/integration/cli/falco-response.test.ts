@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
+import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../../../functions/isolate-pod/spec.ts';
 import { scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
 import { alertFromValue } from '../../../shared/alert/parse-request.ts';
@@ -25,6 +26,7 @@ import { createPod, isRunning, shortContainerId } from '../../../testbed/workloa
 
 const isolate = useFunctionTestBed(isolatePodSpec);
 const scale = useFunctionTestBed(scaleToZeroSpec);
+const remove = useFunctionTestBed(deletePodSpec);
 
 async function cli(...argv: string[]) {
   let out = '';
@@ -150,6 +152,34 @@ describe('falco-response restore', () => {
       err: expect.stringMatching(/no falco-response.dev\/previous-replicas record/),
     });
     expect((await cli('restore', 'deployment/other', '-n', ns, '--replicas', '2')).code).toBe(3); // not at 0
+  });
+});
+
+describe('falco-response status after delete-pod', () => {
+  it('lists the deletion from the evidence the function kept (table and JSON), not in effect', async () => {
+    const fn = await remove.start();
+    const ns = remove.ns;
+    const pod = await createPod(remove.api, ns, 'gone');
+    expect((await remove.send(fn, alertFor(ns, 'gone', shortContainerId(pod)))).decision).toMatchObject({ outcome: 'acted' });
+    const secret = `falco-response-evidence/delete-pod-${pod.metadata!.uid}`;
+    const status = await cli('status', '-n', ns, '-o', 'json');
+    expect(status.code).toBe(0);
+    expect(status.json().items).toEqual([
+      { action: 'deleted', namespace: ns, object: 'pod/gone', function: 'delete-pod', rule: 'Terminal shell in container', at: expect.any(String), inEffect: false, state: `evidence ${secret}`, source: 'evidence' },
+    ]);
+    expect((await cli('status', '-n', ns)).out).toMatch(
+      new RegExp(`^ACTION\\s+NAMESPACE\\s+OBJECT.*\\ndeleted\\s+${ns}\\s+pod/gone\\s+Terminal shell in container\\s+\\d+s\\s+no\\s+evidence ${secret}\\n$`),
+    );
+  });
+
+  it('with EVIDENCE=off, from its Event, saying that Events expire', async () => {
+    const fn = await remove.start({ EVIDENCE: 'off' });
+    const ns = remove.ns;
+    const pod = await createPod(remove.api, ns, 'unkept');
+    expect((await remove.send(fn, alertFor(ns, 'unkept', shortContainerId(pod)))).decision).toMatchObject({ outcome: 'acted' });
+    expect((await cli('status', '-n', ns, '-o', 'json')).json().items).toEqual([
+      expect.objectContaining({ action: 'deleted', object: 'pod/unkept', rule: 'Terminal shell in container', inEffect: false, source: 'event', state: expect.stringMatching(/Events expire/) }),
+    ]);
   });
 });
 
