@@ -10,7 +10,7 @@ import { scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
 import { SHIPPED_EVIDENCE } from '../../../packaging/rbac.ts';
 import { evidenceContentOf } from '../../../shared/forensics/evidence-record.ts';
 import { alertFor } from '../../../testbed/alerts/alerts.ts';
-import { countWrites } from '../../../testbed/cluster/audit.ts';
+import { countWrites, writesOf } from '../../../testbed/cluster/audit.ts';
 import type { FunctionUnderTest } from '../../../testbed/functions/function-under-test.ts';
 import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed.ts';
 import { writeContainerLogs } from '../../../testbed/workloads/container-logs.ts';
@@ -62,6 +62,12 @@ describe('delete-pod keeps evidence before it deletes', () => {
     const [event] = await functionEventsIn(bed.api, bed.ns);
     expect(event!.note).toContain(`Evidence kept in Secret ${EVIDENCE}/${name}.`);
     expect(await captures(fn)).toEqual({ complete: 1, incomplete: 0, failed: 0 });
+    // Kept first: the API server had stored the Secret before the delete arrived (its audit log, by the function's identity).
+    const [stored] = writesOf(bed.cluster, { user: fn.identity, namespace: EVIDENCE, resource: 'secrets', since: bed.since, succeededOnly: true });
+    const [deleted] = writesOf(bed.cluster, { user: fn.identity, namespace: bed.ns, resource: 'pods', since: bed.since, succeededOnly: true });
+    expect(stored!.objectRef?.name).toBe(name);
+    expect(deleted!.verb).toBe('delete');
+    expect(Date.parse(stored!.stageTimestamp)).toBeLessThanOrEqual(Date.parse(deleted!.requestReceivedTimestamp));
   });
 
   it('a log endpoint that hangs: the pod is deleted within EVIDENCE_TIMEOUT_MS, and the decision, Event and metric say the evidence is incomplete', async () => {
