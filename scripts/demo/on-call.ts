@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { quarantinePolicyName } from '../../functions/isolate-pod/quarantine.ts';
 import { selectorMatches } from '../../shared/k8s/label-selector.ts';
 import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
-import { repoRoot } from '../../testbed/functions/bundles.ts';
+import { repoRoot } from '../../testbed/cluster/binaries.ts';
 import { baseEnv, runToExit } from '../../testbed/process/spawn.ts';
 import type { AdminApis } from '../../testbed/workloads/admin-apis.ts';
 import { waitForPods } from '../../testbed/workloads/controllers.ts';
