@@ -5,14 +5,24 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup build generate manifests knative-crds bundle cli install-cli test test-unit k8s-binaries check-tools flux-binaries senders serve demo bench bench-scale clean
+.PHONY: setup lint format build generate manifests knative-crds bundle cli install-cli test test-unit k8s-binaries check-tools flux-binaries senders serve demo bench bench-scale clean
 
-# npm ci only when the lock file changed since the last install.
+# npm ci only when the lock file changed since the last install, run on the project's Node 24
+# (fetched once into a cache first when the machine's node is another: scripts/install-deps.sh).
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	./scripts/install-deps.sh
 	@touch $@
 
 setup: node_modules/.installed
+
+# Biome's lint rules and format check, and the import structure (dependency-cruiser); both
+# also run in `make test` (test/unit/code-checks.test.ts).
+lint: setup
+	npm run lint
+
+# Formats the tree and applies Biome's safe fixes.
+format: setup
+	npm run format
 
 build: setup
 	npm run build

@@ -15,7 +15,7 @@ export function render<R>(format: Output, table: Table<R>, data: unknown = table
   if (table.rows.length === 0) return `${table.empty}\n`;
   const cells = [table.columns.map(([header]) => header), ...table.rows.map((row) => table.columns.map(([, cell]) => cell(row)))];
   const widths = table.columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
-  return cells.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join('   ')).join('\n') + '\n';
+  return `${cells.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join('   ')).join('\n')}\n`;
 }
 
 /** 45s, 12m, 3h, 2d: as kubectl shows ages. */

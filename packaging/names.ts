@@ -1,11 +1,7 @@
 // The names every deployment manifest derives from a function's name. One place, so the
 // Knative, OpenFaaS and pipeline-engine manifests (and their tests) agree on every name.
-import type { ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
-import { FUNCTION_SPECS } from './rbac.ts';
 
-export type FunctionName = ResponseFunctionSpec['name'];
-
-export const FUNCTION_NAMES: readonly FunctionName[] = FUNCTION_SPECS.map((spec) => spec.name);
+export { FUNCTION_NAMES, type FunctionName } from '../functions/index.ts';
 
 /** Where the Knative Services (and their ServiceAccounts) live. */
 export const KNATIVE_NAMESPACE = 'falco-response';
@@ -27,11 +23,11 @@ export const ARGO_NAMESPACE = 'argo-events';
  */
 export type RbacPath = 'knative' | 'openfaas' | 'argo';
 
-export const serviceAccountName = (fn: FunctionName): string => `falco-response-${fn}`;
-export const clusterRoleName = (fn: FunctionName, path: RbacPath): string => `falco-response-${path}-${fn}`;
+export const serviceAccountName = (fn: string): string => `falco-response-${fn}`;
+export const clusterRoleName = (fn: string, path: RbacPath): string => `falco-response-${path}-${fn}`;
 /** Label on every generated RBAC object naming its path: what `kubectl delete -l` removes one path's RBAC by. */
 export const RBAC_PATH_LABEL = 'falco-response.dev/rbac-path';
 /** OpenFaaS CE: one role for the shared `default` ServiceAccount of openfaas-fn. */
 export const OPENFAAS_CE_CLUSTER_ROLE = 'falco-response-openfaas-ce';
 /** Image repository name (the registry prefix is the user's). */
-export const imageName = (fn: FunctionName): string => `falco-${fn}`;
+export const imageName = (fn: string): string => `falco-${fn}`;

@@ -10,7 +10,7 @@
 // allowing only `create` on Secrets (evidence kept before an action, shared/forensics/). Written by `make manifests`; a unit test fails
 // when the committed files differ.
 import { Document, isScalar, isSeq, visit } from 'yaml';
-import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF, RBAC_PATH_LABEL, serviceAccountName, type FunctionName, type RbacPath } from './names.ts';
+import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF, RBAC_PATH_LABEL, serviceAccountName, type RbacPath } from './names.ts';
 import { clusterRoleFor, evidenceNamespacedRules, FUNCTION_SPECS, namespacedRulesFor, SHIPPED_EVIDENCE, unionNamespacedRules, unionRules } from './rbac.ts';
 import { budgetLeaseNames } from '../shared/respond/shared-rbac.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
@@ -54,7 +54,7 @@ export function evidenceRoleObjects(name: string, component: string, path: PathL
   ];
 }
 
-function serviceAccount(fn: FunctionName, namespace: string, path: PathLabel): ManifestObject {
+function serviceAccount(fn: string, namespace: string, path: PathLabel): ManifestObject {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccountName(fn), namespace, labels: labelsFor(fn, path) } };
 }
 

@@ -2,16 +2,16 @@
 // function declares next to its code plus the shared pipeline's and evidence capture's. The Knative, OpenFaaS Pro
 // and OpenFaaS CE manifests and the RBAC proofs are all made from these functions.
 import type { V1ClusterRole } from '@kubernetes/client-node';
-import { deletePodSpec } from '../functions/delete-pod/spec.ts';
-import { isolatePodSpec } from '../functions/isolate-pod/spec.ts';
-import { scaleToZeroSpec, scaleToZeroSpecWith } from '../functions/scale-to-zero/spec.ts';
+import { FUNCTIONS } from '../functions/index.ts';
+import { scaleToZeroSpecWith } from '../functions/scale-to-zero/spec.ts';
 import { DEFAULT_SETTINGS } from '../functions/scale-to-zero/settings.ts';
 import { evidenceRbacRules } from '../shared/forensics/evidence-rbac.ts';
 import { DEFAULT_EVIDENCE_NAMESPACE, type EvidenceSettings } from '../shared/forensics/evidence-settings.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
 import { namespacedRbacRules, SHARED_RBAC_RULES } from '../shared/respond/shared-rbac.ts';
 
-export const FUNCTION_SPECS: readonly ResponseFunctionSpec[] = [deletePodSpec, isolatePodSpec, scaleToZeroSpec];
+/** Every registered function (functions/index.ts), as the shipped manifests configure it. */
+export const FUNCTION_SPECS = FUNCTIONS;
 
 /**
  * scale-to-zero as each GITOPS_MODE configures it (the shipped manifests grant the default,

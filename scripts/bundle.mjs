@@ -22,7 +22,7 @@
 //
 // Prints each bundle's size and writes <outdir>/bundle-sizes.json.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -47,11 +47,10 @@ const FILES = [
 
 const common = { absWorkingDir: repoRoot, bundle: true, platform: 'node', target: 'node24', format: 'cjs', minify: true, keepNames: true, legalComments: 'none', logLevel: 'warning' };
 
-function functionNames() {
-  const dir = join(repoRoot, 'functions');
-  return readdirSync(dir)
-    .filter((name) => existsSync(join(dir, name, 'spec.ts')))
-    .sort();
+/** The registered functions (functions/index.ts), each bundled from its folder functions/<name>/. */
+async function functionNames() {
+  const { FUNCTION_NAMES } = await import(join(repoRoot, 'functions', 'index.ts'));
+  return [...FUNCTION_NAMES];
 }
 
 /** The spec's export name, found by what it is rather than by a naming convention. */
@@ -204,7 +203,7 @@ function printTable(rows) {
   for (const line of lines) console.log(format(line));
 }
 
-const names = functionNames();
+const names = await functionNames();
 for (const name of names) rmSync(join(outDir, name), { recursive: true, force: true });
 // kube.cjs is the same for every function (the client-node APIs the shared KubeClient uses):
 // built once, copied into each folder.

@@ -129,7 +129,7 @@ function describeAnswer(answer: OutputAnswer): string {
   return `${answer.status} ${decision.outcome}: ${decision.message}`;
 }
 
-async function deliver(output: FalcosidekickOutput, route: string, name: FunctionName, alert: Record<string, any>): Promise<void> {
+async function deliver(output: FalcosidekickOutput, route: string, name: FunctionName, alert: Record<string, unknown>): Promise<void> {
   out.info(`→ ${route}`, 2);
   const fn = functions.get(name)!;
   let answer: OutputAnswer;

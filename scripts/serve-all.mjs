@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// `make serve` / `npm start`: the three functions serving on localhost from their sources,
-// against the cluster in $KUBECONFIG (or ~/.kube/config), as dry-runs when there is none.
-//   delete-pod    http://127.0.0.1:8081     (SERVE_BASE_PORT moves all three)
+// `make serve` / `npm start`: every registered function (functions/index.ts) serving on
+// localhost from its sources, against the cluster in $KUBECONFIG (or ~/.kube/config), as
+// dry-runs when there is none, on consecutive ports in name order:
+//   delete-pod    http://127.0.0.1:8081     (SERVE_BASE_PORT moves them all)
 //   isolate-pod   http://127.0.0.1:8082
 //   scale-to-zero http://127.0.0.1:8083
 // Every other setting is read by the functions themselves (README, Configuration), so
 // DRY_RUN=true make serve works as documented. Ctrl-C stops all three, draining in flight.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { FUNCTION_NAMES as FUNCTIONS } from '../functions/index.ts';
 
-const FUNCTIONS = ['delete-pod', 'isolate-pod', 'scale-to-zero'];
 const repoRoot = join(import.meta.dirname, '..');
+const nameWidth = Math.max(...FUNCTIONS.map((name) => name.length));
 const basePort = Number(process.env.SERVE_BASE_PORT ?? 8081);
 if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65535 - FUNCTIONS.length) {
   console.error(`serve: SERVE_BASE_PORT must be a port number, got ${JSON.stringify(process.env.SERVE_BASE_PORT)}`);
@@ -34,7 +36,7 @@ const children = FUNCTIONS.map((name, index) => {
     stream.on('data', (chunk) => {
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(`${name.padEnd(13)} ${line}\n`);
+      for (const line of lines) process.stdout.write(`${name.padEnd(nameWidth)} ${line}\n`);
     });
   }
   return { name, child, exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))) };

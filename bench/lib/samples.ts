@@ -6,7 +6,10 @@ export class Samples {
 
   add(key: string, value: number): void {
     let values = this.series.get(key);
-    if (!values) this.series.set(key, (values = []));
+    if (!values) {
+      values = [];
+      this.series.set(key, values);
+    }
     values.push(value);
   }
 

@@ -47,7 +47,7 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
         await autocannon({ ...load, duration: plan.warmupSeconds });
         let peak = 0;
         const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(started.child.pid!))), SAMPLE_EVERY_MS);
-        let result;
+        let result: Awaited<ReturnType<typeof autocannon>>;
         try {
           result = await autocannon({ ...load, duration: plan.seconds });
         } finally {

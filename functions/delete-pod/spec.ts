@@ -98,10 +98,11 @@ const createPlan = (settings: DeletePodSettings) => async function plan({ pod, t
 }
 
 /** delete-pod configured with its settings (MIN_READY_REPLICAS, GRACE_PERIOD_SECONDS). */
-export function deletePodSpecWith(settings: DeletePodSettings): ResponseFunctionSpec {
+export function deletePodSpecWith(settings: DeletePodSettings): ResponseFunctionSpec<'delete-pod'> {
   return {
     name: 'delete-pod',
     summary: 'Deletes the pod a Falco alert names (UID precondition, configurable grace period).',
+    deployment: { rules: 'Terminal shell in container', minPriority: 'notice', openFaasCaller: 'openfaas-output' },
     actionEvent: { reason: 'Deleted', action: 'Delete' },
     rbacRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['delete'] }],
     plan: createPlan(settings),
@@ -109,4 +110,4 @@ export function deletePodSpecWith(settings: DeletePodSettings): ResponseFunction
   };
 }
 
-export const deletePodSpec: ResponseFunctionSpec = deletePodSpecWith(DEFAULT_DELETE_POD_SETTINGS);
+export const deletePodSpec = deletePodSpecWith(DEFAULT_DELETE_POD_SETTINGS);

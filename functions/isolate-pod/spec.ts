@@ -92,9 +92,10 @@ async function plan({ pod, target, alert, owner, kube }: PlanContext) {
   };
 }
 
-export const isolatePodSpec: ResponseFunctionSpec = {
+export const isolatePodSpec: ResponseFunctionSpec<'isolate-pod'> = {
   name: 'isolate-pod',
   summary: 'Quarantines the pod a Falco alert names: deny-all NetworkPolicy plus a label, without killing it.',
+  deployment: { rules: 'Redirect STDOUT/STDIN to Network Connection in Container', minPriority: 'notice', openFaasCaller: 'webhook-with-token' },
   actionEvent: { reason: 'Isolated', action: 'Isolate' },
   rbacRules: [
     { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },

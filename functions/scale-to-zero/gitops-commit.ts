@@ -34,7 +34,7 @@ export function commitMessage(workload: Workload, alert: FalcoAlert, previousRep
 }
 
 export async function commitZeroReplicas(source: FluxGitSource, settings: ScaleToZeroSettings, workload: Workload, alert: FalcoAlert, previousReplicas: number): Promise<CommitRecord & { attempts: number }> {
-  let credentials;
+  let credentials: ReturnType<typeof readGitCredentials>;
   try {
     credentials = readGitCredentials(settings.gitCredentialsDir!);
   } catch (error) {

@@ -212,10 +212,11 @@ const SCALE_RULES: PolicyRule[] = [
 ];
 
 /** scale-to-zero configured with its settings; its RBAC rules are those of its GitOps mode. */
-export function scaleToZeroSpecWith(settings: ScaleToZeroSettings): ResponseFunctionSpec {
+export function scaleToZeroSpecWith(settings: ScaleToZeroSettings): ResponseFunctionSpec<'scale-to-zero'> {
   return {
     name: 'scale-to-zero',
     summary: 'Scales the workload owning the pod a Falco alert names to 0 replicas, recording the previous count.',
+    deployment: { rules: 'Drop and execute new binary in container', minPriority: 'critical', openFaasCaller: 'webhook-with-token' },
     actionEvent: { reason: 'ScaledToZero', action: 'Scale' },
     rbacRules: [...SCALE_RULES, ...gitOpsRbacRules(settings.gitOpsMode, settings.gitOpsFallback)],
     plan: createPlan(settings),
@@ -224,4 +225,4 @@ export function scaleToZeroSpecWith(settings: ScaleToZeroSettings): ResponseFunc
 }
 
 /** The default (GITOPS_MODE=warn): what the shipped manifests grant. */
-export const scaleToZeroSpec: ResponseFunctionSpec = scaleToZeroSpecWith(DEFAULT_SETTINGS);
+export const scaleToZeroSpec = scaleToZeroSpecWith(DEFAULT_SETTINGS);

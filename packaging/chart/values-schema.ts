@@ -62,6 +62,7 @@ const evidence = object(
 // An enabled function needs its image; a disabled one may leave it empty.
 const enabledNeedsImage = {
   if: { properties: { enabled: { const: true } } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
   then: { properties: { image: { properties: { repository: { minLength: 1 } } } } },
 };
 

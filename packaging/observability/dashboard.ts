@@ -14,6 +14,7 @@ interface PanelSpec {
   type?: 'timeseries' | 'stat';
 }
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's dashboard variable syntax, not a template literal
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 const F = 'function=~"$function"';
 

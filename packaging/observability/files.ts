@@ -2,7 +2,7 @@
 // plain files under observability/ for any Prometheus and Grafana, and the chart's copies.
 import { stringify } from 'yaml';
 import { CHART_DIR } from '../chart/rbac-templates.ts';
-import { KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF } from '../names.ts';
+import { FUNCTION_NAMES, KNATIVE_NAMESPACE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF } from '../names.ts';
 import { alertRules, RULE_GROUP } from './alerts.ts';
 import { dashboard } from './dashboard.ts';
 
@@ -44,7 +44,7 @@ function serviceMonitor() {
     kind: 'ServiceMonitor',
     metadata: { name: 'falco-response-functions', namespace: OPENFAAS_FUNCTION_NAMESPACE, labels: { 'app.kubernetes.io/part-of': PART_OF } },
     spec: {
-      selector: { matchExpressions: [{ key: 'faas_function', operator: 'In', values: ['delete-pod', 'isolate-pod', 'scale-to-zero'] }] },
+      selector: { matchExpressions: [{ key: 'faas_function', operator: 'In', values: [...FUNCTION_NAMES] }] },
       endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
     },
   };

@@ -1,12 +1,13 @@
 // What the demo shows after the alerts: the cluster read back as the admin (not what the
 // functions said they did), the Events they wrote, and the writes the API server's audit log
 // recorded for each function's identity.
+import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import { QUARANTINE_LABEL, quarantinePolicyName } from '../../functions/isolate-pod/quarantine.ts';
 import { PREVIOUS_REPLICAS_ANNOTATION } from '../../functions/scale-to-zero/spec.ts';
 import { readAudit, writersIn } from '../../testbed/cluster/audit.ts';
 import { waitForPods } from '../../testbed/workloads/controllers.ts';
 import { podExists, podsMatching, shortContainerId, waitForPodGone } from '../../testbed/workloads/pods.ts';
-import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import type { AdminApis } from '../../testbed/workloads/admin-apis.ts';
 import { FUNCTION_NAMESPACE } from '../../testbed/functions/function-under-test.ts';
 import type { FunctionName } from '../../testbed/functions/bundles.ts';
@@ -74,7 +75,7 @@ async function showScaledDeployment(out: DemoConsole, api: AdminApis, targets: D
 async function showQuarantine(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
   const { namespace, bare } = targets;
   const name = quarantinePolicyName(bare.pod);
-  let policy;
+  let policy: V1NetworkPolicy;
   try {
     policy = await api.networking.readNamespacedNetworkPolicy({ namespace, name });
   } catch {

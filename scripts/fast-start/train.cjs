@@ -80,7 +80,7 @@ function kubeconfig(port) {
   return [
     'apiVersion: v1',
     'kind: Config',
-    'clusters: [{ name: training, cluster: { server: "http://127.0.0.1:' + port + '", insecure-skip-tls-verify: true } }]',
+    `clusters: [{ name: training, cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]`,
     'users: [{ name: training, user: { token: training } }]',
     'contexts: [{ name: training, context: { cluster: training, user: training } }]',
     'current-context: training',

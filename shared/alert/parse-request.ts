@@ -1,7 +1,7 @@
 // Turns an HTTP request into a typed FalcoAlert, whatever Falcosidekick output sent it:
 // plain JSON (OpenFaaS, webhook), CloudEvent binary mode (cloudevents/Knative output) or
 // structured mode (what a Knative Broker or another sender may deliver).
-import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
+import { type CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import secureJson from 'secure-json-parse';
 import { findDuplicateKey } from './duplicate-keys.ts';
 import { AlertContentError, toFalcoAlert, type FalcoAlert } from './falco-alert.ts';

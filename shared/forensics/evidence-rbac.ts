@@ -1,7 +1,7 @@
 // The permissions evidence capture uses, as a function of its settings: reading logs only when
 // EVIDENCE=logs, creating Secrets only in the evidence namespace (a Role there, never a
 // ClusterRole), never reading any Secret. The retention CronJob's own role lists and deletes them.
-import type { PolicyRule } from '../respond/function-spec.ts';
+import type { PolicyRule } from '../k8s/policy-rule.ts';
 import type { EvidenceSettings } from './evidence-settings.ts';
 
 export interface EvidenceRbac {

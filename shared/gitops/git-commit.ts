@@ -64,7 +64,7 @@ export async function commitAndPush<T>(target: GitBranch, change: (dir: string) 
     const dir = await mkdtemp(join(tmpdir(), 'falco-response-git-'));
     try {
       await git.clone({ fs, http, dir, url: target.url, ref: target.branch, singleBranch: true, depth: 1, noTags: true, ...auth });
-      let planned;
+      let planned: ReturnType<typeof change>;
       try {
         planned = change(dir);
       } catch (error) {

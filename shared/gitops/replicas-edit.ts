@@ -5,7 +5,7 @@
 // the YAML is edited as a document, not re-serialised from data.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { isMap, isSeq, parseAllDocuments, parseDocument, YAMLMap, type Document } from 'yaml';
+import { isMap, isSeq, parseAllDocuments, parseDocument, type YAMLMap, type Document } from 'yaml';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 

@@ -28,7 +28,9 @@ export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata?: k8s.V1ObjectMeta;
+  // biome-ignore lint/suspicious/noExplicitAny: an object of any kind; its fields are read where its kind is known
   spec?: Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as spec
   status?: Record<string, any>;
 }
 
@@ -79,10 +81,10 @@ export class KubeClient {
     this.options = options;
   }
 
-  private api<T>(type: new (...args: any[]) => T): T {
+  private api<T extends k8s.ApiType>(type: k8s.ApiConstructor<T>): T {
     let api = this.apis.get(type.name) as T | undefined;
     if (!api) {
-      api = this.config.makeApiClient(type as any) as T;
+      api = this.config.makeApiClient(type);
       this.apis.set(type.name, api);
     }
     return api;

@@ -5,5 +5,6 @@ let module: Promise<typeof import('@kubernetes/client-node')> | undefined;
 export function loadClient(): Promise<typeof import('@kubernetes/client-node')> {
   // Typed as the whole package so KubeClient and kube-config keep their signatures; at run
   // time only what client-node-apis.ts re-exports is there.
-  return (module ??= import('./client-node-apis.ts') as Promise<typeof import('@kubernetes/client-node')>);
+  module ??= import('./client-node-apis.ts') as Promise<typeof import('@kubernetes/client-node')>;
+  return module;
 }

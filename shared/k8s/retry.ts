@@ -1,7 +1,7 @@
 // Bounded retries with exponential backoff and jitter for the failures worth retrying
 // (429 honouring Retry-After, 5xx, timeouts, unreachable). Conflicts are not retried here:
 // what a 409 means is decided by reading again (conflict.ts).
-import { KubeError, toKubeError } from './errors.ts';
+import { type KubeError, toKubeError } from './errors.ts';
 
 export interface RetryPolicy {
   attempts: number;

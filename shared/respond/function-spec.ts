@@ -8,15 +8,10 @@ import type { Evidence } from './evidence.ts';
 import type { ControllingOwner } from '../guards/owner.ts';
 import type { PodTarget } from '../guards/target.ts';
 import type { EventToRecord, KubeClient } from '../k8s/kube-client.ts';
+import type { PolicyRule } from '../k8s/policy-rule.ts';
 import type { Decision, DecisionTarget } from './decision.ts';
 
-export interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  /** Only these objects (namespaced rules in a Role, e.g. the budget's Leases). */
-  resourceNames?: string[];
-}
+export type { PolicyRule } from '../k8s/policy-rule.ts';
 
 export interface PlanContext {
   alert: FalcoAlert;
@@ -44,9 +39,24 @@ export interface ExecutionResult {
   event?: Omit<EventToRecord, 'type'> & { type?: EventToRecord['type'] };
 }
 
-export interface ResponseFunctionSpec {
-  name: 'delete-pod' | 'isolate-pod' | 'scale-to-zero';
+/** How the shipped manifests (stack.yml, knative/20-<name>.yaml) deploy a function by default. */
+export interface FunctionDeployment {
+  /** RULES as shipped: the Falco rule this function answers (Falcosidekick forwards every rule). */
+  rules: string;
+  /** MIN_PRIORITY as shipped. */
+  minPriority: string;
+  /**
+   * How Falcosidekick reaches it on OpenFaaS: its OpenFaaS output, which can carry no token
+   * (so stack.yml sets none and says why), or its webhook output with the shared token.
+   */
+  openFaasCaller: 'openfaas-output' | 'webhook-with-token';
+}
+
+export interface ResponseFunctionSpec<Name extends string = string> {
+  /** Its folder under functions/, its Service, image and ServiceAccount name: a DNS label. */
+  name: Name;
   summary: string;
+  deployment: FunctionDeployment;
   /** Permissions this function's own code uses, beyond what the shared pipeline needs. */
   rbacRules: readonly PolicyRule[];
   /** The Event its action records (reason, action): also what a re-run records for an action a crashed attempt completed. */
@@ -61,7 +71,7 @@ export interface FunctionSettings {
   /** What docs/configuration.md and the chart's values schema list for this function. */
   readonly declarations: readonly Setting<unknown>[];
   /** The spec configured with them (its rbacRules those of the configuration); read with the shared settings. */
-  configure(reader: EnvReader): ResponseFunctionSpec;
+  configure(reader: EnvReader): ResponseFunctionSpec<string>;
 }
 
 export function isPlan(value: Plan | Decision): value is Plan {

@@ -8,7 +8,6 @@ import type { DecisionObserver } from '../respond/decision-observer.ts';
 import { envelopeCheck, EnvelopeUnauthorized } from './auth-plugin.ts';
 import type { InFlight } from './limits.ts';
 import { rootPlugin } from './plugin.ts';
-import { requestForm } from './reply-plugin.ts';
 
 export interface HandlerContext {
   requestId: string;

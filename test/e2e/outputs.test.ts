@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { countWrites } from '../../testbed/cluster/audit.ts';
 import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
-import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
 import { alertFor } from '../../testbed/alerts/alerts.ts';
 import { adminApis, type AdminApis } from '../../testbed/workloads/admin-apis.ts';

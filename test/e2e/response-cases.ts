@@ -11,7 +11,7 @@ import { OPT_OUT_KEY } from '../../shared/guards/pod-checks.ts';
 import type { AdminApis } from '../../testbed/workloads/admin-apis.ts';
 import { createDeploymentWithPod } from '../../testbed/workloads/controllers.ts';
 import { createPod, podExists, shortContainerId, waitForPodGone } from '../../testbed/workloads/pods.ts';
-import type { FunctionName } from '../../testbed/functions/bundles.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../../testbed/functions/bundles.ts';
 
 export interface Target {
   namespace: string;
@@ -113,4 +113,18 @@ export const scaleToZeroCase: ResponseCase = {
   writesPerAction: { deployments: 2, events: 1 },
 };
 
-export const RESPONSE_CASES: readonly ResponseCase[] = [deletePodCase, isolatePodCase, scaleToZeroCase];
+const CASE_OF: Record<FunctionName, ResponseCase> = { 'delete-pod': deletePodCase, 'isolate-pod': isolatePodCase, 'scale-to-zero': scaleToZeroCase };
+
+/**
+ * One case per registered function (functions/index.ts), in its order: a function added to
+ * the registry without a case here fails every end-to-end suite instead of going untested.
+ */
+export function responseCasesFor(names: readonly string[]): ResponseCase[] {
+  return names.map((name) => {
+    const found = (CASE_OF as Record<string, ResponseCase | undefined>)[name];
+    if (!found) throw new Error(`function ${name} is registered (functions/index.ts) but has no end-to-end case in test/e2e/response-cases.ts`);
+    return found;
+  });
+}
+
+export const RESPONSE_CASES: readonly ResponseCase[] = responseCasesFor(FUNCTION_NAMES);

@@ -7,12 +7,12 @@ import { scaleToZeroSpec } from '../../functions/scale-to-zero/spec.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { countWrites, readAudit } from '../../testbed/cluster/audit.ts';
 import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
-import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
 import { alertFor } from '../../testbed/alerts/alerts.ts';
 import { burst, onlyAcceptableAnswers, tally } from '../../testbed/senders/burst.ts';
 import { adminApis, type AdminApis } from '../../testbed/workloads/admin-apis.ts';
-import { createPod, shortContainerId, podExists, waitForPodGone } from '../../testbed/workloads/pods.ts';
+import { createPod, shortContainerId, waitForPodGone } from '../../testbed/workloads/pods.ts';
 import { createDeploymentWithPod } from '../../testbed/workloads/controllers.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 

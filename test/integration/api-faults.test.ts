@@ -16,6 +16,7 @@ import { startFaultProxy, type FaultProxy } from '../../testbed/net/fault-proxy.
 import { budgetSlots } from '../../testbed/cluster/budget-lease.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 import { postJson, sendRequest } from '../../testbed/net/http-client.ts';
+import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 
 async function send(fn: FunctionUnderTest, alert: unknown) {
   const answer = await postJson(fn.url, alert);
@@ -112,7 +113,7 @@ describe('a fault-injecting proxy in front of the API server', () => {
     await Promise.all(started.map((fn) => fn.close()));
     await proxy?.close();
   });
-  async function behindProxy(spec = deletePodSpec, token = deleteToken) {
+  async function behindProxy(spec: ResponseFunctionSpec = deletePodSpec, token = deleteToken) {
     const fn = await startFunctionUnderTest({ ...cluster, server: proxy.url }, spec, { KUBE_TIMEOUT_MS: '500', KUBE_RETRIES: '3' }, token);
     started.push(fn);
     return fn;

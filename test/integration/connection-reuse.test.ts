@@ -6,11 +6,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { createTestNamespace } from '../../testbed/cluster/accounts.ts';
-import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
 import { alertFor } from '../../testbed/alerts/alerts.ts';
 import { adminApis } from '../../testbed/workloads/admin-apis.ts';
-import { createPod, podExists, waitForPodGone } from '../../testbed/workloads/pods.ts';
+import { createPod, waitForPodGone } from '../../testbed/workloads/pods.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 import { postJson } from '../../testbed/net/http-client.ts';
 

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evidenceNamespacedRules, FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor, SCALE_TO_ZERO_GITOPS_VARIANTS, SHIPPED_EVIDENCE } from '../../packaging/rbac.ts';
 import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
-import { type ClusterCoords } from '../../testbed/cluster/control-plane.ts';
+import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
 import { FUNCTION_NAMESPACE, functionToken } from '../../testbed/functions/function-under-test.ts';
 import { grantedPermissions, subjectAllowed } from '../../testbed/cluster/rbac-review.ts';

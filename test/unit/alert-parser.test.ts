@@ -34,7 +34,7 @@ describe('real Falco alerts', () => {
     expect(alert.containerId).toBe(raw.output_fields['container.id']);
     expect(alert.image).toBe(raw.output_fields['container.image.repository'] ?? undefined);
     expect(alert.timeText).toBe(raw.time);
-    expect(alert.time.toISOString()).toBe(raw.time.slice(0, 23) + 'Z');
+    expect(alert.time.toISOString()).toBe(`${raw.time.slice(0, 23)}Z`);
   });
 
   it('treats a null image repository as unknown', () => {

@@ -13,7 +13,7 @@ function markdownFiles(): string[] {
 }
 
 /** GitHub's id for a heading: lower case, punctuation other than `-` and `_` dropped, spaces to `-`. */
-export function headingId(heading: string): string {
+function headingId(heading: string): string {
   return heading
     .trim()
     .toLowerCase()

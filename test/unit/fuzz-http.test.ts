@@ -1,7 +1,7 @@
 // Property-based fuzzing of the HTTP runtime over a real socket: generated bodies, header
 // sets and content types. Always an answer with a 4xx (or 2xx for a real alert), never a
 // crash, and the handler (the only place that acts) sees only valid alerts.
-import { CloudEvent, HTTP } from 'cloudevents';
+import { type CloudEvent, HTTP } from 'cloudevents';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCloudEventRequest } from '../../shared/alert/parse-request.ts';

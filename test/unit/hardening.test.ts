@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { type CloudEvent, HTTP } from 'cloudevents';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePodSpec } from '../../functions/delete-pod/spec.ts';
 import { readFunctionConfig } from '../../shared/function-config.ts';
@@ -231,7 +231,7 @@ describe('the smaller findings', () => {
     const answer = await sendRequest(fn.url, 'POST', '/', both.headers, both.body);
     expect(answer.status).toBe(400);
     expect(answer.body).toContain('either data or data_base64');
-    const bytes = Buffer.concat([Buffer.from(JSON.stringify(alert).slice(0, -1) + ',"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const bytes = Buffer.concat([Buffer.from(`${JSON.stringify(alert).slice(0, -1)},"x":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     const invalid = structuredCloudEvent({ data_base64: bytes.toString('base64') });
     const refused = await sendRequest(fn.url, 'POST', '/', invalid.headers, invalid.body);
     expect(refused.status).toBe(400);

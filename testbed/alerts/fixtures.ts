@@ -22,12 +22,12 @@ export function falcoAlertFixtures(): Array<{ file: string; text: string; json: 
 }
 
 export function falcoAlert(name: 'terminal-shell-flux' | 'terminal-shell-kubeless' | 'terminal-shell-tekton'): Record<string, any> {
-  return JSON.parse(readFileSync(dir('falco') + `${name}.json`, 'utf8'));
+  return JSON.parse(readFileSync(`${dir('falco')}${name}.json`, 'utf8'));
 }
 
 /** Alerts of the k8saudit plugin's rules, as Falco prints them (test/fixtures/falco/k8saudit/README.md). */
 export function k8sAuditAlert(name: 'attach-exec-pod' | 'secret-get' | 'namespace-created'): Record<string, any> {
-  return JSON.parse(readFileSync(dir('falco') + `k8saudit/${name}.json`, 'utf8'));
+  return JSON.parse(readFileSync(`${dir('falco')}k8saudit/${name}.json`, 'utf8'));
 }
 
 export function recordedRequests(): RecordedRequest[] {

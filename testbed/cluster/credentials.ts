@@ -22,7 +22,7 @@ function csvField(value: string): string {
 
 /** `token,user,uid,"group1,group2"` lines, as --token-auth-file reads them. */
 export function tokensCsv(tokens: StaticToken[]): string {
-  return tokens.map((t) => `${csvField(t.token)},${csvField(t.user)},${csvField(t.uid)},"${t.groups.map(csvField).join(',')}"`).join('\n') + '\n';
+  return `${tokens.map((t) => `${csvField(t.token)},${csvField(t.user)},${csvField(t.uid)},"${t.groups.map(csvField).join(',')}"`).join('\n')}\n`;
 }
 
 /** One private key serves --service-account-key-file, --service-account-signing-key-file and the controller-manager's --service-account-private-key-file. */

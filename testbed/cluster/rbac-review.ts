@@ -2,7 +2,7 @@
 // would (SelfSubjectRulesReview) or as an admin (SubjectAccessReview).
 import { AuthorizationV1Api } from '@kubernetes/client-node';
 import { kubeConfigFor } from './credentials.ts';
-import { type ClusterCoords } from './control-plane.ts';
+import type { ClusterCoords } from './control-plane.ts';
 
 /** Everything a token may do in a namespace, as "group/resource:verb" strings ("…@name" for a rule limited to named objects). */
 export async function grantedPermissions(cluster: ClusterCoords, token: string, namespace: string): Promise<Set<string>> {

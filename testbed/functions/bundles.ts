@@ -5,11 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { FUNCTION_NAMES, type FunctionName } from '../../functions/index.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 
-export const FUNCTION_NAMES = ['delete-pod', 'isolate-pod', 'scale-to-zero'] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
+export { FUNCTION_NAMES, type FunctionName } from '../../functions/index.ts';
 
 /** What the image starts (scripts/bundle.mjs: functions/<name>/spec.ts → dist/<name>/app.cjs, started by dist/<name>/start.cjs). */
 export function bundlePath(name: FunctionName): string {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { kubeConfigFor } from '../cluster/credentials.ts';
-import { type ClusterCoords } from '../cluster/control-plane.ts';
+import type { ClusterCoords } from '../cluster/control-plane.ts';
 import { FUNCTION_NAMESPACE, functionToken } from './function-under-test.ts';
 import { spawnFunction, type SpawnedFunction } from './spawn-function.ts';
 import { bundlePath, repoRoot, type FunctionName } from './bundles.ts';

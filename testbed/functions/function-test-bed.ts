@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { createTestNamespace } from '../cluster/accounts.ts';
-import { type ClusterCoords } from '../cluster/control-plane.ts';
+import type { ClusterCoords } from '../cluster/control-plane.ts';
 import { useCluster } from '../vitest/context.ts';
 import { adminApis, type AdminApis } from '../workloads/admin-apis.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from './function-under-test.ts';

@@ -11,7 +11,7 @@ import { clusterRoleFor, evidenceNamespacedRules, FUNCTION_SPECS, namespacedRule
 import { budgetLeaseNames } from '../../shared/respond/shared-rbac.ts';
 import { kubeConfigFor } from '../cluster/credentials.ts';
 import { serviceAccountToken } from '../cluster/accounts.ts';
-import { type ClusterCoords } from '../cluster/control-plane.ts';
+import type { ClusterCoords } from '../cluster/control-plane.ts';
 
 export const FUNCTION_NAMESPACE = 'falco-response';
 

@@ -152,7 +152,7 @@ export async function storm(fn: FunctionProcess, pods: V1Pod[]): Promise<StormRe
   let peak = rssMiB(fn.pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(fn.pid))), 50);
   const started = performance.now();
-  let answers;
+  let answers: Awaited<ReturnType<typeof burst>>;
   try {
     answers = await burst(fn.url, bodies, 100);
   } finally {

@@ -66,7 +66,10 @@ export async function growPods(api: AdminApis, cluster: ClusterCoords, populatio
   };
   let running = 0;
   try {
-    await eventually(`${wanted} running pods`, async () => (running = await ready()) >= wanted, Math.max(1_000, deadlineMs - Date.now()), 2_000);
+    await eventually(`${wanted} running pods`, async () => {
+      running = await ready();
+      return running >= wanted;
+    }, Math.max(1_000, deadlineMs - Date.now()), 2_000);
   } catch {
     // deadline: the caller reports how far it got
   }

@@ -12,7 +12,7 @@ import { createTestNamespace, serviceAccountToken } from '../../../testbed/clust
 import { kubeConfigFor } from '../../../testbed/cluster/credentials.ts';
 import { useCluster } from '../../../testbed/vitest/context.ts';
 import { adminApis } from '../../../testbed/workloads/admin-apis.ts';
-import { createPod, shortContainerId, podExists, waitForPodGone } from '../../../testbed/workloads/pods.ts';
+import { createPod, shortContainerId, waitForPodGone } from '../../../testbed/workloads/pods.ts';
 import { createDeploymentWithPod } from '../../../testbed/workloads/controllers.ts';
 import { alertFor } from '../../../testbed/alerts/alerts.ts';
 import { evidenceContentOf } from '../../../shared/forensics/evidence-record.ts';

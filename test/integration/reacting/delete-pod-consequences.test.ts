@@ -23,7 +23,7 @@ import {
   waitForPods,
   type Workload,
 } from '../../../testbed/workloads/controllers.ts';
-import { createPod, functionEventsIn, podExists, podsMatching, shortContainerId, waitForPodGone } from '../../../testbed/workloads/pods.ts';
+import { createPod, functionEventsIn, podExists, shortContainerId, waitForPodGone } from '../../../testbed/workloads/pods.ts';
 
 const bed = useFunctionTestBed(deletePodSpec);
 const fnWrites = (fn: FunctionUnderTest, resource?: string) => countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, resource, since: bed.since, succeededOnly: true });

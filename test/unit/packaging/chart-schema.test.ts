@@ -7,16 +7,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chartSettings, ENV_SET_BY_CHART } from '../../../packaging/chart/env-settings.ts';
 import { ConfigError } from '../../../shared/config/env-reader.ts';
-import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
-import { isolatePodSpec } from '../../../functions/isolate-pod/spec.ts';
-import { scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
+import { parse } from 'yaml';
+import { FUNCTIONS } from '../../../functions/index.ts';
 import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { repoRoot } from '../../../testbed/packaging/manifests.ts';
 
 // Each function reads the shared settings and its own: a value is accepted when every function accepts it.
 const accepts = (env: Record<string, string>) => {
   try {
-    for (const spec of [deletePodSpec, isolatePodSpec, scaleToZeroSpec]) readFunctionConfig(env, false, spec);
+    for (const spec of FUNCTIONS) readFunctionConfig(env, false, spec);
     return true;
   } catch (error) {
     if (error instanceof ConfigError) return false;
@@ -54,5 +53,15 @@ describe('chart env settings: the enumerations', () => {
     // The chart always sets AUTH_TOKEN with auth on (METRICS_AUTH=token needs it).
     for (const value of values) expect(accepts({ [name]: value, AUTH_TOKEN: 'chart-token' }), `${name}=${value}`).toBe(true);
     expect(accepts({ [name]: 'not-a-value' })).toBe(false);
+  });
+});
+
+describe('the chart\'s functions', () => {
+  it('are the registry\'s (functions/index.ts), each with the RULES and MIN_PRIORITY its spec ships', () => {
+    const values = parse(readFileSync(join(repoRoot, 'charts/falco-response-functions/values.yaml'), 'utf8'));
+    expect(Object.keys(values.functions)).toEqual(FUNCTIONS.map((spec) => spec.name));
+    for (const spec of FUNCTIONS) {
+      expect(values.functions[spec.name].env, spec.name).toMatchObject({ RULES: spec.deployment.rules, MIN_PRIORITY: spec.deployment.minPriority });
+    }
   });
 });

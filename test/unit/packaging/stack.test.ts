@@ -70,10 +70,12 @@ describe('the strict stack schema', () => {
     }
   });
 
+  // biome-ignore-start lint/suspicious/noTemplateCurlyInString: faas-cli's ${VAR:-default} substitution, not template literals
   it('only substitutes ${NAME} and ${NAME:-default}', () => {
     expect(substituteStackVariables('${A:-x}/${B}/${C:-}', { B: 'b' })).toBe('x/b/');
     expect(() => substituteStackVariables('${A:=x}', {})).toThrow(/unsupported substitution/);
   });
+  // biome-ignore-end lint/suspicious/noTemplateCurlyInString: as above
 });
 
 describe('stack.yml against the project', () => {
