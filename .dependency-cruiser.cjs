@@ -3,22 +3,18 @@
 // on it; and a room of shared/ imports only the rooms below it, type-only imports included.
 //   npx depcruise --config .dependency-cruiser.cjs functions shared cli packaging scripts testbed bench test
 /** shared/'s rooms, low to high; a room may import its own level and below. */
-const ROOMS = [
-  ['alert', 'config'],
-  ['k8s'],
-  ['guards'],
-  ['coordination'],
-  ['gitops', 'forensics'],
-  ['respond'],
-  ['runtime'],
-];
+const ROOMS = [['alert', 'config'], ['k8s'], ['guards'], ['coordination'], ['gitops', 'forensics'], ['respond'], ['runtime']];
 const roomPath = (names) => `^shared/(${names.join('|')})/`;
 // The top level of shared/ (function-main.ts, function-config.ts) assembles every room.
 const TOP = '^shared/[^/]+\\.ts$';
 
 const roomRules = ROOMS.slice(0, -1).map((level, index) => ({
   name: `shared-rooms-${level.join('-')}`,
-  comment: `shared/${level.join(', shared/')} may import only lower rooms (${ROOMS.slice(0, index).flat().join(', ') || 'none'}), not ${ROOMS.slice(index + 1).flat().join(', ')} or the top level`,
+  comment: `shared/${level.join(', shared/')} may import only lower rooms (${ROOMS.slice(0, index).flat().join(', ') || 'none'}), not ${ROOMS.slice(
+    index + 1,
+  )
+    .flat()
+    .join(', ')} or the top level`,
   severity: 'error',
   from: { path: roomPath(level) },
   to: { path: [roomPath(ROOMS.slice(index + 1).flat()), TOP] },
@@ -26,8 +22,20 @@ const roomRules = ROOMS.slice(0, -1).map((level, index) => ({
 
 // Rooms on one level stay apart too (gitops and forensics; alert and config may share).
 const sameLevelRules = [
-  { name: 'shared-rooms-gitops-forensics-apart', comment: 'gitops/ and forensics/ are independent', severity: 'error', from: { path: '^shared/gitops/' }, to: { path: '^shared/forensics/' } },
-  { name: 'shared-rooms-forensics-gitops-apart', comment: 'forensics/ and gitops/ are independent', severity: 'error', from: { path: '^shared/forensics/' }, to: { path: '^shared/gitops/' } },
+  {
+    name: 'shared-rooms-gitops-forensics-apart',
+    comment: 'gitops/ and forensics/ are independent',
+    severity: 'error',
+    from: { path: '^shared/gitops/' },
+    to: { path: '^shared/forensics/' },
+  },
+  {
+    name: 'shared-rooms-forensics-gitops-apart',
+    comment: 'forensics/ and gitops/ are independent',
+    severity: 'error',
+    from: { path: '^shared/forensics/' },
+    to: { path: '^shared/gitops/' },
+  },
 ];
 
 module.exports = {

@@ -51,24 +51,50 @@ export function buildRows(input: ReportInput): Row[] {
   rows.push(row(`**Cold start** (exec → first 2xx, median of ${input.settings.coldRounds})`, ''));
   rows.push(row('floor: `node -e` http server', ms(floorMs), '(reference)'));
   rows.push(row('fastify hello-world, bundled', ms(cold.median('fastify-hello')), 'floor', times(cold.median('fastify-hello') / floorMs)));
-  for (const [kind, label, limit] of [['filtered', '(a) filtered alert', 2], ['acting', '(b) acting alert, until acted', 3]] as const) {
+  for (const [kind, label, limit] of [
+    ['filtered', '(a) filtered alert', 2],
+    ['acting', '(b) acting alert, until acted', 3],
+  ] as const) {
     for (const fn of input.functions) {
       for (const variant of input.coldVariants) {
         const value = cold.median(`${fn}/${variant.name}/${kind}`);
         const ratio = value / floorMs;
         const targeted = hasTargets(variant.name);
-        rows.push(row(`${fn} ${label}: ${variant.label}`, ms(value), 'floor', times(ratio), targeted ? `≤ ${limit}×` : '', targeted ? verdict(ratio <= limit) : ''));
+        rows.push(
+          row(
+            `${fn} ${label}: ${variant.label}`,
+            ms(value),
+            'floor',
+            times(ratio),
+            targeted ? `≤ ${limit}×` : '',
+            targeted ? verdict(ratio <= limit) : '',
+          ),
+        );
       }
     }
   }
 
   const helloRps = load.median('rps:fastify-hello');
-  rows.push(row(`**Throughput** (alerts/s, one instance, ${input.settings.connections} connections, ${input.settings.loadSeconds} s, median of ${input.settings.loadRounds})`, ''));
+  rows.push(
+    row(
+      `**Throughput** (alerts/s, one instance, ${input.settings.connections} connections, ${input.settings.loadSeconds} s, median of ${input.settings.loadRounds})`,
+      '',
+    ),
+  );
   rows.push(row('fastify hello-world POST, bundled', helloRps.toFixed(0), '(reference)'));
   const rpsRow = (key: string, label: string, target: boolean) => {
     const value = load.median(`rps:${key}`);
     if (Number.isNaN(value)) return;
-    rows.push(row(label, value.toFixed(0), 'fastify', times(value / helloRps), target ? '≥ 0.70×' : '', target ? verdict(value / helloRps >= 0.7) : ''));
+    rows.push(
+      row(
+        label,
+        value.toFixed(0),
+        'fastify',
+        times(value / helloRps),
+        target ? '≥ 0.70×' : '',
+        target ? verdict(value / helloRps >= 0.7) : '',
+      ),
+    );
   };
   for (const fn of input.functions) {
     rpsRow(`${fn}/filtered`, `${fn} filtered alert: as shipped`, true);
@@ -78,10 +104,29 @@ export function buildRows(input: ReportInput): Row[] {
   }
 
   const at = (key: string, p: number) => remediation.percentile(key, p);
-  rows.push(row(`**Time to remediation** (delete-pod as shipped, ${input.settings.pods} bare pods for each of the four ways, which take turns going first: alert in → answer, sent once delete and Event are acknowledged)`, ''));
+  rows.push(
+    row(
+      `**Time to remediation** (delete-pod as shipped, ${input.settings.pods} bare pods for each of the four ways, which take turns going first: alert in → answer, sent once delete and Event are acknowledged)`,
+      '',
+    ),
+  );
   const calls = 'get pod and get namespace in parallel, delete with UID + resourceVersion preconditions, create Event';
-  for (const p of [50, 90, 99]) rows.push(row(`direct client-node calls in-process, as client-node comes (a new TLS connection per call; ${calls}): p${p}`, ms(at('direct', p)), '(for scale)'));
-  for (const p of [50, 90, 99]) rows.push(row(`direct client-node calls in-process on one kept-alive connection, as the function's KubeClient makes them: p${p}`, ms(at('direct-kept', p)), '(reference)'));
+  for (const p of [50, 90, 99])
+    rows.push(
+      row(
+        `direct client-node calls in-process, as client-node comes (a new TLS connection per call; ${calls}): p${p}`,
+        ms(at('direct', p)),
+        '(for scale)',
+      ),
+    );
+  for (const p of [50, 90, 99])
+    rows.push(
+      row(
+        `direct client-node calls in-process on one kept-alive connection, as the function's KubeClient makes them: p${p}`,
+        ms(at('direct-kept', p)),
+        '(reference)',
+      ),
+    );
   // How far p99 moves by chance here: the reference's own p99, first half of the pods against the second.
   const reference = remediation.values('direct-kept');
   const half = Math.floor(reference.length / 2);
@@ -91,7 +136,16 @@ export function buildRows(input: ReportInput): Row[] {
     // A 2 ms target cannot be judged when p99 itself moves by more than that between halves of the run.
     const judged = p !== 99 ? '' : noise >= 2 ? `unresolved: p99 noise ${ms(noise)}` : verdict(overhead < 2);
     const vsDefault = at('function', p) - at('direct', p);
-    rows.push(row(`through delete-pod over HTTP: p${p} (${vsDefault >= 0 ? '+' : ''}${ms(vsDefault)} vs client-node as it comes)`, ms(at('function', p)), `kept-alive direct p${p}`, `${overhead >= 0 ? '+' : ''}${ms(overhead)}`, p === 99 ? '< +2 ms' : '', judged));
+    rows.push(
+      row(
+        `through delete-pod over HTTP: p${p} (${vsDefault >= 0 ? '+' : ''}${ms(vsDefault)} vs client-node as it comes)`,
+        ms(at('function', p)),
+        `kept-alive direct p${p}`,
+        `${overhead >= 0 ? '+' : ''}${ms(overhead)}`,
+        p === 99 ? '< +2 ms' : '',
+        judged,
+      ),
+    );
   }
   rows.push(row('p99 noise: kept-alive direct path, first half of the pods vs second half', ms(noise)));
   // The cluster-wide action budget's share: one Lease update (the Lease last written is kept) per
@@ -99,36 +153,79 @@ export function buildRows(input: ReportInput): Row[] {
   const roundTrip = at('direct-kept', 50) / 3;
   for (const p of [50, 99]) {
     const budget = at('function-budget', p) - at('function', p);
-    rows.push(row(`through delete-pod with the cluster-wide action budget (one Lease update per action): p${p}`, ms(at('function-budget', p)), `delete-pod without it p${p}`, `${budget >= 0 ? '+' : ''}${ms(budget)}`, `≤ 1 round trip (~${ms(roundTrip)})`, p === 50 ? verdict(budget <= 1.5 * roundTrip) : ''));
+    rows.push(
+      row(
+        `through delete-pod with the cluster-wide action budget (one Lease update per action): p${p}`,
+        ms(at('function-budget', p)),
+        `delete-pod without it p${p}`,
+        `${budget >= 0 ? '+' : ''}${ms(budget)}`,
+        `≤ 1 round trip (~${ms(roundTrip)})`,
+        p === 50 ? verdict(budget <= 1.5 * roundTrip) : '',
+      ),
+    );
   }
   // Where the function's overhead sits: its KubeClient wrapper alone, in the benchmark's process.
   for (const p of [50, 99]) {
     const wrapper = at('kubeclient', p) - at('direct-kept', p);
-    rows.push(row(`the same calls through the function's KubeClient, in-process (no HTTP hop, no second process): p${p}`, ms(at('kubeclient', p)), `kept-alive direct p${p}`, `${wrapper >= 0 ? '+' : ''}${ms(wrapper)}`));
+    rows.push(
+      row(
+        `the same calls through the function's KubeClient, in-process (no HTTP hop, no second process): p${p}`,
+        ms(at('kubeclient', p)),
+        `kept-alive direct p${p}`,
+        `${wrapper >= 0 ? '+' : ''}${ms(wrapper)}`,
+      ),
+    );
   }
 
   if (input.evidence) rows.push(...evidenceRows(input.evidence));
 
   const floorIdle = memory.median('idle:floor');
-  rows.push(row(`**Memory** (RSS, median of ${input.settings.loadRounds}; idle: one filtered alert answered, then ${input.settings.settledSeconds} s without work; in brackets 1 s after it)`, ''));
+  rows.push(
+    row(
+      `**Memory** (RSS, median of ${input.settings.loadRounds}; idle: one filtered alert answered, then ${input.settings.settledSeconds} s without work; in brackets 1 s after it)`,
+      '',
+    ),
+  );
   const idleRow = (key: string, label: string, target: boolean) => {
     const idle = memory.median(`idle:${key}`);
     const value = `${mib(idle)} (${mib(memory.median(`started:${key}`))})`;
-    rows.push(row(label, value, key === 'floor' ? '(reference)' : 'floor idle', key === 'floor' ? '' : times(idle / floorIdle), target ? '≤ 1.2×' : '', target ? verdict(idle / floorIdle <= 1.2) : ''));
+    rows.push(
+      row(
+        label,
+        value,
+        key === 'floor' ? '(reference)' : 'floor idle',
+        key === 'floor' ? '' : times(idle / floorIdle),
+        target ? '≤ 1.2×' : '',
+        target ? verdict(idle / floorIdle <= 1.2) : '',
+      ),
+    );
   };
   idleRow('floor', 'floor idle', false);
   idleRow('fastify-hello', 'fastify hello-world idle', false);
   for (const fn of input.functions) {
-    for (const variant of input.coldVariants.filter((v) => v.name !== 'unbundled')) idleRow(`${fn}/${variant.name}`, `${fn} idle: ${variant.label}`, true);
+    for (const variant of input.coldVariants.filter((v) => v.name !== 'unbundled'))
+      idleRow(`${fn}/${variant.name}`, `${fn} idle: ${variant.label}`, true);
   }
   for (const fn of input.functions) {
-    for (const [key, label] of [[`${fn}/filtered`, 'filtered load, as shipped'], [`${fn}/dry-run`, 'dry-run load, as shipped'], [`${fn}/no-cache/filtered`, 'filtered load, without caches']] as const) {
+    for (const [key, label] of [
+      [`${fn}/filtered`, 'filtered load, as shipped'],
+      [`${fn}/dry-run`, 'dry-run load, as shipped'],
+      [`${fn}/no-cache/filtered`, 'filtered load, without caches'],
+    ] as const) {
       const peak = load.median(`peak:${key}`);
       if (!Number.isNaN(peak)) rows.push(row(`${fn} peak under ${label}`, mib(peak), 'floor idle', times(peak / floorIdle)));
     }
     for (const variant of input.coldVariants.filter((v) => v.name !== 'unbundled')) {
       const afterAction = cold.median(`rss:${fn}/${variant.name}/acting`);
-      if (!Number.isNaN(afterAction)) rows.push(row(`${fn} right after its first action (client-node loaded): ${variant.label}`, mib(afterAction), 'floor idle', times(afterAction / floorIdle)));
+      if (!Number.isNaN(afterAction))
+        rows.push(
+          row(
+            `${fn} right after its first action (client-node loaded): ${variant.label}`,
+            mib(afterAction),
+            'floor idle',
+            times(afterAction / floorIdle),
+          ),
+        );
     }
   }
 
@@ -136,7 +233,16 @@ export function buildRows(input: ReportInput): Row[] {
   for (const size of input.sizes) {
     const startup = size.startupBytes === undefined ? '' : ` (${kib(size.startupBytes)} at start-up)`;
     const reference = `client-node only: ${kib(size.clientNodeOnlyBytes)}`;
-    rows.push(row(`${size.fn}: as shipped (app.cjs + kube.cjs + start.cjs; + ${kib(size.cacheBytes)} V8 caches)`, `${kib(size.bytes)}${startup}`, reference, times(size.bytes / size.clientNodeOnlyBytes), '≤ 1.3×', verdict(size.bytes / size.clientNodeOnlyBytes <= 1.3)));
+    rows.push(
+      row(
+        `${size.fn}: as shipped (app.cjs + kube.cjs + start.cjs; + ${kib(size.cacheBytes)} V8 caches)`,
+        `${kib(size.bytes)}${startup}`,
+        reference,
+        times(size.bytes / size.clientNodeOnlyBytes),
+        '≤ 1.3×',
+        verdict(size.bytes / size.clientNodeOnlyBytes <= 1.3),
+      ),
+    );
   }
   return rows;
 }
@@ -144,16 +250,39 @@ export function buildRows(input: ReportInput): Row[] {
 /** Time to remediation with EVIDENCE=facts and logs against off, measured side by side in the same run. */
 export function evidenceRows({ samples, pods, logLines }: NonNullable<ReportInput['evidence']>): Row[] {
   const at = (mode: string, p: number) => samples.percentile(`evidence:${mode}`, p);
-  const rows = [row(`**Evidence capture** (delete-pod as shipped on a reacting cluster, kwok nodes serving container logs; ${pods} pods per setting, taking turns; each container wrote ${logLines} lines; alert in → answer, the evidence Secret stored before the delete)`, '')];
+  const rows = [
+    row(
+      `**Evidence capture** (delete-pod as shipped on a reacting cluster, kwok nodes serving container logs; ${pods} pods per setting, taking turns; each container wrote ${logLines} lines; alert in → answer, the evidence Secret stored before the delete)`,
+      '',
+    ),
+  ];
   for (const p of [50, 90, 99]) rows.push(row(`EVIDENCE=off: p${p}`, ms(at('off', p)), '(reference)'));
-  const labels = { facts: 'EVIDENCE=facts (the pod, its owners, the alert, its Events)', logs: "EVIDENCE=logs, the default (and the container's log)" };
+  const labels = {
+    facts: 'EVIDENCE=facts (the pod, its owners, the alert, its Events)',
+    logs: "EVIDENCE=logs, the default (and the container's log)",
+  };
   for (const mode of ['facts', 'logs'] as const) {
     for (const p of [50, 90, 99]) {
       const added = at(mode, p) - at('off', p);
-      rows.push(row(`${labels[mode]}: p${p} (${added >= 0 ? '+' : ''}${ms(added)})`, ms(at(mode, p)), `EVIDENCE=off p${p}`, times(at(mode, p) / at('off', p))));
+      rows.push(
+        row(
+          `${labels[mode]}: p${p} (${added >= 0 ? '+' : ''}${ms(added)})`,
+          ms(at(mode, p)),
+          `EVIDENCE=off p${p}`,
+          times(at(mode, p) / at('off', p)),
+        ),
+      );
     }
   }
-  for (const mode of ['facts', 'logs'] as const) rows.push(row(`the capture's own time (decision's details.evidenceRecord.durationMs), EVIDENCE=${mode}: p50`, ms(samples.percentile(`evidence-capture:${mode}`, 50)), 'bounded by EVIDENCE_TIMEOUT_MS', ''));
+  for (const mode of ['facts', 'logs'] as const)
+    rows.push(
+      row(
+        `the capture's own time (decision's details.evidenceRecord.durationMs), EVIDENCE=${mode}: p50`,
+        ms(samples.percentile(`evidence-capture:${mode}`, 50)),
+        'bounded by EVIDENCE_TIMEOUT_MS',
+        '',
+      ),
+    );
   return rows;
 }
 
@@ -183,6 +312,9 @@ export function writeResults(path: string, input: ReportInput, rows: Row[]): voi
   const current = existsSync(path) ? readFileSync(path, 'utf8') : `# Benchmark results\n\n${START}\n${END}\n`;
   const start = current.indexOf(START);
   const end = current.indexOf(END);
-  const next = start >= 0 && end > start ? current.slice(0, start) + generated + current.slice(end + END.length) : `${current.trimEnd()}\n\n${generated}\n`;
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + generated + current.slice(end + END.length)
+      : `${current.trimEnd()}\n\n${generated}\n`;
   writeFileSync(path, next);
 }

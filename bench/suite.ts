@@ -35,7 +35,12 @@ const OFFLINE_KUBECONFIG = '/nonexistent/kubeconfig';
 const EVIDENCE_LOG_LINES = 200;
 
 function evidencePlan(builds: Awaited<ReturnType<typeof buildAll>>, pods: number): EvidencePlan {
-  return { pods, warmupPods: 6, logLines: EVIDENCE_LOG_LINES, deletePod: (kubeconfig, mode) => shipped(builds, 'delete-pod', { ...functionEnv(kubeconfig), EVIDENCE: mode }) };
+  return {
+    pods,
+    warmupPods: 6,
+    logLines: EVIDENCE_LOG_LINES,
+    deletePod: (kubeconfig, mode) => shipped(builds, 'delete-pod', { ...functionEnv(kubeconfig), EVIDENCE: mode }),
+  };
 }
 
 /** `node bench/run.mjs --only evidence`: the evidence capture section alone, printed, nothing written. */
@@ -46,7 +51,9 @@ export async function runEvidenceOnly(options: Pick<BenchOptions, 'evidencePods'
   progress('building the delete-pod bundle');
   const builds = await buildAll(['delete-pod']);
   const samples = await measureEvidence(evidencePlan(builds, options.evidencePods), progress);
-  console.log(`${machine.date}, ${machine.cores} cores, load at start ${machine.loadAtStart.join(', ')}, at end ${currentLoad().join(', ')}\n`);
+  console.log(
+    `${machine.date}, ${machine.cores} cores, load at start ${machine.loadAtStart.join(', ')}, at end ${currentLoad().join(', ')}\n`,
+  );
   console.log(markdownTable(evidenceRows({ samples, pods: options.evidencePods, logLines: EVIDENCE_LOG_LINES })));
 }
 /** Long enough for V8's memory reducer, which runs after ~8 s without work. */
@@ -67,7 +74,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
   const env = (fn: string) => functionEnv(cluster.kubeconfigPath(fn));
   const coldVariants = [
     { name: 'shipped', label: 'as shipped (start.cjs + V8 code caches)', launchable: (fn: string) => shipped(builds, fn, env(fn)) },
-    { name: 'no-cache', label: 'as shipped without its caches (normal compile)', launchable: (fn: string) => shippedWithoutCache(builds, fn, env(fn)) },
+    {
+      name: 'no-cache',
+      label: 'as shipped without its caches (normal compile)',
+      launchable: (fn: string) => shippedWithoutCache(builds, fn, env(fn)),
+    },
     { name: 'unbundled', label: 'unbundled (node functions/…/index.ts)', launchable: (fn: string) => unbundled(fn, env(fn)) },
   ];
   let input: ReportInput;
@@ -91,7 +102,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
         targets: [
           { key: 'floor', launchable: floor },
           { key: 'fastify-hello', launchable: fastifyHello(builds) },
-          ...functions.flatMap((fn) => coldVariants.filter((v) => v.name !== 'unbundled').map((v) => ({ key: `${fn.name}/${v.name}`, launchable: v.launchable(fn.name) }))),
+          ...functions.flatMap((fn) =>
+            coldVariants
+              .filter((v) => v.name !== 'unbundled')
+              .map((v) => ({ key: `${fn.name}/${v.name}`, launchable: v.launchable(fn.name) })),
+          ),
         ],
         settledAfterMs: SETTLED_MS,
       },
@@ -107,9 +122,17 @@ export async function runBench(options: BenchOptions): Promise<void> {
             { key: `${fn.name}/dry-run`, launchable: shipped(builds, fn.name, functionEnv(OFFLINE_KUBECONFIG)), body: dryRunBody },
           ]),
           // Same code once warm; measured for one function to show the code cache costs nothing later.
-          { key: 'delete-pod/no-cache/filtered', launchable: shippedWithoutCache(builds, 'delete-pod', env('delete-pod')), body: filteredAlert },
+          {
+            key: 'delete-pod/no-cache/filtered',
+            launchable: shippedWithoutCache(builds, 'delete-pod', env('delete-pod')),
+            body: filteredAlert,
+          },
           // The same filtered alerts with their decision lines at debug (UNSELECTED_LOG_LEVEL=debug).
-          { key: 'delete-pod/quiet/filtered', launchable: shipped(builds, 'delete-pod', { ...env('delete-pod'), UNSELECTED_LOG_LEVEL: 'debug' }), body: filteredAlert },
+          {
+            key: 'delete-pod/quiet/filtered',
+            launchable: shipped(builds, 'delete-pod', { ...env('delete-pod'), UNSELECTED_LOG_LEVEL: 'debug' }),
+            body: filteredAlert,
+          },
         ],
         connections: options.connections,
         warmupSeconds: 0.5,
@@ -117,12 +140,32 @@ export async function runBench(options: BenchOptions): Promise<void> {
       },
       progress,
     );
-    const remediation = await measureRemediation({ pods: options.pods, warmupPods: 10, cluster, deletePod: shipped(builds, 'delete-pod', env('delete-pod')), deletePodWithBudget: shipped(builds, 'delete-pod', withBudget(env('delete-pod'))) }, progress);
-    const evidence = { samples: await measureEvidence(evidencePlan(builds, options.evidencePods), progress), pods: options.evidencePods, logLines: EVIDENCE_LOG_LINES };
+    const remediation = await measureRemediation(
+      {
+        pods: options.pods,
+        warmupPods: 10,
+        cluster,
+        deletePod: shipped(builds, 'delete-pod', env('delete-pod')),
+        deletePodWithBudget: shipped(builds, 'delete-pod', withBudget(env('delete-pod'))),
+      },
+      progress,
+    );
+    const evidence = {
+      samples: await measureEvidence(evidencePlan(builds, options.evidencePods), progress),
+      pods: options.evidencePods,
+      logLines: EVIDENCE_LOG_LINES,
+    };
     input = {
       machine,
       loadAtEnd: currentLoad(),
-      settings: { coldRounds: options.coldRounds, loadRounds: options.loadRounds, loadSeconds: options.loadSeconds, connections: options.connections, pods: options.pods, settledSeconds: SETTLED_MS / 1000 },
+      settings: {
+        coldRounds: options.coldRounds,
+        loadRounds: options.loadRounds,
+        loadSeconds: options.loadSeconds,
+        connections: options.connections,
+        pods: options.pods,
+        settledSeconds: SETTLED_MS / 1000,
+      },
       functions: functions.map((fn) => fn.name),
       coldVariants,
       cold,

@@ -54,9 +54,7 @@ export async function main(
   try {
     const parsed = parseCommand(rest, command.flags);
     if (parsed.common.help) {
-      io.out(
-        `${command.help}\n\n${COMMON_FLAGS_HELP}\n${DRY_RUN_HELP}\n${EXIT_CODES_HELP}\n`,
-      );
+      io.out(`${command.help}\n\n${COMMON_FLAGS_HELP}\n${DRY_RUN_HELP}\n${EXIT_CODES_HELP}\n`);
       return EXIT.done;
     }
     let connection: ReturnType<typeof connect> | undefined;

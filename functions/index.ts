@@ -9,7 +9,9 @@ type Registered = (typeof registered)[keyof typeof registered];
 export type FunctionName = Registered['name'];
 
 /** Every function, in name order (the order of every generated list). */
-export const FUNCTIONS: readonly ResponseFunctionSpec<FunctionName>[] = Object.values(registered).sort((a, b) => (a.name < b.name ? -1 : 1));
+export const FUNCTIONS: readonly ResponseFunctionSpec<FunctionName>[] = Object.values(registered).sort((a, b) =>
+  a.name < b.name ? -1 : 1,
+);
 
 export const FUNCTION_NAMES: readonly FunctionName[] = FUNCTIONS.map((spec) => spec.name);
 

@@ -10,5 +10,11 @@ import { PIPELINE_SETTINGS } from '../shared/respond/pipeline-settings.ts';
 
 export function allSettings(): Setting<unknown>[] {
   const own = FUNCTIONS.flatMap((spec) => spec.settings?.declarations ?? []);
-  return [...PIPELINE_SETTINGS.declarations, ...own, ...EVIDENCE_SETTINGS.declarations, ...KUBE_SETTINGS.declarations, ...RUNTIME_SETTINGS.declarations];
+  return [
+    ...PIPELINE_SETTINGS.declarations,
+    ...own,
+    ...EVIDENCE_SETTINGS.declarations,
+    ...KUBE_SETTINGS.declarations,
+    ...RUNTIME_SETTINGS.declarations,
+  ];
 }

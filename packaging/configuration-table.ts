@@ -11,11 +11,21 @@ const HEADER = '| variable | default | meaning |\n|---|---|---|\n';
 const KEYS_HEADER = '| key | on | meaning |\n|---|---|---|\n';
 
 export function configurationTable(): string {
-  return HEADER + allSettings().map((s) => `| \`${s.name}\` | ${s.shownDefault} | ${s.meaning} |\n`).join('');
+  return (
+    HEADER +
+    allSettings()
+      .map((s) => `| \`${s.name}\` | ${s.shownDefault} | ${s.meaning} |\n`)
+      .join('')
+  );
 }
 
 export function keysTable(): string {
-  return KEYS_HEADER + Object.values(KEYS).map((k) => `| \`${k.key}${'value' in k ? k.value : ''}\` | ${k.on} | ${k.meaning} |\n`).join('');
+  return (
+    KEYS_HEADER +
+    Object.values(KEYS)
+      .map((k) => `| \`${k.key}${'value' in k ? k.value : ''}\` | ${k.on} | ${k.meaning} |\n`)
+      .join('')
+  );
 }
 
 function replaceTable(page: string, header: string, table: string, path: string): string {

@@ -24,14 +24,23 @@ export function functionBaseImage(): string {
 const labels = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': 'dead-letters' };
 
 function configMap(): object {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: DEAD_LETTER_SINK, namespace: KNATIVE_NAMESPACE, labels }, data: { 'sink.mjs': readFileSync(join(repoRoot, DEAD_LETTER_SCRIPT), 'utf8') } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: DEAD_LETTER_SINK, namespace: KNATIVE_NAMESPACE, labels },
+    data: { 'sink.mjs': readFileSync(join(repoRoot, DEAD_LETTER_SCRIPT), 'utf8') },
+  };
 }
 
 function service(): object {
   return {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
-    metadata: { name: DEAD_LETTER_SINK, namespace: KNATIVE_NAMESPACE, labels: { ...labels, 'networking.knative.dev/visibility': 'cluster-local' } },
+    metadata: {
+      name: DEAD_LETTER_SINK,
+      namespace: KNATIVE_NAMESPACE,
+      labels: { ...labels, 'networking.knative.dev/visibility': 'cluster-local' },
+    },
     spec: {
       template: {
         metadata: { labels },
@@ -44,7 +53,14 @@ function service(): object {
               ports: [{ containerPort: 8080 }],
               volumeMounts: [{ name: 'sink', mountPath: MOUNT, readOnly: true }],
               resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
-              securityContext: { runAsNonRoot: true, runAsUser: NODE_USER, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: NODE_USER,
+                readOnlyRootFilesystem: true,
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
             },
           ],
           volumes: [{ name: 'sink', configMap: { name: DEAD_LETTER_SINK } }],
@@ -66,11 +82,11 @@ function toYaml(object: object): string {
 
 const HEADER = [
   '# Where the Broker (10-broker.yaml) and the Triggers (20-triggers.yaml) send an alert that no',
-  '# retry could deliver: one JSON line per alert in this Service\'s log,',
+  "# retry could deliver: one JSON line per alert in this Service's log,",
   `#   kubectl -n ${KNATIVE_NAMESPACE} logs -l serving.knative.dev/service=${DEAD_LETTER_SINK} -c user-container`,
-  '# with the event\'s id, type, rule, priority, the failed destination and its answer, and the',
-  '# alert\'s output. Only those: the shared token travels as the CloudEvent extension authtoken,',
-  '# and Knative\'s event_display, which prints every attribute, would log it.',
+  "# with the event's id, type, rule, priority, the failed destination and its answer, and the",
+  "# alert's output. Only those: the shared token travels as the CloudEvent extension authtoken,",
+  "# and Knative's event_display, which prints every attribute, would log it.",
   '# Point deadLetterSink at your alerting or SIEM instead if you have one.',
   '#',
   `# GENERATED from ${DEAD_LETTER_SCRIPT} and packaging/Dockerfile's base image by`,

@@ -35,7 +35,7 @@ function header(path: FalcoChartPath): string[] {
     `# GENERATED from falcosidekick/values-${path}.yaml (its config: block, as falcosidekick.config) and`,
     `# ${FALCO_RULES_FILE} (as customRules, so the responders do not alert about their own`,
     '# Kubernetes API calls) by packaging/falco-chart-values.ts. Do not edit: change those two files,',
-    '# then run `make manifests`. Enabling Falcosidekick also makes the chart turn on Falco\'s JSON',
+    "# then run `make manifests`. Enabling Falcosidekick also makes the chart turn on Falco's JSON",
     '# and HTTP outputs towards it.',
   ];
 }

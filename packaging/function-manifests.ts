@@ -5,7 +5,15 @@
 // with the reasons in its comments, is the same for all.
 import { FUNCTIONS } from '../functions/index.ts';
 import type { ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
-import { AUTH_TOKEN_SECRET, imageName, KNATIVE_NAMESPACE, OPENFAAS_AUTH_TOKEN_FILE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF, serviceAccountName } from './names.ts';
+import {
+  AUTH_TOKEN_SECRET,
+  imageName,
+  KNATIVE_NAMESPACE,
+  OPENFAAS_AUTH_TOKEN_FILE,
+  OPENFAAS_FUNCTION_NAMESPACE,
+  PART_OF,
+  serviceAccountName,
+} from './names.ts';
 
 export const STACK_FILE = 'stack.yml';
 export const knativeServiceFile = (name: string): string => `knative/20-${name}.yaml`;
@@ -68,7 +76,10 @@ function stackFunction(spec: ResponseFunctionSpec, first: boolean): string {
     `    namespace: ${OPENFAAS_FUNCTION_NAMESPACE}`,
     '    environment:',
     ...(first
-      ? ["      # Guard rails: Falcosidekick's outputs send every alert at or above their minimum", '      # priority, so RULES is what routes alerts to this function.']
+      ? [
+          "      # Guard rails: Falcosidekick's outputs send every alert at or above their minimum",
+          '      # priority, so RULES is what routes alerts to this function.',
+        ]
       : []),
     `      RULES: ${yamlString(rules)}`,
     `      MIN_PRIORITY: ${minPriority}`,
@@ -197,5 +208,8 @@ spec:
 }
 
 export function generatedFunctionManifests(specs: readonly ResponseFunctionSpec[] = FUNCTIONS): Record<string, string> {
-  return { [STACK_FILE]: stackYaml(specs), ...Object.fromEntries(specs.map((spec) => [knativeServiceFile(spec.name), knativeServiceYaml(spec)])) };
+  return {
+    [STACK_FILE]: stackYaml(specs),
+    ...Object.fromEntries(specs.map((spec) => [knativeServiceFile(spec.name), knativeServiceYaml(spec)])),
+  };
 }

@@ -19,5 +19,15 @@ import { generatedOperationsManifests } from './operations-manifests.ts';
 import { generatedManifests } from './rbac-manifests.ts';
 
 export function generatedFiles(): Record<string, string> {
-  return { ...generatedFunctionManifests(), ...generatedManifests(), ...generatedOperationsManifests(), ...generatedFalcoChartValues(), ...generatedDeadLetterSink(), ...generatedChartFiles(), ...generatedObservabilityFiles(), ...generatedGitOpsRbac(), ...configurationPage(join(import.meta.dirname, '..')) };
+  return {
+    ...generatedFunctionManifests(),
+    ...generatedManifests(),
+    ...generatedOperationsManifests(),
+    ...generatedFalcoChartValues(),
+    ...generatedDeadLetterSink(),
+    ...generatedChartFiles(),
+    ...generatedObservabilityFiles(),
+    ...generatedGitOpsRbac(),
+    ...configurationPage(join(import.meta.dirname, '..')),
+  };
 }

@@ -10,8 +10,26 @@
 // allowing only `create` on Secrets (evidence kept before an action, shared/forensics/). Written by `make manifests`; a unit test fails
 // when the committed files differ.
 import { Document, isScalar, isSeq, visit } from 'yaml';
-import { ARGO_NAMESPACE, clusterRoleName, KNATIVE_NAMESPACE, OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, PART_OF, RBAC_PATH_LABEL, serviceAccountName, type RbacPath } from './names.ts';
-import { clusterRoleFor, evidenceNamespacedRules, FUNCTION_SPECS, namespacedRulesFor, SHIPPED_EVIDENCE, unionNamespacedRules, unionRules } from './rbac.ts';
+import {
+  ARGO_NAMESPACE,
+  clusterRoleName,
+  KNATIVE_NAMESPACE,
+  OPENFAAS_CE_CLUSTER_ROLE,
+  OPENFAAS_FUNCTION_NAMESPACE,
+  PART_OF,
+  RBAC_PATH_LABEL,
+  serviceAccountName,
+  type RbacPath,
+} from './names.ts';
+import {
+  clusterRoleFor,
+  evidenceNamespacedRules,
+  FUNCTION_SPECS,
+  namespacedRulesFor,
+  SHIPPED_EVIDENCE,
+  unionNamespacedRules,
+  unionRules,
+} from './rbac.ts';
 import { budgetLeaseNames } from '../shared/respond/shared-rbac.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
 
@@ -32,10 +50,18 @@ const RBAC_API = 'rbac.authorization.k8s.io/v1';
 /** The label value of each generated file's objects: the OpenFaaS CE and Pro files are removed separately. */
 type PathLabel = RbacPath | 'openfaas-ce';
 
-const labelsFor = (component: string, path: PathLabel) => ({ 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': component, [RBAC_PATH_LABEL]: path });
+const labelsFor = (component: string, path: PathLabel) => ({
+  'app.kubernetes.io/part-of': PART_OF,
+  'app.kubernetes.io/component': component,
+  [RBAC_PATH_LABEL]: path,
+});
 
 function namespaceObject(name: string, path: PathLabel): ManifestObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'app.kubernetes.io/part-of': PART_OF, [RBAC_PATH_LABEL]: path } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { 'app.kubernetes.io/part-of': PART_OF, [RBAC_PATH_LABEL]: path } },
+  };
 }
 
 /**
@@ -43,11 +69,21 @@ function namespaceObject(name: string, path: PathLabel): ManifestObject {
  * removing one path's RBAC by label must not take the evidence with it.
  */
 export function evidenceNamespaceObject(name: string = SHIPPED_EVIDENCE.namespace): ManifestObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': 'evidence' } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': 'evidence' } },
+  };
 }
 
 /** An identity's Role and binding in the evidence namespace: `create` on Secrets, nothing else (it can never read one back). */
-export function evidenceRoleObjects(name: string, component: string, path: PathLabel, subject: { name: string; namespace: string }, evidenceNamespace: string = SHIPPED_EVIDENCE.namespace): CommentedObject[] {
+export function evidenceRoleObjects(
+  name: string,
+  component: string,
+  path: PathLabel,
+  subject: { name: string; namespace: string },
+  evidenceNamespace: string = SHIPPED_EVIDENCE.namespace,
+): CommentedObject[] {
   return [
     { object: namespacedRole(name, evidenceNamespace, component, path, evidenceNamespacedRules()) },
     { object: roleBinding(name, evidenceNamespace, component, path, subject) },
@@ -59,20 +95,39 @@ function serviceAccount(fn: string, namespace: string, path: PathLabel): Manifes
 }
 
 function ceClusterRole(): ManifestObject {
-  return { apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: OPENFAAS_CE_CLUSTER_ROLE, labels: labelsFor('openfaas-ce', 'openfaas-ce') }, rules: unionRules(FUNCTION_SPECS) };
+  return {
+    apiVersion: RBAC_API,
+    kind: 'ClusterRole',
+    metadata: { name: OPENFAAS_CE_CLUSTER_ROLE, labels: labelsFor('openfaas-ce', 'openfaas-ce') },
+    rules: unionRules(FUNCTION_SPECS),
+  };
 }
 
 /** The ClusterRole of packaging/rbac.ts under this path's name, as plain manifest data. */
 function functionClusterRole(spec: ResponseFunctionSpec, path: RbacPath): ManifestObject {
   const role = clusterRoleFor(spec, clusterRoleName(spec.name, path));
-  return { apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: role.metadata!.name!, labels: { ...role.metadata!.labels, 'app.kubernetes.io/component': spec.name, [RBAC_PATH_LABEL]: path } }, rules: role.rules as PolicyRule[] };
+  return {
+    apiVersion: RBAC_API,
+    kind: 'ClusterRole',
+    metadata: {
+      name: role.metadata!.name!,
+      labels: { ...role.metadata!.labels, 'app.kubernetes.io/component': spec.name, [RBAC_PATH_LABEL]: path },
+    },
+    rules: role.rules as PolicyRule[],
+  };
 }
 
 function namespacedRole(name: string, namespace: string, component: string, path: PathLabel, rules: PolicyRule[]): ManifestObject {
   return { apiVersion: RBAC_API, kind: 'Role', metadata: { name, namespace, labels: labelsFor(component, path) }, rules };
 }
 
-function roleBinding(name: string, namespace: string, component: string, path: PathLabel, subject: { name: string; namespace: string }): ManifestObject {
+function roleBinding(
+  name: string,
+  namespace: string,
+  component: string,
+  path: PathLabel,
+  subject: { name: string; namespace: string },
+): ManifestObject {
   return {
     apiVersion: RBAC_API,
     kind: 'RoleBinding',
@@ -88,15 +143,33 @@ function roleBinding(name: string, namespace: string, component: string, path: P
  * action) until it is applied again. `kubectl apply` again keeps the slots (an annotation it
  * does not manage).
  */
-export function budgetLeases(namespace: string, path: PathLabel, functions: readonly string[] = FUNCTION_SPECS.map((spec) => spec.name), shared = true): CommentedObject[] {
+export function budgetLeases(
+  namespace: string,
+  path: PathLabel,
+  functions: readonly string[] = FUNCTION_SPECS.map((spec) => spec.name),
+  shared = true,
+): CommentedObject[] {
   const names = budgetLeaseNames(functions).slice(shared ? 0 : 1);
   return names.map((name) => ({
-    ...(shared && name === names[0] ? { comment: ' The action budget every function shares (BUDGET_LEASE); the others are the per-function option.' } : {}),
-    object: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: labelsFor('action-budget', path) }, spec: {} },
+    ...(shared && name === names[0]
+      ? { comment: ' The action budget every function shares (BUDGET_LEASE); the others are the per-function option.' }
+      : {}),
+    object: {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace, labels: labelsFor('action-budget', path) },
+      spec: {},
+    },
   }));
 }
 
-function clusterRoleBinding(name: string, component: string, path: PathLabel, role: string, subject: { name: string; namespace: string }): ManifestObject {
+function clusterRoleBinding(
+  name: string,
+  component: string,
+  path: PathLabel,
+  role: string,
+  subject: { name: string; namespace: string },
+): ManifestObject {
   return {
     apiVersion: RBAC_API,
     kind: 'ClusterRoleBinding',
@@ -123,20 +196,37 @@ export function perFunctionObjects(spec: ResponseFunctionSpec, namespace: string
   ];
 }
 
-const evidenceNamespace: CommentedObject = { comment: ' Evidence kept before each action: one Secret per action; the functions may only create them.', object: evidenceNamespaceObject() };
+const evidenceNamespace: CommentedObject = {
+  comment: ' Evidence kept before each action: one Secret per action; the functions may only create them.',
+  object: evidenceNamespaceObject(),
+};
 
 // The namespaces come first, so the file applies alone on a fresh cluster.
 function knativeRbac(): CommentedObject[] {
-  return [{ object: namespaceObject(KNATIVE_NAMESPACE, 'knative') }, evidenceNamespace, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, KNATIVE_NAMESPACE, 'knative')), ...budgetLeases(KNATIVE_NAMESPACE, 'knative')];
+  return [
+    { object: namespaceObject(KNATIVE_NAMESPACE, 'knative') },
+    evidenceNamespace,
+    ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, KNATIVE_NAMESPACE, 'knative')),
+    ...budgetLeases(KNATIVE_NAMESPACE, 'knative'),
+  ];
 }
 
 function openfaasProRbac(): CommentedObject[] {
-  return [{ object: namespaceObject(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas') }, evidenceNamespace, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas')), ...budgetLeases(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas')];
+  return [
+    { object: namespaceObject(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas') },
+    evidenceNamespace,
+    ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas')),
+    ...budgetLeases(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas'),
+  ];
 }
 
 // No Namespace but the evidence one: argo-events is Argo Events' own, made when Argo Events is installed.
 function argoRbac(): CommentedObject[] {
-  return [evidenceNamespace, ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, ARGO_NAMESPACE, 'argo')), ...budgetLeases(ARGO_NAMESPACE, 'argo')];
+  return [
+    evidenceNamespace,
+    ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, ARGO_NAMESPACE, 'argo')),
+    ...budgetLeases(ARGO_NAMESPACE, 'argo'),
+  ];
 }
 
 export function openfaasCeRbac(withNamespace = true): CommentedObject[] {
@@ -146,16 +236,37 @@ export function openfaasCeRbac(withNamespace = true): CommentedObject[] {
       comment: ` Union of ${FUNCTION_SPECS.map((spec) => spec.name).join(', ')}: OpenFaaS CE runs every function as openfaas-fn:default.`,
       object: ceClusterRole(),
     },
-    { object: clusterRoleBinding(OPENFAAS_CE_CLUSTER_ROLE, 'openfaas-ce', 'openfaas-ce', OPENFAAS_CE_CLUSTER_ROLE, { name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE }) },
-    { object: namespacedRole(OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas-ce', 'openfaas-ce', unionNamespacedRules(FUNCTION_SPECS)) },
-    { object: roleBinding(OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas-ce', 'openfaas-ce', { name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE }) },
-    ...evidenceRoleObjects(OPENFAAS_CE_CLUSTER_ROLE, 'openfaas-ce', 'openfaas-ce', { name: 'default', namespace: OPENFAAS_FUNCTION_NAMESPACE }),
+    {
+      object: clusterRoleBinding(OPENFAAS_CE_CLUSTER_ROLE, 'openfaas-ce', 'openfaas-ce', OPENFAAS_CE_CLUSTER_ROLE, {
+        name: 'default',
+        namespace: OPENFAAS_FUNCTION_NAMESPACE,
+      }),
+    },
+    {
+      object: namespacedRole(
+        OPENFAAS_CE_CLUSTER_ROLE,
+        OPENFAAS_FUNCTION_NAMESPACE,
+        'openfaas-ce',
+        'openfaas-ce',
+        unionNamespacedRules(FUNCTION_SPECS),
+      ),
+    },
+    {
+      object: roleBinding(OPENFAAS_CE_CLUSTER_ROLE, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas-ce', 'openfaas-ce', {
+        name: 'default',
+        namespace: OPENFAAS_FUNCTION_NAMESPACE,
+      }),
+    },
+    ...evidenceRoleObjects(OPENFAAS_CE_CLUSTER_ROLE, 'openfaas-ce', 'openfaas-ce', {
+      name: 'default',
+      namespace: OPENFAAS_FUNCTION_NAMESPACE,
+    }),
     ...budgetLeases(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas-ce'),
   ];
 }
 
 const GENERATED = [
-  '# GENERATED from each function\'s rbacRules (functions/<name>/spec.ts) plus',
+  "# GENERATED from each function's rbacRules (functions/<name>/spec.ts) plus",
   '# SHARED_RBAC_RULES (shared/respond/shared-rbac.ts) and evidenceRbacRules',
   '# (shared/forensics/evidence-rbac.ts, as EVIDENCE=logs) by packaging/rbac-manifests.ts.',
   '# Do not edit: change the rules in the code, then run `make manifests`.',
@@ -193,7 +304,7 @@ const HEADERS = {
     '#',
     '# Argo Workflows: one ServiceAccount per function in argo-events, for the Workflow pods that',
     '# run the function once (examples/argo/sensor.yaml runs delete-pod), each bound to its own',
-    '# ClusterRole holding exactly what that function uses. The Argo executor\'s own Role is in',
+    "# ClusterRole holding exactly what that function uses. The Argo executor's own Role is in",
     '# examples/argo/rbac.yaml.',
   ],
   'openfaas/rbac-ce.yaml': [
@@ -201,7 +312,7 @@ const HEADERS = {
     '#',
     '# OpenFaaS Community Edition runs EVERY function in openfaas-fn as the ServiceAccount',
     '# openfaas-fn:default (custom ServiceAccounts are an OpenFaaS Pro feature). So this binds the',
-    '# UNION of the three functions\' permissions to that one identity: each of delete-pod,',
+    "# UNION of the three functions' permissions to that one identity: each of delete-pod,",
     '# isolate-pod and scale-to-zero can do what any of them can (delete pods, patch pods, write',
     '# NetworkPolicies, scale workloads), and so can ANY other function deployed to openfaas-fn.',
     '# Keep openfaas-fn for these functions only, or use OpenFaaS Pro (openfaas/rbac-pro.yaml).',

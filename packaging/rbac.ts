@@ -19,8 +19,16 @@ export const FUNCTION_SPECS = FUNCTIONS;
  */
 export const SCALE_TO_ZERO_GITOPS_VARIANTS: readonly { variant: string; env: Record<string, string>; spec: ResponseFunctionSpec }[] = [
   { variant: 'suspend', env: { GITOPS_MODE: 'suspend' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'suspend' }) },
-  { variant: 'commit', env: { GITOPS_MODE: 'commit' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'suspend' }) },
-  { variant: 'commit-no-fallback', env: { GITOPS_MODE: 'commit', GITOPS_FALLBACK: 'none' }, spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'none' }) },
+  {
+    variant: 'commit',
+    env: { GITOPS_MODE: 'commit' },
+    spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'suspend' }),
+  },
+  {
+    variant: 'commit-no-fallback',
+    env: { GITOPS_MODE: 'commit', GITOPS_FALLBACK: 'none' },
+    spec: scaleToZeroSpecWith({ ...DEFAULT_SETTINGS, gitOpsMode: 'commit', gitOpsFallback: 'none' }),
+  },
 ];
 
 /** Rules merged and sorted: one rule per (apiGroup, resource) with its verbs, so equal permissions always print the same. */
@@ -80,7 +88,11 @@ export function unionRules(specs: readonly ResponseFunctionSpec[] = FUNCTION_SPE
 }
 
 /** The ClusterRole of one function; the shipped manifests name it per path (packaging/names.ts), tests by default. */
-export function clusterRoleFor(spec: ResponseFunctionSpec, name = `falco-response-${spec.name}`, evidence: EvidenceRbacSettings = SHIPPED_EVIDENCE): V1ClusterRole {
+export function clusterRoleFor(
+  spec: ResponseFunctionSpec,
+  name = `falco-response-${spec.name}`,
+  evidence: EvidenceRbacSettings = SHIPPED_EVIDENCE,
+): V1ClusterRole {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',

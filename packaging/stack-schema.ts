@@ -97,10 +97,13 @@ export const STACK_SCHEMA = {
  * error here, so the file never depends on a form faas-cli might read differently.
  */
 export function substituteStackVariables(text: string, env: Record<string, string | undefined>): string {
-  const substituted = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, name: string, fallback: string | undefined) => {
-    const value = env[name];
-    return value !== undefined && value !== '' ? value : (fallback ?? '');
-  });
+  const substituted = text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (_match, name: string, fallback: string | undefined) => {
+      const value = env[name];
+      return value !== undefined && value !== '' ? value : (fallback ?? '');
+    },
+  );
   const leftover = /\$\{[^}]*\}?/.exec(substituted);
   if (leftover) throw new Error(`unsupported substitution ${leftover[0]} in stack file`);
   return substituted;

@@ -29,7 +29,9 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const repoRoot = resolve(import.meta.dirname, '..');
-const { values: options } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' }, 'no-train': { type: 'boolean', default: false } } });
+const { values: options } = parseArgs({
+  options: { outdir: { type: 'string', default: 'dist' }, 'no-train': { type: 'boolean', default: false } },
+});
 const outDir = resolve(repoRoot, options.outdir);
 const dockerfile = join(repoRoot, 'packaging', 'Dockerfile');
 const fastStartDir = join(repoRoot, 'scripts', 'fast-start');
@@ -45,7 +47,17 @@ const FILES = [
   { file: 'train.cjs', kind: 'build', loaded: 'at image build' },
 ];
 
-const common = { absWorkingDir: repoRoot, bundle: true, platform: 'node', target: 'node24', format: 'cjs', minify: true, keepNames: true, legalComments: 'none', logLevel: 'warning' };
+const common = {
+  absWorkingDir: repoRoot,
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
 
 /** The registered functions (functions/index.ts), each bundled from its folder functions/<name>/. */
 async function functionNames() {
@@ -80,7 +92,11 @@ const lazyBuiltins = {
   setup(pluginBuild) {
     const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
     // The stand-in's own require() is the real module.
-    pluginBuild.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    pluginBuild.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: [
         `let real;`,
@@ -195,7 +211,16 @@ function sizesOf(name) {
 
 function printTable(rows) {
   const header = ['function', 'files', 'bytes', 'KiB', 'start-up KiB', 'lazy KiB', 'gzip KiB', 'cache KiB'];
-  const lines = rows.map((r) => [r.function, String(r.files.length), String(r.bytes), r.kib.toFixed(1), kib(r.startupBytes).toFixed(1), kib(r.lazyBytes).toFixed(1), kib(r.gzipBytes).toFixed(1), kib(r.cacheBytes).toFixed(1)]);
+  const lines = rows.map((r) => [
+    r.function,
+    String(r.files.length),
+    String(r.bytes),
+    r.kib.toFixed(1),
+    kib(r.startupBytes).toFixed(1),
+    kib(r.lazyBytes).toFixed(1),
+    kib(r.gzipBytes).toFixed(1),
+    kib(r.cacheBytes).toFixed(1),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells) => cells.map((c, i) => (i >= 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   console.log(format(header));
@@ -208,7 +233,11 @@ for (const name of names) rmSync(join(outDir, name), { recursive: true, force: t
 // kube.cjs is the same for every function (the client-node APIs the shared KubeClient uses):
 // built once, copied into each folder.
 const kubeBundle = join(outDir, '.kube.cjs');
-refuseWarnings('(all)', 'kube.cjs', await build({ ...common, entryPoints: [clientNodeApis], outfile: kubeBundle, plugins: [leftOut(OPTIONAL_NATIVE, 'OPTIONAL_NATIVE')] }));
+refuseWarnings(
+  '(all)',
+  'kube.cjs',
+  await build({ ...common, entryPoints: [clientNodeApis], outfile: kubeBundle, plugins: [leftOut(OPTIONAL_NATIVE, 'OPTIONAL_NATIVE')] }),
+);
 const dirs = [];
 for (const name of names) dirs.push(await bundleFunction(name));
 rmSync(kubeBundle);
@@ -216,6 +245,11 @@ if (!options['no-train']) await Promise.all(dirs.map(train));
 const rows = names.map(sizesOf);
 
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'bundle-sizes.json'), `${JSON.stringify({ generatedAt: new Date().toISOString(), trained: !options['no-train'], bundles: rows }, null, 2)}\n`);
+writeFileSync(
+  join(outDir, 'bundle-sizes.json'),
+  `${JSON.stringify({ generatedAt: new Date().toISOString(), trained: !options['no-train'], bundles: rows }, null, 2)}\n`,
+);
 printTable(rows);
-console.log(`\nwrote ${relative(repoRoot, join(outDir, 'bundle-sizes.json'))}; each ${relative(repoRoot, outDir) || '.'}/<function>/ is a Docker build context${options['no-train'] ? ' (not trained: no code caches)' : ', trained with this node'}`);
+console.log(
+  `\nwrote ${relative(repoRoot, join(outDir, 'bundle-sizes.json'))}; each ${relative(repoRoot, outDir) || '.'}/<function>/ is a Docker build context${options['no-train'] ? ' (not trained: no code caches)' : ', trained with this node'}`,
+);

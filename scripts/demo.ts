@@ -33,7 +33,11 @@ import { prepareParts } from './demo/prepare.ts';
 import { showClusterState, type DemoTargets } from './demo/cluster-view.ts';
 import { showOnCall } from './demo/on-call.ts';
 
-const SPECS: ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }> = [deletePodSpec, isolatePodSpec, scaleToZeroSpec] as ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }>;
+const SPECS: ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }> = [
+  deletePodSpec,
+  isolatePodSpec,
+  scaleToZeroSpec,
+] as ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }>;
 
 const out = new DemoConsole(8);
 const startedAt = performance.now();
@@ -65,8 +69,10 @@ async function startCluster(): Promise<TestCluster> {
   const started = performance.now();
   const running = await startTestCluster();
   ports.add(portOf(running.server));
-  out.ok(`API server ready at ${running.server}, controllers, scheduler and nodes ${running.nodes.join(', ')} running, in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  out.detail('The nodes are kwok\'s: pods are scheduled, started, made ready and stopped as a kubelet would, without containers.');
+  out.ok(
+    `API server ready at ${running.server}, controllers, scheduler and nodes ${running.nodes.join(', ')} running, in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  out.detail("The nodes are kwok's: pods are scheduled, started, made ready and stopped as a kubelet would, without containers.");
   return running;
 }
 
@@ -113,14 +119,32 @@ async function createWorkloads(api: AdminApis, running: TestCluster): Promise<De
   const checkout = await createDeployment(api, namespace, 'checkout', { replicas: 2, terminationGracePeriodSeconds: 5 });
   for (const workload of [storefront, checkout]) {
     const replicaSet = workload.pods[0]!.metadata!.ownerReferences![0]!.name;
-    out.ok(`Deployment ${workload.name} (2 replicas) → ReplicaSet ${replicaSet} → Pods ${workload.pods.map((p) => p.metadata!.name).join(', ')}, Running`);
+    out.ok(
+      `Deployment ${workload.name} (2 replicas) → ReplicaSet ${replicaSet} → Pods ${workload.pods.map((p) => p.metadata!.name).join(', ')}, Running`,
+    );
   }
-  const target = (pod: (typeof storefront.pods)[number]) => ({ pod: pod.metadata!.name!, uid: pod.metadata!.uid!, containerId: shortContainerId(pod) });
+  const target = (pod: (typeof storefront.pods)[number]) => ({
+    pod: pod.metadata!.name!,
+    uid: pod.metadata!.uid!,
+    containerId: shortContainerId(pod),
+  });
   return {
     namespace,
     bare: target(toolbox),
-    deleted: { name: 'storefront', selector: storefront.selector, replicas: 2, pods: storefront.pods.map((p) => p.metadata!.name!), ...target(storefront.pods[0]!) },
-    scaled: { name: 'checkout', selector: checkout.selector, replicas: 2, pods: checkout.pods.map((p) => p.metadata!.name!), ...target(checkout.pods[0]!) },
+    deleted: {
+      name: 'storefront',
+      selector: storefront.selector,
+      replicas: 2,
+      pods: storefront.pods.map((p) => p.metadata!.name!),
+      ...target(storefront.pods[0]!),
+    },
+    scaled: {
+      name: 'checkout',
+      selector: checkout.selector,
+      replicas: 2,
+      pods: checkout.pods.map((p) => p.metadata!.name!),
+      ...target(checkout.pods[0]!),
+    },
   };
 }
 
@@ -139,7 +163,12 @@ async function deliver(output: FalcosidekickOutput, route: string, name: Functio
     out.fail(`${name}: the sender failed: ${(error as Error).message}`, 4);
     return;
   }
-  out.check(answer.status === 200 && answer.decision.outcome === 'acted', `${name} answered ${describeAnswer(answer)}`, `${name} answered ${describeAnswer(answer)}`, 4);
+  out.check(
+    answer.status === 200 && answer.decision.outcome === 'acted',
+    `${name} answered ${describeAnswer(answer)}`,
+    `${name} answered ${describeAnswer(answer)}`,
+    4,
+  );
   for (const warning of answer.decision.warnings ?? []) out.detail(`! ${warning}`, 6);
   if (answer.cloudEvent) {
     const reply = answer.cloudEvent.reply;
@@ -160,15 +189,21 @@ async function sendAlerts(targets: DemoTargets): Promise<void> {
   out.detail(`The seeds' real Falco alert (test/fixtures/falco/terminal-shell-tekton.json), stamped now and aimed at the demo pods:`, 2);
   for (const alert of [storefrontAlert, checkoutAlert, toolboxAlert]) {
     const fields = alert.output_fields;
-    out.detail(`rule "${alert.rule}", priority ${alert.priority}, k8s.ns.name=${fields['k8s.ns.name']} k8s.pod.name=${fields['k8s.pod.name']} container.id=${fields['container.id']} proc.cmdline="${fields['proc.cmdline']}"`, 4);
+    out.detail(
+      `rule "${alert.rule}", priority ${alert.priority}, k8s.ns.name=${fields['k8s.ns.name']} k8s.pod.name=${fields['k8s.pod.name']} container.id=${fields['container.id']} proc.cmdline="${fields['proc.cmdline']}"`,
+      4,
+    );
   }
   const knative = 'Knative output (CloudEvents binary mode, CloudEvents Go SDK)';
   await deliver(cloudEventsBinary, `${knative} → delete-pod`, 'delete-pod', storefrontAlert);
   await deliver(cloudEventsBinary, `${knative} → scale-to-zero`, 'scale-to-zero', checkoutAlert);
-  await deliver(openFaasOutput(() => gateway!.url), 'OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod', 'isolate-pod', toolboxAlert);
+  await deliver(
+    openFaasOutput(() => gateway!.url),
+    'OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod',
+    'isolate-pod',
+    toolboxAlert,
+  );
 }
-
-
 
 // Ctrl+C: finish the step under way, then clean up (a second Ctrl+C exits at once; the
 // cluster's watchdog then stops kube-apiserver and etcd, the exit hook the functions).
@@ -180,7 +215,9 @@ function onSignal(signal: NodeJS.Signals): void {
     process.exit(130);
   }
   interruption = signal;
-  out.fail(`interrupted (${signal}): stopping after this step and cleaning up; ${signal === 'SIGINT' ? 'Ctrl+C again exits at once' : 'signal again to exit at once'}`);
+  out.fail(
+    `interrupted (${signal}): stopping after this step and cleaning up; ${signal === 'SIGINT' ? 'Ctrl+C again exits at once' : 'signal again to exit at once'}`,
+  );
 }
 
 /** Between steps: stop here if interrupted. */
@@ -193,14 +230,28 @@ async function cleanUp(): Promise<void> {
   out.section('Cleaning up');
   await gateway?.close();
   await Promise.all([...functions.values()].map((fn) => fn.stop()));
-  if (functions.size > 0) out.check([...pids].every((pid) => !isRunning(pid)), `stopped the three functions and the gateway`, 'a function process is still running');
+  if (functions.size > 0)
+    out.check(
+      [...pids].every((pid) => !isRunning(pid)),
+      `stopped the three functions and the gateway`,
+      'a function process is still running',
+    );
   if (cluster) {
     const dataDir = cluster.dataDir;
     await cluster.stop();
-    out.check(!existsSync(dataDir), `stopped kwok, the scheduler, the controller-manager, kube-apiserver and etcd, removed ${dataDir}`, `${dataDir} is still there`);
+    out.check(
+      !existsSync(dataDir),
+      `stopped kwok, the scheduler, the controller-manager, kube-apiserver and etcd, removed ${dataDir}`,
+      `${dataDir} is still there`,
+    );
   }
   const closed = await Promise.all([...ports].map(portIsClosed));
-  if (ports.size > 0) out.check(closed.every(Boolean), `nothing listens any more on ports ${[...ports].join(', ')}`, `still listening: ${[...ports].filter((_, i) => !closed[i]).join(', ')}`);
+  if (ports.size > 0)
+    out.check(
+      closed.every(Boolean),
+      `nothing listens any more on ports ${[...ports].join(', ')}`,
+      `still listening: ${[...ports].filter((_, i) => !closed[i]).join(', ')}`,
+    );
 }
 
 async function main(): Promise<void> {
@@ -228,7 +279,13 @@ async function main(): Promise<void> {
     checkpoint();
     await sendAlerts(targets);
     checkpoint();
-    await showClusterState(out, cluster, api, targets, SPECS.map((spec) => spec.name));
+    await showClusterState(
+      out,
+      cluster,
+      api,
+      targets,
+      SPECS.map((spec) => spec.name),
+    );
     checkpoint();
     await showOnCall(out, cluster, api, targets);
   } catch (error) {

@@ -35,5 +35,12 @@ export function readFunctionConfig(env: Env, assumeCluster = false, spec?: Respo
     reader.problem('BUDGET=cluster needs the namespace of its Lease: set POD_NAMESPACE (or BUDGET_NAMESPACE), or BUDGET=off');
   }
   reader.throwIfProblems();
-  return { runtime, pipeline: offline ? { ...pipeline, dryRun: true } : pipeline, kube, evidence, offline, ...(configured && { spec: configured }) };
+  return {
+    runtime,
+    pipeline: offline ? { ...pipeline, dryRun: true } : pipeline,
+    kube,
+    evidence,
+    offline,
+    ...(configured && { spec: configured }),
+  };
 }

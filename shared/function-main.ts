@@ -69,7 +69,11 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
 }
 
 /** The entry point of every function: exits 1 with a clear message on bad configuration. */
-export async function runFunction(spec: ResponseFunctionSpec, env: Env = process.env, argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function runFunction(
+  spec: ResponseFunctionSpec,
+  env: Env = process.env,
+  argv: string[] = process.argv.slice(2),
+): Promise<void> {
   let config: FunctionConfig;
   try {
     config = readFunctionConfig(env, false, spec);
@@ -97,9 +101,17 @@ export async function runFunction(spec: ResponseFunctionSpec, env: Env = process
       minPriority: config.pipeline.minPriority,
       protectedNamespaces: config.pipeline.protectedNamespaces.map((p) => p.source),
       ownNamespace: config.pipeline.ownNamespace,
-      evidence: config.evidence.mode === 'off' ? 'off' : `${config.evidence.mode}, Secrets in ${config.evidence.namespace}, at most ${config.evidence.timeoutMs} ms before the action`,
-      budget: config.pipeline.budget ? `${config.pipeline.budget.maxActions} actions per ${config.pipeline.budget.windowSeconds} s, Lease ${config.pipeline.budget.namespace}/${config.pipeline.budget.lease}` : 'off',
-      clusterGuard: config.pipeline.clusterName === undefined ? 'off' : `acts only on alerts with output_fields[${JSON.stringify(config.pipeline.clusterField)}] = ${JSON.stringify(config.pipeline.clusterName)}${config.pipeline.allowAlertsWithoutCluster ? ' (or none)' : ''}`,
+      evidence:
+        config.evidence.mode === 'off'
+          ? 'off'
+          : `${config.evidence.mode}, Secrets in ${config.evidence.namespace}, at most ${config.evidence.timeoutMs} ms before the action`,
+      budget: config.pipeline.budget
+        ? `${config.pipeline.budget.maxActions} actions per ${config.pipeline.budget.windowSeconds} s, Lease ${config.pipeline.budget.namespace}/${config.pipeline.budget.lease}`
+        : 'off',
+      clusterGuard:
+        config.pipeline.clusterName === undefined
+          ? 'off'
+          : `acts only on alerts with output_fields[${JSON.stringify(config.pipeline.clusterField)}] = ${JSON.stringify(config.pipeline.clusterName)}${config.pipeline.allowAlertsWithoutCluster ? ' (or none)' : ''}`,
     },
     config.offline ? 'ready (no cluster credentials: dry-run only)' : 'ready',
   );

@@ -24,7 +24,11 @@ export const benchCache = join(repoRoot, '.cache', 'bench');
 export async function buildAll(functions: string[]): Promise<Builds> {
   rmSync(benchCache, { recursive: true, force: true });
   const dist = join(benchCache, 'dist');
-  const script = (name: string) => execFileSync(process.execPath, [join(repoRoot, 'scripts', name), '--outdir', dist], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  const script = (name: string) =>
+    execFileSync(process.execPath, [join(repoRoot, 'scripts', name), '--outdir', dist], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   script('bundle.mjs');
   const noCache = join(benchCache, 'dist-no-cache');
   for (const fn of functions) {
@@ -35,7 +39,10 @@ export async function buildAll(functions: string[]): Promise<Builds> {
   const refs = join(benchCache, 'ref');
   await bundleLikeFunctions(join(repoRoot, 'bench', 'fixtures', 'fastify-hello.ts'), join(refs, 'fastify-hello'));
 
-  const clientNodeOnlyBytes = await bundleLikeFunctions(join(repoRoot, 'shared', 'k8s', 'client-node-apis.ts'), join(refs, 'client-node-only'));
+  const clientNodeOnlyBytes = await bundleLikeFunctions(
+    join(repoRoot, 'shared', 'k8s', 'client-node-apis.ts'),
+    join(refs, 'client-node-only'),
+  );
   return {
     functionDir: (fn) => join(dist, fn),
     noCacheDir: (fn) => join(noCache, fn),
@@ -43,4 +50,3 @@ export async function buildAll(functions: string[]): Promise<Builds> {
     clientNodeOnlyBytes,
   };
 }
-

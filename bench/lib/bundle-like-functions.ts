@@ -8,7 +8,8 @@ import { build } from 'esbuild';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 
-const banner = "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+const banner =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
 
 /** Bundles `entry` into `outDir/index.mjs` (+ chunks); returns the total bytes written. */
 export async function bundleLikeFunctions(entry: string, outDir: string): Promise<number> {

@@ -67,7 +67,8 @@ export async function coldStart(what: Launchable, body: string): Promise<ColdSta
   const started = performance.now();
   const running = launch(what, port);
   for (;;) {
-    if (running.child.exitCode !== null || running.child.signalCode !== null) throw new Error(`${what.args.join(' ')} exited with ${running.child.exitCode ?? running.child.signalCode}:\n${running.stderr()}`);
+    if (running.child.exitCode !== null || running.child.signalCode !== null)
+      throw new Error(`${what.args.join(' ')} exited with ${running.child.exitCode ?? running.child.signalCode}:\n${running.stderr()}`);
     if (performance.now() - started > START_TIMEOUT_MS) {
       await running.stop();
       throw new Error(`${what.args.join(' ')} did not answer within ${START_TIMEOUT_MS} ms:\n${running.stderr()}`);

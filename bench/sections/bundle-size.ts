@@ -19,7 +19,9 @@ export interface BundleSize {
 /** bundle.mjs records which files are read at start-up; undefined if it stops doing so. */
 function startupBytesOf(builds: Builds, fn: string): number | undefined {
   try {
-    const sizes = JSON.parse(readFileSync(join(dirname(builds.functionDir(fn)), 'bundle-sizes.json'), 'utf8')) as { bundles: Array<{ function: string; startupBytes?: number }> };
+    const sizes = JSON.parse(readFileSync(join(dirname(builds.functionDir(fn)), 'bundle-sizes.json'), 'utf8')) as {
+      bundles: Array<{ function: string; startupBytes?: number }>;
+    };
     return sizes.bundles.find((b) => b.function === fn)?.startupBytes;
   } catch {
     return undefined;
@@ -27,7 +29,10 @@ function startupBytesOf(builds: Builds, fn: string): number | undefined {
 }
 
 function bytesOf(dir: string, files: string[]): number {
-  return files.map((file) => join(dir, file)).filter((path) => existsSync(path)).reduce((sum, path) => sum + statSync(path).size, 0);
+  return files
+    .map((file) => join(dir, file))
+    .filter((path) => existsSync(path))
+    .reduce((sum, path) => sum + statSync(path).size, 0);
 }
 
 export function measureBundleSizes(builds: Builds, functions: BenchFunction[]): BundleSize[] {

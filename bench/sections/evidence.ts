@@ -45,14 +45,22 @@ export async function measureEvidence(plan: EvidencePlan, progress: (line: strin
     const namespace = await createTestNamespace(cluster, 'bench-evidence');
     const kubeconfig = join(cluster.dataDir, 'kubeconfig-delete-pod');
     writeFileSync(kubeconfig, kubeConfigFor(cluster, await functionToken(cluster, deletePodSpec)).exportConfig(), { mode: 0o600 });
-    const lines = Array.from({ length: plan.logLines }, (_, i) => `${new Date(0).toISOString()} GET /api/items/${i} 200 ${(i * 7919) % 1000} ms user-agent=bench`);
-    const functions = Object.fromEntries(await Promise.all(EVIDENCE_MODES.map(async (mode) => [mode, await coldStart(plan.deletePod(kubeconfig, mode), filteredAlert())] as const)));
+    const lines = Array.from(
+      { length: plan.logLines },
+      (_, i) => `${new Date(0).toISOString()} GET /api/items/${i} 200 ${(i * 7919) % 1000} ms user-agent=bench`,
+    );
+    const functions = Object.fromEntries(
+      await Promise.all(
+        EVIDENCE_MODES.map(async (mode) => [mode, await coldStart(plan.deletePod(kubeconfig, mode), filteredAlert())] as const),
+      ),
+    );
     const agents = Object.fromEntries(EVIDENCE_MODES.map((mode) => [mode, new Agent({ keepAlive: true, maxSockets: 1 })]));
     try {
       const total = plan.warmupPods + plan.pods;
       for (let first = 0; first < total; first += BATCH) {
         const rounds = Array.from({ length: Math.min(BATCH, total - first) }, (_, k) => first + k);
-        const names = (i: number) => Object.fromEntries(EVIDENCE_MODES.map((mode) => [mode, `ev-${mode}-${i}`])) as Record<EvidenceMode, string>;
+        const names = (i: number) =>
+          Object.fromEntries(EVIDENCE_MODES.map((mode) => [mode, `ev-${mode}-${i}`])) as Record<EvidenceMode, string>;
         // Every pod of the batch Running with its log served before any alert of the batch is sent.
         await Promise.all(
           rounds.flatMap((i) =>
@@ -70,9 +78,13 @@ export async function measureEvidence(plan: EvidencePlan, progress: (line: strin
             const started = performance.now();
             const answer = await post(fn.port, actingAlert(namespace, names(i)[mode]), {}, agents[mode]);
             const ms = performance.now() - started;
-            if (outcomeOf(answer.body) !== 'acted') throw new Error(`delete-pod (EVIDENCE=${mode}) did not act: ${answer.body}\n${fn.stderr()}`);
-            const record = (JSON.parse(answer.body) as { details?: { evidenceRecord?: { result: string; durationMs: number; missing: string[] } } }).details?.evidenceRecord;
-            if (mode !== 'off' && record?.result !== 'complete') throw new Error(`EVIDENCE=${mode}: the capture was not complete: ${JSON.stringify(record)}`);
+            if (outcomeOf(answer.body) !== 'acted')
+              throw new Error(`delete-pod (EVIDENCE=${mode}) did not act: ${answer.body}\n${fn.stderr()}`);
+            const record = (
+              JSON.parse(answer.body) as { details?: { evidenceRecord?: { result: string; durationMs: number; missing: string[] } } }
+            ).details?.evidenceRecord;
+            if (mode !== 'off' && record?.result !== 'complete')
+              throw new Error(`EVIDENCE=${mode}: the capture was not complete: ${JSON.stringify(record)}`);
             measured[mode] = { ms, captureMs: record?.durationMs ?? 0 };
           }
           if (i >= plan.warmupPods) {

@@ -16,7 +16,9 @@ export interface MemoryPlan {
 export async function measureIdleMemory(plan: MemoryPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
   for (let round = 1; round <= plan.rounds; round++) {
-    const running = await Promise.all(plan.targets.map(async (target) => ({ key: target.key, process: await coldStart(target.launchable, filteredAlert()) })));
+    const running = await Promise.all(
+      plan.targets.map(async (target) => ({ key: target.key, process: await coldStart(target.launchable, filteredAlert()) })),
+    );
     try {
       const answeredAt = performance.now();
       await sleep(1000);

@@ -7,7 +7,15 @@
 // server's load is shared alike.
 import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, EventsV1Api, KubeConfig, Observable, V1MicroTime, type ConfigurationOptions, type RequestContext } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  EventsV1Api,
+  KubeConfig,
+  Observable,
+  V1MicroTime,
+  type ConfigurationOptions,
+  type RequestContext,
+} from '@kubernetes/client-node';
 import { DispatcherReuse } from '../../shared/k8s/connection-reuse.ts';
 import { KubeClient } from '../../shared/k8s/kube-client.ts';
 import { loadClient } from '../../shared/k8s/load-client.ts';
@@ -40,7 +48,10 @@ function directClient(kubeconfigPath: string, keepConnection: boolean): DirectCl
       reuse.apply(context);
       return new Observable(Promise.resolve(context));
     };
-    client.options = { middleware: [{ pre, post: (response) => new Observable(Promise.resolve(response)) }], middlewareMergeStrategy: 'append' } as ConfigurationOptions;
+    client.options = {
+      middleware: [{ pre, post: (response) => new Observable(Promise.resolve(response)) }],
+      middlewareMergeStrategy: 'append',
+    } as ConfigurationOptions;
   }
   return client;
 }
@@ -49,7 +60,10 @@ function directClient(kubeconfigPath: string, keepConnection: boolean): DirectCl
 async function deleteDirectly(client: DirectClient, namespace: string, name: string): Promise<void> {
   const o = client.options;
   // As the function does: the pod and its namespace read in parallel.
-  const [pod] = await Promise.all([client.core.readNamespacedPod({ namespace, name }, o), client.core.readNamespace({ name: namespace }, o)]);
+  const [pod] = await Promise.all([
+    client.core.readNamespacedPod({ namespace, name }, o),
+    client.core.readNamespace({ name: namespace }, o),
+  ]);
   const { uid, resourceVersion } = pod.metadata!;
   await client.core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid: uid!, resourceVersion: resourceVersion! } } }, o);
   const now = new Date();
@@ -78,7 +92,13 @@ async function deleteThroughKubeClient(kube: KubeClient, namespace: string, name
   const { uid, resourceVersion } = pod!.metadata!;
   const result = await kube.deletePod(namespace, name, { uid: uid!, resourceVersion }, undefined);
   if (result !== 'deleted') throw new Error(`KubeClient did not delete ${name}: ${result}`);
-  await kube.recordEvent({ regarding: { apiVersion: 'v1', kind: 'Pod', name, namespace, uid }, reason: 'Deleted', action: 'Delete', note: 'benchmark: the same delete through KubeClient', type: 'Normal' });
+  await kube.recordEvent({
+    regarding: { apiVersion: 'v1', kind: 'Pod', name, namespace, uid },
+    reason: 'Deleted',
+    action: 'Delete',
+    note: 'benchmark: the same delete through KubeClient',
+    type: 'Normal',
+  });
 }
 
 /** Keys: `function`, `function-budget` (with the cluster-wide budget), `kubeclient` (the function's wrapper in this process), `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod. */
@@ -89,7 +109,12 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
   const directKept = directClient(plan.cluster.kubeconfigPath('delete-pod'), true);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(plan.cluster.kubeconfigPath('delete-pod'));
-  const kube = new KubeClient(await loadClient(), kubeConfig, { timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 100, maxDelayMs: 100 }, controller: 'falco-response.dev/bench', instance: 'bench' });
+  const kube = new KubeClient(await loadClient(), kubeConfig, {
+    timeoutMs: 5000,
+    retry: { attempts: 1, baseDelayMs: 100, maxDelayMs: 100 },
+    controller: 'falco-response.dev/bench',
+    instance: 'bench',
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const fn = await coldStart(plan.deletePod, filteredAlert());
   const fnBudget = await coldStart(plan.deletePodWithBudget, filteredAlert());
@@ -108,7 +133,13 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
       return performance.now() - started;
     };
     for (let i = 0; i < plan.warmupPods + plan.pods; i++) {
-      const names = { function: `ttr-fn-${i}`, 'function-budget': `ttr-budget-${i}`, direct: `ttr-direct-${i}`, 'direct-kept': `ttr-kept-${i}`, kubeclient: `ttr-kc-${i}` };
+      const names = {
+        function: `ttr-fn-${i}`,
+        'function-budget': `ttr-budget-${i}`,
+        direct: `ttr-direct-${i}`,
+        'direct-kept': `ttr-kept-${i}`,
+        kubeclient: `ttr-kc-${i}`,
+      };
       for (const pod of Object.values(names)) await createPod(api, namespace, pod);
       const runs: Record<keyof typeof names, () => Promise<number>> = {
         function: () => viaFunction(names.function),
@@ -122,7 +153,9 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
         },
       };
       // Rotate which goes first, so none always meets a just-written etcd.
-      const order = (['function', 'function-budget', 'direct', 'direct-kept', 'kubeclient'] as const).map((_, k, all) => all[(i + k) % all.length]!);
+      const order = (['function', 'function-budget', 'direct', 'direct-kept', 'kubeclient'] as const).map(
+        (_, k, all) => all[(i + k) % all.length]!,
+      );
       const measured: Partial<Record<keyof typeof names, number>> = {};
       for (const key of order) measured[key] = await runs[key]();
       if (i >= plan.warmupPods) for (const key of order) samples.add(key, measured[key]!);

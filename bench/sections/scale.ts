@@ -26,26 +26,47 @@ export function scaleSteps(options: Pick<ScaleBenchOptions, 'nodes' | 'pods' | '
     { nodes: 10, namespaces: 1, podsPerNamespace: 100 },
     { nodes: 100, namespaces: 10, podsPerNamespace: 100 },
   ];
-  if (options.pods > 1000) steps.push({ nodes: options.nodes, namespaces: options.namespaces, podsPerNamespace: Math.ceil(options.pods / options.namespaces) });
+  if (options.pods > 1000)
+    steps.push({ nodes: options.nodes, namespaces: options.namespaces, podsPerNamespace: Math.ceil(options.pods / options.namespaces) });
   return steps;
 }
 
-const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : value === Infinity ? 'beyond the largest bucket' : 'n/a');
+const ms = (value: number) =>
+  Number.isFinite(value) ? `${value.toFixed(0)} ms` : value === Infinity ? 'beyond the largest bucket' : 'n/a';
 
-export function scaleMarkdown(report: ScaleReport, options: ScaleBenchOptions, when: Date, machine?: Machine, loadAtEnd?: number[]): string {
+export function scaleMarkdown(
+  report: ScaleReport,
+  options: ScaleBenchOptions,
+  when: Date,
+  machine?: Machine,
+  loadAtEnd?: number[],
+): string {
   const lines: string[] = [];
   const largest = report.sizes.at(-1);
   const smallest = report.sizes[0];
-  lines.push(`### Scale (reacting cluster: controllers, scheduler, kwok nodes) — ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC`, '');
-  lines.push(`Target ${options.nodes} nodes / ${options.pods} pods / ${options.namespaces} namespaces, cap ${options.minutes} min, controller-manager and scheduler at ${options.qps} QPS; the whole run took ${(report.seconds / 60).toFixed(1)} min.`, '');
+  lines.push(
+    `### Scale (reacting cluster: controllers, scheduler, kwok nodes) — ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+  );
+  lines.push(
+    `Target ${options.nodes} nodes / ${options.pods} pods / ${options.namespaces} namespaces, cap ${options.minutes} min, controller-manager and scheduler at ${options.qps} QPS; the whole run took ${(report.seconds / 60).toFixed(1)} min.`,
+    '',
+  );
   if (machine) {
     // Other work on the machine competes with the cluster for the same cores: it decides how far the run gets.
-    lines.push(`Machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; load average (1/5/15 min) at start ${machine.loadAtStart.join(' / ')}, at end ${(loadAtEnd ?? []).join(' / ')}.`, '');
+    lines.push(
+      `Machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; load average (1/5/15 min) at start ${machine.loadAtStart.join(' / ')}, at end ${(loadAtEnd ?? []).join(' / ')}.`,
+      '',
+    );
   }
-  lines.push('| size | pods running | grown in | delete-pod alert → answer p50 | p99 | samples | API calls per action (from the audit log) |');
+  lines.push(
+    '| size | pods running | grown in | delete-pod alert → answer p50 | p99 | samples | API calls per action (from the audit log) |',
+  );
   lines.push('|---|---|---|---|---|---|---|');
   for (const size of report.sizes) {
-    lines.push(`| ${size.nodes} nodes | ${size.podsRunning} of ${size.podsWanted} | ${size.growSeconds.toFixed(0)} s | ${ms(size.p50Ms)} | ${ms(size.p99Ms)} | ${size.samples.length} | ${size.callsPerAction.join(' / ')} |`);
+    lines.push(
+      `| ${size.nodes} nodes | ${size.podsRunning} of ${size.podsWanted} | ${size.growSeconds.toFixed(0)} s | ${ms(size.p50Ms)} | ${ms(size.p99Ms)} | ${size.samples.length} | ${size.callsPerAction.join(' / ')} |`,
+    );
   }
   if (largest && smallest && largest !== smallest) {
     const ratio = largest.p50Ms / smallest.p50Ms;
@@ -55,16 +76,42 @@ export function scaleMarkdown(report: ScaleReport, options: ScaleBenchOptions, w
   lines.push(`API calls per action identical at every size: ${same ? 'yes' : 'no'}.`);
   if (report.stopped) lines.push('', `Stopped growing: ${report.stopped}.`);
   for (const problem of report.problems) lines.push('', `Not measured: ${problem}.`);
-  lines.push('', '| isolate-pod, NetworkPolicies in the namespace | quarantine in place after | answer after | hole check (list) in the API server | what the check adds after the quarantine |', '|---|---|---|---|---|');
-  for (const i of report.isolation) lines.push(`| ${i.policies} | ${ms(i.quarantinedMs)} | ${ms(i.answeredMs)} | ${ms(i.listMs)} | ${ms(i.checkCostMs)} |`);
-  lines.push('', 'The policy and the label are written before the list of policies (audit order), so the hole check never delays the quarantine; it only delays the answer.');
+  lines.push(
+    '',
+    '| isolate-pod, NetworkPolicies in the namespace | quarantine in place after | answer after | hole check (list) in the API server | what the check adds after the quarantine |',
+    '|---|---|---|---|---|',
+  );
+  for (const i of report.isolation)
+    lines.push(`| ${i.policies} | ${ms(i.quarantinedMs)} | ${ms(i.answeredMs)} | ${ms(i.listMs)} | ${ms(i.checkCostMs)} |`);
+  lines.push(
+    '',
+    'The policy and the label are written before the list of policies (audit order), so the hole check never delays the quarantine; it only delays the answer.',
+  );
   const s = report.storm;
   if (s) {
-    lines.push('', `Storm: ${s.alerts} alerts for distinct pods at once over 100 connections (delete-pod, MAX_ACTIONS and MAX_IN_FLIGHT high): ${s.acted} acted in ${s.seconds.toFixed(1)} s (${s.actionsPerSecond.toFixed(1)} actions/s); answers ${Object.entries(s.statuses).map(([code, n]) => `${n}× ${code}`).join(', ')} (${s.allAcceptable ? 'all 2xx/429/503' : 'NOT all 2xx/429/503'}); function RSS peak ${s.peakRssMiB.toFixed(0)} MiB; Kubernetes API latency seen by the function: ${s.apiLatency.calls} calls, mean ${ms(s.apiLatency.meanMs)}, p50 ≤ ${ms(s.apiLatency.p50Ms)}, p99 ≤ ${ms(s.apiLatency.p99Ms)} (histogram bucket bounds).`);
+    lines.push(
+      '',
+      `Storm: ${s.alerts} alerts for distinct pods at once over 100 connections (delete-pod, MAX_ACTIONS and MAX_IN_FLIGHT high): ${s.acted} acted in ${s.seconds.toFixed(1)} s (${s.actionsPerSecond.toFixed(1)} actions/s); answers ${Object.entries(
+        s.statuses,
+      )
+        .map(([code, n]) => `${n}× ${code}`)
+        .join(
+          ', ',
+        )} (${s.allAcceptable ? 'all 2xx/429/503' : 'NOT all 2xx/429/503'}); function RSS peak ${s.peakRssMiB.toFixed(0)} MiB; Kubernetes API latency seen by the function: ${s.apiLatency.calls} calls, mean ${ms(s.apiLatency.meanMs)}, p50 ≤ ${ms(s.apiLatency.p50Ms)}, p99 ≤ ${ms(s.apiLatency.p99Ms)} (histogram bucket bounds).`,
+    );
   }
   const b = report.budgetStorm;
   if (b) {
-    lines.push('', `Storm with the cluster-wide action budget on (BUDGET_MAX_ACTIONS=${b.budget}): ${b.alerts} alerts for distinct pods at once: ${b.acted} acted (${b.acted === b.budget ? 'exactly the budget' : `NOT the budget of ${b.budget}`}) in ${b.seconds.toFixed(1)} s; answers ${Object.entries(b.statuses).map(([code, n]) => `${n}× ${code}`).join(', ')} (${b.allAcceptable ? 'all 2xx/429/503' : 'NOT all 2xx/429/503'}); the API server's /readyz answered 200 to ${b.readyzProbes - b.readyzFailures} of ${b.readyzProbes} probes during it; Kubernetes API latency seen by the function: ${b.apiLatency.calls} calls, mean ${ms(b.apiLatency.meanMs)}, p99 ≤ ${ms(b.apiLatency.p99Ms)}.`);
+    lines.push(
+      '',
+      `Storm with the cluster-wide action budget on (BUDGET_MAX_ACTIONS=${b.budget}): ${b.alerts} alerts for distinct pods at once: ${b.acted} acted (${b.acted === b.budget ? 'exactly the budget' : `NOT the budget of ${b.budget}`}) in ${b.seconds.toFixed(1)} s; answers ${Object.entries(
+        b.statuses,
+      )
+        .map(([code, n]) => `${n}× ${code}`)
+        .join(
+          ', ',
+        )} (${b.allAcceptable ? 'all 2xx/429/503' : 'NOT all 2xx/429/503'}); the API server's /readyz answered 200 to ${b.readyzProbes - b.readyzFailures} of ${b.readyzProbes} probes during it; Kubernetes API latency seen by the function: ${b.apiLatency.calls} calls, mean ${ms(b.apiLatency.meanMs)}, p99 ≤ ${ms(b.apiLatency.p99Ms)}.`,
+    );
   }
   return lines.join('\n');
 }
@@ -74,14 +121,18 @@ export function writeScaleResults(path: string, markdown: string): void {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n';
   const start = current.indexOf(START);
   const end = current.indexOf(END);
-  const next = start >= 0 && end > start ? current.slice(0, start) + generated + current.slice(end + END.length) : `${current.trimEnd()}\n\n## Scale\n\n${generated}\n`;
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + generated + current.slice(end + END.length)
+      : `${current.trimEnd()}\n\n## Scale\n\n${generated}\n`;
   writeFileSync(path, next);
 }
 
 export async function runScaleBench(options: ScaleBenchOptions): Promise<ScaleReport> {
   const began = performance.now();
   const machine = describeMachine();
-  const progress = (line: string) => process.stderr.write(`[scale ${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+  const progress = (line: string) =>
+    process.stderr.write(`[scale ${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   const report = await runScale({
     steps: scaleSteps(options),
     samples: 20,

@@ -27,14 +27,31 @@ export async function probeSnapshot(workDir: string): Promise<SnapshotProbe> {
     'startupSnapshot.setDeserializeMainFunction(() => void runFunction(deletePodSpec));',
   ].join('\n');
   const bundle = join(workDir, 'snapshot-entry.cjs');
-  await build({ absWorkingDir: repoRoot, stdin: { contents: entry, resolveDir: repoRoot, loader: 'ts' }, outfile: bundle, bundle: true, platform: 'node', target: 'node24', format: 'cjs', minify: true, keepNames: true, logLevel: 'error' });
+  await build({
+    absWorkingDir: repoRoot,
+    stdin: { contents: entry, resolveDir: repoRoot, loader: 'ts' },
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    minify: true,
+    keepNames: true,
+    logLevel: 'error',
+  });
   const blob = join(workDir, 'snapshot.blob');
-  const result = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { cwd: workDir, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], {
+    cwd: workDir,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (result.status === 0) return { built: true, detail: `built ${blob}` };
   const output = `${result.stderr}\n${result.stdout}`;
   const firstHandle = /global handle not serialized: [^\n]*/.exec(output)?.[0];
   const fatal = /# (Fatal error[^\n]*|Check failed[^\n]*)\n#\s*([^\n]*)/.exec(output);
-  const reason = [fatal ? `${fatal[1]} ${fatal[2]}`.trim() : `exit ${result.status ?? result.signal}`, firstHandle].filter(Boolean).join('; ');
+  const reason = [fatal ? `${fatal[1]} ${fatal[2]}`.trim() : `exit ${result.status ?? result.signal}`, firstHandle]
+    .filter(Boolean)
+    .join('; ');
   const handles = [...output.matchAll(/#(HTTPParser|ConnectionsList)|(Http2Session)/g)].map((m) => m[1] ?? m[2]);
   return { built: false, detail: `${reason}${handles.length ? ` (handles of: ${[...new Set(handles)].join(', ')})` : ''}` };
 }

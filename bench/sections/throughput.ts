@@ -55,7 +55,9 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
         }
         const { exitCode, signalCode } = started.child;
         if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0 || exitCode !== null || signalCode !== null) {
-          throw new Error(`${target.key}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts under load (exit ${exitCode ?? signalCode ?? 'none'})\n${started.stderr()}`);
+          throw new Error(
+            `${target.key}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts under load (exit ${exitCode ?? signalCode ?? 'none'})\n${started.stderr()}`,
+          );
         }
         samples.add(`rps:${target.key}`, result['2xx'] / result.duration);
         samples.add(`peak:${target.key}`, peak);

@@ -23,11 +23,24 @@ export const DELETE_POD_SETTINGS = settingsGroup({
   minReadyReplicas: setting.custom(
     'MIN_READY_REPLICAS',
     '(none)',
-    "delete-pod: ready replicas the owner must keep, a count (`2`) or a percentage (`50%`) of desired replicas",
-    { kind: 'custom', schema: { oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^(\\d+|(100|\\d{1,2})%)$' }] } },
+    'delete-pod: ready replicas the owner must keep, a count (`2`) or a percentage (`50%`) of desired replicas',
+    {
+      kind: 'custom',
+      schema: {
+        oneOf: [
+          { type: 'integer', minimum: 0 },
+          { type: 'string', pattern: '^(\\d+|(100|\\d{1,2})%)$' },
+        ],
+      },
+    },
     readMinReady,
   ),
-  gracePeriodSeconds: setting.optionalInteger('GRACE_PERIOD_SECONDS', { min: 0, max: 86400 }, "Kubernetes' (the pod's)", "delete-pod: grace period of the delete"),
+  gracePeriodSeconds: setting.optionalInteger(
+    'GRACE_PERIOD_SECONDS',
+    { min: 0, max: 86400 },
+    "Kubernetes' (the pod's)",
+    'delete-pod: grace period of the delete',
+  ),
 });
 
 export const DEFAULT_DELETE_POD_SETTINGS: DeletePodSettings = { minReadyReplicas: undefined, gracePeriodSeconds: undefined };

@@ -19,13 +19,17 @@ function replacementNote(owner: PlanContext['owner']): string | undefined {
 }
 
 async function plan({ pod, target, alert, owner, kube }: PlanContext) {
-  if (pod.metadata?.deletionTimestamp) return skipped('already-terminating', `pod ${target.namespace}/${target.pod} is being deleted: nothing to isolate`, { target });
+  if (pod.metadata?.deletionTimestamp)
+    return skipped('already-terminating', `pod ${target.namespace}/${target.pod} is being deleted: nothing to isolate`, { target });
   const uid = pod.metadata!.uid!;
   const policyName = quarantinePolicyName(target.pod);
   const labelled = pod.metadata?.labels?.[QUARANTINE_LABEL] === uid;
   const existing = await kube.getNetworkPolicy(target.namespace, policyName);
   if (labelled && existing && isIntactQuarantine(existing, uid)) {
-    return skipped('already-isolated', `pod ${target.namespace}/${target.pod} is already isolated by NetworkPolicy ${policyName}`, { target, details: { networkPolicy: policyName } });
+    return skipped('already-isolated', `pod ${target.namespace}/${target.pod} is already isolated by NetworkPolicy ${policyName}`, {
+      target,
+      details: { networkPolicy: policyName },
+    });
   }
   return {
     reason: 'isolate',
@@ -42,7 +46,10 @@ async function plan({ pod, target, alert, owner, kube }: PlanContext) {
       const current = policyChanged ? undefined : (existing ?? (await kube.getNetworkPolicy(target.namespace, policyName)));
       if (current && !isIntactQuarantine(current, uid)) {
         // Someone edited our policy (or an older pod of that name left it): put the deny-all back.
-        await kube.replaceNetworkPolicy(target.namespace, { ...desired, metadata: { ...desired.metadata, resourceVersion: current.metadata?.resourceVersion } });
+        await kube.replaceNetworkPolicy(target.namespace, {
+          ...desired,
+          metadata: { ...desired.metadata, resourceVersion: current.metadata?.resourceVersion },
+        });
         policyChanged = true;
       }
       let labelChanged = false;
@@ -65,21 +72,45 @@ async function plan({ pod, target, alert, owner, kube }: PlanContext) {
             return 'labelled' as const;
           },
           readAgain: () => kube.getPod(target.namespace, target.pod),
-          settle: (current) => (current?.metadata?.uid !== uid ? 'replaced' : current.metadata?.labels?.[QUARANTINE_LABEL] === uid ? 'labelled-meanwhile' : undefined),
+          settle: (current) =>
+            current?.metadata?.uid !== uid
+              ? 'replaced'
+              : current.metadata?.labels?.[QUARANTINE_LABEL] === uid
+                ? 'labelled-meanwhile'
+                : undefined,
         });
-        if (labelling === 'replaced') return { decision: skipped('target-replaced', `pod ${target.namespace}/${target.pod} was replaced while being isolated`, { target }) };
+        if (labelling === 'replaced')
+          return {
+            decision: skipped('target-replaced', `pod ${target.namespace}/${target.pod} was replaced while being isolated`, { target }),
+          };
         labelChanged = labelling === 'labelled';
       }
       const podLabels = { ...pod.metadata?.labels, [QUARANTINE_LABEL]: uid };
       const holes = policiesUndoingQuarantine((await kube.listNetworkPolicies(target.namespace)).items, podLabels, policyName);
       const warnings = holes.length > 0 ? [`quarantine incomplete: ${holes.join('; ')}`] : [];
       const replacement = replacementNote(owner);
-      const details = { networkPolicy: policyName, selector: { [QUARANTINE_LABEL]: uid }, policyCreated: policyChanged, podLabelled: labelChanged, replacementQuarantined: false };
+      const details = {
+        networkPolicy: policyName,
+        selector: { [QUARANTINE_LABEL]: uid },
+        policyCreated: policyChanged,
+        podLabelled: labelChanged,
+        replacementQuarantined: false,
+      };
       if (!policyChanged && !labelChanged) {
-        return { decision: skipped('already-isolated', `pod ${target.namespace}/${target.pod} was isolated meanwhile (NetworkPolicy ${policyName})`, { target, warnings, details }) };
+        return {
+          decision: skipped(
+            'already-isolated',
+            `pod ${target.namespace}/${target.pod} was isolated meanwhile (NetworkPolicy ${policyName})`,
+            { target, warnings, details },
+          ),
+        };
       }
       return {
-        decision: acted('isolated', `isolated pod ${target.namespace}/${target.pod} with NetworkPolicy ${policyName}${replacement ? `; ${replacement}` : ''}`, { target, warnings, details }),
+        decision: acted(
+          'isolated',
+          `isolated pod ${target.namespace}/${target.pod} with NetworkPolicy ${policyName}${replacement ? `; ${replacement}` : ''}`,
+          { target, warnings, details },
+        ),
         event: {
           regarding: podRef(target, uid),
           reason: holes.length > 0 ? 'IsolatedIncompletely' : 'Isolated',
@@ -95,7 +126,11 @@ async function plan({ pod, target, alert, owner, kube }: PlanContext) {
 export const isolatePodSpec: ResponseFunctionSpec<'isolate-pod'> = {
   name: 'isolate-pod',
   summary: 'Quarantines the pod a Falco alert names: deny-all NetworkPolicy plus a label, without killing it.',
-  deployment: { rules: 'Redirect STDOUT/STDIN to Network Connection in Container', minPriority: 'notice', openFaasCaller: 'webhook-with-token' },
+  deployment: {
+    rules: 'Redirect STDOUT/STDIN to Network Connection in Container',
+    minPriority: 'notice',
+    openFaasCaller: 'webhook-with-token',
+  },
   actionEvent: { reason: 'Isolated', action: 'Isolate' },
   rbacRules: [
     { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },

@@ -33,7 +33,13 @@ export function commitMessage(workload: Workload, alert: FalcoAlert, previousRep
   ].join('\n');
 }
 
-export async function commitZeroReplicas(source: FluxGitSource, settings: ScaleToZeroSettings, workload: Workload, alert: FalcoAlert, previousReplicas: number): Promise<CommitRecord & { attempts: number }> {
+export async function commitZeroReplicas(
+  source: FluxGitSource,
+  settings: ScaleToZeroSettings,
+  workload: Workload,
+  alert: FalcoAlert,
+  previousReplicas: number,
+): Promise<CommitRecord & { attempts: number }> {
   let credentials: ReturnType<typeof readGitCredentials>;
   try {
     credentials = readGitCredentials(settings.gitCredentialsDir!);
@@ -41,16 +47,38 @@ export async function commitZeroReplicas(source: FluxGitSource, settings: ScaleT
     throw new GitFailure('auth', (error as Error).message, 0);
   }
   // The Git client and the YAML editor load on the first commit: other alerts never pay for them.
-  const [{ commitAndPush }, { editReplicas }] = await Promise.all([import('../../shared/gitops/git-commit.ts'), import('../../shared/gitops/replicas-edit.ts')]);
+  const [{ commitAndPush }, { editReplicas }] = await Promise.all([
+    import('../../shared/gitops/git-commit.ts'),
+    import('../../shared/gitops/replicas-edit.ts'),
+  ]);
   const pushed = await commitAndPush(
-    { url: source.url, branch: source.branch, credentials, author: settings.gitAuthor, timeoutMs: GIT_REQUEST_TIMEOUT_MS, attempts: PUSH_ATTEMPTS },
+    {
+      url: source.url,
+      branch: source.branch,
+      credentials,
+      author: settings.gitAuthor,
+      timeoutMs: GIT_REQUEST_TIMEOUT_MS,
+      attempts: PUSH_ATTEMPTS,
+    },
     (dir) => {
-      const edited = editReplicas({ root: dir, path: source.path, kind: workload.kind, namespace: workload.namespace, name: workload.name }, 0);
+      const edited = editReplicas(
+        { root: dir, path: source.path, kind: workload.kind, namespace: workload.namespace, name: workload.name },
+        0,
+      );
       if (edited.edit.previous === 0) return undefined; // Git says 0 already: nothing to commit
-      return { files: [{ path: edited.edit.file, text: edited.text }], message: commitMessage(workload, alert, previousReplicas), result: edited.edit };
+      return {
+        files: [{ path: edited.edit.file, text: edited.text }],
+        message: commitMessage(workload, alert, previousReplicas),
+        result: edited.edit,
+      };
     },
   );
-  if ('unchanged' in pushed) throw new GitFailure('edit', `${source.url} (${source.branch}) already sets 0 replicas for ${workload.kind} ${workload.name}, yet the cluster runs it: Flux is not applying that path`, pushed.attempts);
+  if ('unchanged' in pushed)
+    throw new GitFailure(
+      'edit',
+      `${source.url} (${source.branch}) already sets 0 replicas for ${workload.kind} ${workload.name}, yet the cluster runs it: Flux is not applying that path`,
+      pushed.attempts,
+    );
   return {
     ...pushed.result,
     url: source.url,
@@ -66,7 +94,11 @@ export async function commitZeroReplicas(source: FluxGitSource, settings: ScaleT
  * `flux reconcile kustomization --with-source`: the GitRepository first, and once it serves the
  * commit, the Kustomization (asked earlier, it could apply the old revision once more).
  */
-export async function reconcileCommit(kube: KubeClient, source: FluxGitSource, sha: string): Promise<{ requestedAt: string; served: boolean }> {
+export async function reconcileCommit(
+  kube: KubeClient,
+  source: FluxGitSource,
+  sha: string,
+): Promise<{ requestedAt: string; served: boolean }> {
   const requestedAt = await requestReconcile(kube, source.gitRepository);
   const deadline = Date.now() + SERVED_REVISION_WAIT_MS;
   let served = false;

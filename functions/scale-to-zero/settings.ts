@@ -41,18 +41,43 @@ function readCredentialsDir(reader: EnvReader): string | undefined {
 
 export const SCALE_TO_ZERO_SETTINGS = settingsGroup(
   {
-    gitOpsMode: setting.oneOf('GITOPS_MODE', GITOPS_MODES, DEFAULT_SETTINGS.gitOpsMode, "scale-to-zero, for a workload Flux or Argo CD manages: `warn` (scale, and warn that the next sync scales it back), `suspend` (suspend the Flux Kustomization/HelmRelease or turn the Argo CD Application's automated sync off, then scale), `commit` (replicas 0 in the Flux Kustomization's Git repository, pushed, a reconciliation requested, and scale): [the three modes](gitops.md)"),
-    gitOpsFallback: setting.oneOf('GITOPS_FALLBACK', ['suspend', 'none'], DEFAULT_SETTINGS.gitOpsFallback, "scale-to-zero, `GITOPS_MODE=commit`: when the commit cannot be made (push refused after retries, wrong credentials, repository unreachable, not a Flux Kustomization with a Git branch), `suspend` the owner instead, or `none` (the workload is scaled and the answer is an error saying GitOps will scale it back)"),
-    gitCredentialsDir: setting.custom('GIT_CREDENTIALS_DIR', '(none)', "scale-to-zero, `GITOPS_MODE=commit`: the folder where a Secret with the Git token is mounted: files `username` + `password` (a token as password), or `bearerToken`; read at each push, checked at start-up", { kind: 'text' }, readCredentialsDir),
-    gitAuthorName: setting.text('GIT_AUTHOR_NAME', DEFAULT_SETTINGS.gitAuthor.name, "scale-to-zero: author of the commits of `GITOPS_MODE=commit`"),
-    gitAuthorEmail: setting.text('GIT_AUTHOR_EMAIL', DEFAULT_SETTINGS.gitAuthor.email, "scale-to-zero: author e-mail of those commits", {
+    gitOpsMode: setting.oneOf(
+      'GITOPS_MODE',
+      GITOPS_MODES,
+      DEFAULT_SETTINGS.gitOpsMode,
+      "scale-to-zero, for a workload Flux or Argo CD manages: `warn` (scale, and warn that the next sync scales it back), `suspend` (suspend the Flux Kustomization/HelmRelease or turn the Argo CD Application's automated sync off, then scale), `commit` (replicas 0 in the Flux Kustomization's Git repository, pushed, a reconciliation requested, and scale): [the three modes](gitops.md)",
+    ),
+    gitOpsFallback: setting.oneOf(
+      'GITOPS_FALLBACK',
+      ['suspend', 'none'],
+      DEFAULT_SETTINGS.gitOpsFallback,
+      'scale-to-zero, `GITOPS_MODE=commit`: when the commit cannot be made (push refused after retries, wrong credentials, repository unreachable, not a Flux Kustomization with a Git branch), `suspend` the owner instead, or `none` (the workload is scaled and the answer is an error saying GitOps will scale it back)',
+    ),
+    gitCredentialsDir: setting.custom(
+      'GIT_CREDENTIALS_DIR',
+      '(none)',
+      'scale-to-zero, `GITOPS_MODE=commit`: the folder where a Secret with the Git token is mounted: files `username` + `password` (a token as password), or `bearerToken`; read at each push, checked at start-up',
+      { kind: 'text' },
+      readCredentialsDir,
+    ),
+    gitAuthorName: setting.text(
+      'GIT_AUTHOR_NAME',
+      DEFAULT_SETTINGS.gitAuthor.name,
+      'scale-to-zero: author of the commits of `GITOPS_MODE=commit`',
+    ),
+    gitAuthorEmail: setting.text('GIT_AUTHOR_EMAIL', DEFAULT_SETTINGS.gitAuthor.email, 'scale-to-zero: author e-mail of those commits', {
       pattern: /^[^\s<>@]+@[^\s<>@]+$/,
       problem: 'not an e-mail address',
     }),
-    argoNamespace: setting.text('GITOPS_ARGOCD_NAMESPACE', DEFAULT_SETTINGS.argoNamespace, "scale-to-zero: where Argo CD's Applications are, for a workload whose tracking names no namespace", {
-      pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-      problem: 'not a namespace name',
-    }),
+    argoNamespace: setting.text(
+      'GITOPS_ARGOCD_NAMESPACE',
+      DEFAULT_SETTINGS.argoNamespace,
+      "scale-to-zero: where Argo CD's Applications are, for a workload whose tracking names no namespace",
+      {
+        pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        problem: 'not a namespace name',
+      },
+    ),
   },
   ({ gitAuthorName, gitAuthorEmail, ...values }, reader): ScaleToZeroSettings => {
     if (values.gitOpsMode === 'commit' && values.gitCredentialsDir === undefined) {

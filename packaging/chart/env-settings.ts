@@ -25,19 +25,29 @@ const text = { type: 'string', minLength: 1 };
 
 export function schemaOfShape(shape: SettingShape): Fragment {
   switch (shape.kind) {
-    case 'boolean': return { type: 'boolean' };
-    case 'integer': return { type: 'integer', minimum: shape.min, maximum: shape.max };
-    case 'enum': return { enum: [...shape.values] };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'integer':
+      return { type: 'integer', minimum: shape.min, maximum: shape.max };
+    case 'enum':
+      return { enum: [...shape.values] };
     // A comma-separated list, or a YAML list (written as the JSON array the functions also accept).
-    case 'list': return { oneOf: [text, { type: 'array', items: shape.items ? { enum: [...shape.items] } : text, minItems: 1 }] };
-    case 'text': return { ...text, ...(shape.pattern && { pattern: shape.pattern }), ...(shape.maxLength && { maxLength: shape.maxLength }) };
-    case 'custom': return shape.schema;
+    case 'list':
+      return { oneOf: [text, { type: 'array', items: shape.items ? { enum: [...shape.items] } : text, minItems: 1 }] };
+    case 'text':
+      return { ...text, ...(shape.pattern && { pattern: shape.pattern }), ...(shape.maxLength && { maxLength: shape.maxLength }) };
+    case 'custom':
+      return shape.schema;
   }
 }
 
 /** The settings a chart user may set, by variable. */
 export function chartSettings(): Map<string, Setting<unknown>> {
-  return new Map(allSettings().filter((s) => !(s.name in ENV_SET_BY_CHART)).map((s) => [s.name, s]));
+  return new Map(
+    allSettings()
+      .filter((s) => !(s.name in ENV_SET_BY_CHART))
+      .map((s) => [s.name, s]),
+  );
 }
 
 export function envSchema(): Fragment {

@@ -14,8 +14,15 @@ export const NETWORK_POLICY_SOURCES = { knative: 'knative/30-network-policy.yaml
 
 function template(platform: keyof typeof NETWORK_POLICY_SOURCES): string {
   const source = NETWORK_POLICY_SOURCES[platform];
-  const objects = parseAllDocuments(readFileSync(join(repoRoot, source), 'utf8')).map((doc) => doc.toJS() as ManifestObject).filter(Boolean);
-  const documents = objects.map((object) => `---\n${toYaml({ ...object, metadata: { ...object.metadata, namespace: NAMESPACE } }).replaceAll(NAMESPACE, '{{ .Release.Namespace }}')}`).join('');
+  const objects = parseAllDocuments(readFileSync(join(repoRoot, source), 'utf8'))
+    .map((doc) => doc.toJS() as ManifestObject)
+    .filter(Boolean);
+  const documents = objects
+    .map(
+      (object) =>
+        `---\n${toYaml({ ...object, metadata: { ...object.metadata, namespace: NAMESPACE } }).replaceAll(NAMESPACE, '{{ .Release.Namespace }}')}`,
+    )
+    .join('');
   return [
     '{{- /*',
     `GENERATED from ${source} by packaging/chart/network-policy-templates.ts (that file says who`,

@@ -33,7 +33,8 @@ function documents(entries: CommentedObject[], logsCondition?: string): string {
     .map(({ comment, object }) => {
       let text = toYaml(object).replaceAll(NAMESPACE, '{{ .Release.Namespace }}');
       if (object.kind === 'ClusterRole' && logsCondition) {
-        if (!text.includes(POD_LOG_RULE)) throw new Error(`ClusterRole ${object.metadata.name}: no pods/log rule of its own to make conditional`);
+        if (!text.includes(POD_LOG_RULE))
+          throw new Error(`ClusterRole ${object.metadata.name}: no pods/log rule of its own to make conditional`);
         text = text.replace(POD_LOG_RULE, `  {{- if ${logsCondition} }}\n${POD_LOG_RULE}  {{- end }}\n`);
       }
       return `---\n${comment ? `#${comment}\n` : ''}${text}`;
@@ -42,7 +43,10 @@ function documents(entries: CommentedObject[], logsCondition?: string): string {
 }
 
 function perFunctionTemplate(path: RbacPath, condition: string, mirrors: string): string {
-  const blocks = FUNCTION_SPECS.map((spec) => `{{- if and ${condition} (index .Values.functions "${spec.name}").enabled }}\n${documents([...perFunctionObjects(spec, NAMESPACE, path), ...budgetLeases(NAMESPACE, path, [spec.name], false)], readsLogs(spec.name))}{{- end }}\n`);
+  const blocks = FUNCTION_SPECS.map(
+    (spec) =>
+      `{{- if and ${condition} (index .Values.functions "${spec.name}").enabled }}\n${documents([...perFunctionObjects(spec, NAMESPACE, path), ...budgetLeases(NAMESPACE, path, [spec.name], false)], readsLogs(spec.name))}{{- end }}\n`,
+  );
   // The action budget every enabled function shares; each function's own Lease is in its block.
   const leases = `{{- if ${condition} }}\n${documents(budgetLeases(NAMESPACE, path, [], true))}{{- end }}\n`;
   return `${HEADER.join('\n').replace('%FILE%', mirrors)}\n${blocks.join('')}${leases}`;
@@ -63,7 +67,11 @@ function ceTemplate(): string {
 export function chartRbacTemplates(): Record<string, string> {
   return {
     [`${CHART_DIR}/templates/rbac-knative.yaml`]: perFunctionTemplate('knative', '(eq .Values.platform "knative")', 'knative/10-rbac.yaml'),
-    [`${CHART_DIR}/templates/rbac-openfaas-pro.yaml`]: perFunctionTemplate('openfaas', '(and (eq .Values.platform "openfaas") (eq .Values.openfaas.edition "pro"))', 'openfaas/rbac-pro.yaml'),
+    [`${CHART_DIR}/templates/rbac-openfaas-pro.yaml`]: perFunctionTemplate(
+      'openfaas',
+      '(and (eq .Values.platform "openfaas") (eq .Values.openfaas.edition "pro"))',
+      'openfaas/rbac-pro.yaml',
+    ),
     [`${CHART_DIR}/templates/rbac-openfaas-ce.yaml`]: ceTemplate(),
   };
 }

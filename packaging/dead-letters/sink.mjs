@@ -8,7 +8,19 @@
 import { createServer } from 'node:http';
 
 const BODY_LIMIT = 1024 * 1024;
-const ATTRIBUTES = ['id', 'source', 'type', 'time', 'subject', 'rule', 'priority', 'eventsource', 'hostname', 'knativeerrordest', 'knativeerrorcode'];
+const ATTRIBUTES = [
+  'id',
+  'source',
+  'type',
+  'time',
+  'subject',
+  'rule',
+  'priority',
+  'eventsource',
+  'hostname',
+  'knativeerrordest',
+  'knativeerrorcode',
+];
 const ALERT_FIELDS = ['uuid', 'rule', 'priority', 'time', 'source', 'hostname', 'output'];
 // The failed delivery's answer (Knative's knativeerrordata), cut short: it is what a function said.
 const ERROR_DATA_LIMIT = 512;
@@ -31,7 +43,9 @@ function parseJson(text) {
 function readEvent(headers, body) {
   if (String(headers['content-type'] ?? '').startsWith('application/cloudevents+json')) {
     const event = parseJson(body) ?? {};
-    const data = event.data ?? (typeof event.data_base64 === 'string' ? parseJson(Buffer.from(event.data_base64, 'base64').toString('utf8')) : undefined);
+    const data =
+      event.data ??
+      (typeof event.data_base64 === 'string' ? parseJson(Buffer.from(event.data_base64, 'base64').toString('utf8')) : undefined);
     return { attributes: event, data };
   }
   const attributes = {};
@@ -41,8 +55,15 @@ function readEvent(headers, body) {
 
 function deadLetterLine(headers, body) {
   const { attributes, data } = readEvent(headers, body);
-  const errorData = typeof attributes.knativeerrordata === 'string' ? Buffer.from(attributes.knativeerrordata, 'base64').toString('utf8').slice(0, ERROR_DATA_LIMIT) : undefined;
-  return { event: pick(attributes, ATTRIBUTES), alert: pick(data, ALERT_FIELDS), ...(errorData !== undefined ? { answer: errorData } : {}) };
+  const errorData =
+    typeof attributes.knativeerrordata === 'string'
+      ? Buffer.from(attributes.knativeerrordata, 'base64').toString('utf8').slice(0, ERROR_DATA_LIMIT)
+      : undefined;
+  return {
+    event: pick(attributes, ATTRIBUTES),
+    alert: pick(data, ALERT_FIELDS),
+    ...(errorData !== undefined ? { answer: errorData } : {}),
+  };
 }
 
 const server = createServer((req, res) => {

@@ -35,7 +35,7 @@ export function alertRules(noAlertsFor: string = DEFAULT_NO_ALERTS_FOR): AlertRu
       annotations: {
         summary: '{{ $labels.function }} reached its blast-radius limit: further actions are dry-runs',
         description:
-          '{{ $labels.function }} turned actions into dry-runs because MAX_ACTIONS per ACTIONS_WINDOW_SECONDS was reached ({{ $value }} times in the last 10 minutes). Either an attack is hitting many pods at once or someone is sending forged alerts. Pods that should have been acted on were not: read the function\'s BlastRadiusLimit Warning Events (kubectl get events -A --field-selector reason=BlastRadiusLimit) and its error log lines.',
+          "{{ $labels.function }} turned actions into dry-runs because MAX_ACTIONS per ACTIONS_WINDOW_SECONDS was reached ({{ $value }} times in the last 10 minutes). Either an attack is hitting many pods at once or someone is sending forged alerts. Pods that should have been acted on were not: read the function's BlastRadiusLimit Warning Events (kubectl get events -A --field-selector reason=BlastRadiusLimit) and its error log lines.",
       },
     },
     {
@@ -45,7 +45,7 @@ export function alertRules(noAlertsFor: string = DEFAULT_NO_ALERTS_FOR): AlertRu
       annotations: {
         summary: '{{ $labels.function }} is forbidden to {{ $labels.operation }}',
         description:
-          'The Kubernetes API refused {{ $labels.function }}\'s {{ $labels.operation }} call with 403: its ServiceAccount lacks a permission, so alerts it should act on fail with 500 and nothing is changed. Re-apply the chart or the RBAC manifests generated for this version (knative/10-rbac.yaml, openfaas/rbac-*.yaml); on OpenFaaS CE check that the functions run in openfaas-fn.',
+          "The Kubernetes API refused {{ $labels.function }}'s {{ $labels.operation }} call with 403: its ServiceAccount lacks a permission, so alerts it should act on fail with 500 and nothing is changed. Re-apply the chart or the RBAC manifests generated for this version (knative/10-rbac.yaml, openfaas/rbac-*.yaml); on OpenFaaS CE check that the functions run in openfaas-fn.",
       },
     },
     {
@@ -75,7 +75,7 @@ export function alertRules(noAlertsFor: string = DEFAULT_NO_ALERTS_FOR): AlertRu
       annotations: {
         summary: '{{ $labels.function }} could not record Kubernetes Events',
         description:
-          '{{ $labels.function }} acted (or decided) but could not write the Kubernetes Event that records what it did and why ({{ $value }} in the last 10 minutes): the evidence is only in its log now. Check its permission to create events.k8s.io Events and the API server\'s health.',
+          "{{ $labels.function }} acted (or decided) but could not write the Kubernetes Event that records what it did and why ({{ $value }} in the last 10 minutes): the evidence is only in its log now. Check its permission to create events.k8s.io Events and the API server's health.",
       },
     },
     {
@@ -86,7 +86,7 @@ export function alertRules(noAlertsFor: string = DEFAULT_NO_ALERTS_FOR): AlertRu
       annotations: {
         summary: '{{ $labels.function }} acted without keeping all the evidence',
         description:
-          '{{ $labels.function }} acted {{ $value }} times in the last 10 minutes without keeping all the evidence first (the action never waits past EVIDENCE_TIMEOUT_MS): a log endpoint that did not answer in time, a refused call, or no Secret stored at all. What is missing is in each decision\'s log line (evidence, warnings), the action\'s Event and the evidence Secret\'s summary (falco-response evidence list). Check the function\'s permission to create Secrets in the evidence namespace, and the nodes\' kubelets.',
+          "{{ $labels.function }} acted {{ $value }} times in the last 10 minutes without keeping all the evidence first (the action never waits past EVIDENCE_TIMEOUT_MS): a log endpoint that did not answer in time, a refused call, or no Secret stored at all. What is missing is in each decision's log line (evidence, warnings), the action's Event and the evidence Secret's summary (falco-response evidence list). Check the function's permission to create Secrets in the evidence namespace, and the nodes' kubelets.",
       },
     },
     {

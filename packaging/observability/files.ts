@@ -42,7 +42,11 @@ function serviceMonitor() {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
-    metadata: { name: 'falco-response-functions', namespace: OPENFAAS_FUNCTION_NAMESPACE, labels: { 'app.kubernetes.io/part-of': PART_OF } },
+    metadata: {
+      name: 'falco-response-functions',
+      namespace: OPENFAAS_FUNCTION_NAMESPACE,
+      labels: { 'app.kubernetes.io/part-of': PART_OF },
+    },
     spec: {
       selector: { matchExpressions: [{ key: 'faas_function', operator: 'In', values: [...FUNCTION_NAMES] }] },
       endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],

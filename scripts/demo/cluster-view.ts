@@ -43,7 +43,10 @@ async function showReplacement(out: DemoConsole, api: AdminApis, targets: DemoTa
   try {
     const pods = await waitForPods(api, namespace, deleted.selector, deleted.replicas, 30_000);
     const replacement = pods.find((pod) => !deleted.pods.includes(pod.metadata!.name!))!;
-    out.ok(`its ReplicaSet made Pod ${replacement.metadata!.name} in its place: Running on ${replacement.spec!.nodeName}, container ${shortContainerId(replacement)} (not the one Falco saw)`, 4);
+    out.ok(
+      `its ReplicaSet made Pod ${replacement.metadata!.name} in its place: Running on ${replacement.spec!.nodeName}, container ${shortContainerId(replacement)} (not the one Falco saw)`,
+      4,
+    );
     out.detail(`Deployment ${deleted.name} is back to ${deleted.replicas} ready pods.`, 6);
   } catch (error) {
     out.fail(`no replacement for ${deleted.pod}: ${(error as Error).message}`, 4);
@@ -61,7 +64,9 @@ async function showScaledDeployment(out: DemoConsole, api: AdminApis, targets: D
     `Deployment ${scaled.name}: replicas=${replicas}, ${PREVIOUS_REPLICAS_ANNOTATION}=${previous ?? '(none)'}`,
   );
   if (!ok) return;
-  const terminating = (await podsMatching(api, namespace, scaled.selector)).filter((pod) => pod.metadata?.deletionTimestamp).map((pod) => pod.metadata!.name!);
+  const terminating = (await podsMatching(api, namespace, scaled.selector))
+    .filter((pod) => pod.metadata?.deletionTimestamp)
+    .map((pod) => pod.metadata!.name!);
   if (terminating.length > 0) out.detail(`its ReplicaSet is terminating ${terminating.join(', ')} ...`, 4);
   try {
     await waitForPods(api, namespace, scaled.selector, 0, 30_000);
@@ -83,8 +88,16 @@ async function showQuarantine(out: DemoConsole, api: AdminApis, targets: DemoTar
     return;
   }
   const spec = policy.spec!;
-  const denyAll = (spec.policyTypes ?? []).includes('Ingress') && (spec.policyTypes ?? []).includes('Egress') && (spec.ingress ?? []).length === 0 && (spec.egress ?? []).length === 0;
-  out.check(denyAll, `NetworkPolicy ${name} (isolate-pod) denies all ingress and egress`, `NetworkPolicy ${name} is not deny-all: ${JSON.stringify(spec)}`);
+  const denyAll =
+    (spec.policyTypes ?? []).includes('Ingress') &&
+    (spec.policyTypes ?? []).includes('Egress') &&
+    (spec.ingress ?? []).length === 0 &&
+    (spec.egress ?? []).length === 0;
+  out.check(
+    denyAll,
+    `NetworkPolicy ${name} (isolate-pod) denies all ingress and egress`,
+    `NetworkPolicy ${name} is not deny-all: ${JSON.stringify(spec)}`,
+  );
   const selector = Object.entries(spec.podSelector?.matchLabels ?? {})
     .map(([key, value]) => `${key}=${value}`)
     .join(',');
@@ -101,7 +114,10 @@ async function showQuarantine(out: DemoConsole, api: AdminApis, targets: DemoTar
     `Pod ${bare.pod} is still Running, to be examined, labelled ${QUARANTINE_LABEL}=<its uid>`,
     `Pod ${bare.pod} is missing, not running or not labelled`,
   );
-  out.detail(`The policy is owned by the pod: deleting the pod removes it too. Once examined, the person on call releases it (the last step).`, 4);
+  out.detail(
+    `The policy is owned by the pod: deleting the pod removes it too. Once examined, the person on call releases it (the last step).`,
+    4,
+  );
 }
 
 async function showEvents(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
@@ -115,7 +131,12 @@ async function showEvents(out: DemoConsole, api: AdminApis, targets: DemoTargets
     `${events.length} Events written by the functions (kubectl get events -n ${targets.namespace}; ${all.length - events.length} more by the controllers):`,
     `expected Events ScaledToZero, Deleted and Isolated; found: ${reasons.join(', ') || '(none)'}`,
   );
-  const rows = events.map((event) => [event.type ?? '', event.reason ?? '', `${event.regarding?.kind}/${event.regarding?.name}`, clip(event.note ?? '', 70)]);
+  const rows = events.map((event) => [
+    event.type ?? '',
+    event.reason ?? '',
+    `${event.regarding?.kind}/${event.regarding?.name}`,
+    clip(event.note ?? '', 70),
+  ]);
   for (const line of table(rows)) out.detail(line);
 }
 
@@ -134,19 +155,31 @@ function showAuditedWrites(out: DemoConsole, cluster: ClusterCoords, names: read
     out.check(counts.size > 0, `${name.padEnd(13)} ${summary}`, `${name}: no writes in the audit log`);
   }
   out.detail(`Identities are system:serviceaccount:${FUNCTION_NAMESPACE}:<function>; the audit log records every write and who made it.`);
-  out.detail(`"patch leases" is each action's slot in the cluster-wide action budget (Lease ${FUNCTION_NAMESPACE}/falco-response-budget), taken before the first write;`);
+  out.detail(
+    `"patch leases" is each action's slot in the cluster-wide action budget (Lease ${FUNCTION_NAMESPACE}/falco-response-budget), taken before the first write;`,
+  );
   out.detail(`"create secrets" the evidence kept before the action (falco-response-evidence: the pod, the alert, its Events, its logs).`);
 }
 
 function showControllerWrites(out: DemoConsole, cluster: ClusterCoords, namespace: string): void {
   const writers = writersIn(cluster, namespace);
-  const controllers = [...writers].filter(([user]) => user.startsWith('system:serviceaccount:kube-system:') || user === 'system:kube-scheduler' || user === 'testbed:kwok');
+  const controllers = [...writers].filter(
+    ([user]) => user.startsWith('system:serviceaccount:kube-system:') || user === 'system:kube-scheduler' || user === 'testbed:kwok',
+  );
   controllers.sort((a, b) => b[1] - a[1]);
-  out.ok(`beside them, in ${namespace}: ${controllers.map(([user, n]) => `${user.replace('system:serviceaccount:kube-system:', '')} ${n}`).join(', ')}`);
+  out.ok(
+    `beside them, in ${namespace}: ${controllers.map(([user, n]) => `${user.replace('system:serviceaccount:kube-system:', '')} ${n}`).join(', ')}`,
+  );
   out.detail('(each controller writes as its own kube-system ServiceAccount; the scheduler and kwok as themselves)');
 }
 
-export async function showClusterState(out: DemoConsole, cluster: ClusterCoords, api: AdminApis, targets: DemoTargets, names: readonly FunctionName[]): Promise<void> {
+export async function showClusterState(
+  out: DemoConsole,
+  cluster: ClusterCoords,
+  api: AdminApis,
+  targets: DemoTargets,
+  names: readonly FunctionName[],
+): Promise<void> {
   out.heading('What the cluster did next (read back as the cluster admin)');
   await showReplacement(out, api, targets);
   await showScaledDeployment(out, api, targets);

@@ -36,9 +36,12 @@ export async function showOnCall(out: DemoConsole, cluster: ClusterCoords, api: 
   out.info(`$ falco-response status -n ${namespace}`, 2);
   for (const line of (await cli('status', '-n', namespace)).trimEnd().split('\n')) out.detail(line);
   const before = await status();
-  const has = (action: string, object: string, inEffect: boolean) => before.some((i) => i.action === action && i.object === object && i.inEffect === inEffect);
+  const has = (action: string, object: string, inEffect: boolean) =>
+    before.some((i) => i.action === action && i.object === object && i.inEffect === inEffect);
   out.check(
-    has('isolated', `pod/${bare.pod}`, true) && has('scaled-to-zero', `deployment/${scaled.name}`, true) && has('deleted', `pod/${targets.deleted.pod}`, false),
+    has('isolated', `pod/${bare.pod}`, true) &&
+      has('scaled-to-zero', `deployment/${scaled.name}`, true) &&
+      has('deleted', `pod/${targets.deleted.pod}`, false),
     `status lists the three actions: the quarantine and the scale to 0 in effect, the deletion from its evidence Secret`,
     `status did not list the three actions: ${JSON.stringify(before)}`,
   );
@@ -46,7 +49,9 @@ export async function showOnCall(out: DemoConsole, cluster: ClusterCoords, api: 
   out.info(`$ falco-response release pod/${bare.pod} -n ${namespace}`, 2);
   out.detail(clip(await cli('release', `pod/${bare.pod}`, '-n', namespace)));
   const pod = await api.core.readNamespacedPod({ namespace, name: bare.pod });
-  const selecting = (await api.networking.listNamespacedNetworkPolicy({ namespace })).items.filter((p) => selectorMatches(p.spec?.podSelector, pod.metadata?.labels ?? {}));
+  const selecting = (await api.networking.listNamespacedNetworkPolicy({ namespace })).items.filter((p) =>
+    selectorMatches(p.spec?.podSelector, pod.metadata?.labels ?? {}),
+  );
   out.check(
     isRunning(pod) && selecting.length === 0,
     `Pod ${bare.pod} is Running and no NetworkPolicy selects it any more (${quarantinePolicyName(bare.pod)} deleted, its label removed)`,
@@ -58,7 +63,10 @@ export async function showOnCall(out: DemoConsole, cluster: ClusterCoords, api: 
   out.detail(clip(await cli('restore', `deployment/${scaled.name}`, '-n', namespace)));
   try {
     const pods = await waitForPods(api, namespace, scaled.selector, scaled.replicas, 30_000);
-    out.ok(`Deployment ${scaled.name} is back at ${scaled.replicas} replicas: ${pods.map((p) => p.metadata!.name).join(', ')} Running (new pods)`, 4);
+    out.ok(
+      `Deployment ${scaled.name} is back at ${scaled.replicas} replicas: ${pods.map((p) => p.metadata!.name).join(', ')} Running (new pods)`,
+      4,
+    );
   } catch (error) {
     out.fail(`Deployment ${scaled.name} did not come back: ${(error as Error).message}`, 4);
   }
@@ -69,7 +77,10 @@ export async function showOnCall(out: DemoConsole, cluster: ClusterCoords, api: 
   out.check(
     after.length > 0 && after.every((item) => !item.inEffect),
     `nothing done by falco-response is in effect any more (${after.map((i) => `${i.action} ${i.object}`).join(', ')} listed, none in effect)`,
-    `still in effect: ${after.filter((i) => i.inEffect).map((i) => `${i.action} ${i.object}`).join(', ')}`,
+    `still in effect: ${after
+      .filter((i) => i.inEffect)
+      .map((i) => `${i.action} ${i.object}`)
+      .join(', ')}`,
   );
   out.detail('Both recorded an Event naming who ran them (Released, Restored); `falco-response evidence list` shows what was kept.');
 }

@@ -21,7 +21,10 @@ function k8sBinariesBuilt(): boolean {
 
 /** Runs a build script, showing each line it prints (its progress) indented under the step. */
 function runShowingProgress(out: DemoConsole, script: string, streams: Array<'stdout' | 'stderr'> = ['stdout', 'stderr']): Promise<void> {
-  const proc = spawnProcess('bash', [join(repoRoot, 'scripts', script)], { cwd: repoRoot, env: { ...process.env } as Record<string, string> });
+  const proc = spawnProcess('bash', [join(repoRoot, 'scripts', script)], {
+    cwd: repoRoot,
+    env: { ...process.env } as Record<string, string>,
+  });
   for (const stream of streams.map((name) => proc.child[name]!)) {
     createInterface({ input: stream }).on('line', (line) => out.detail(`│ ${line}`));
   }
@@ -33,7 +36,10 @@ function runShowingProgress(out: DemoConsole, script: string, streams: Array<'st
 export async function prepareParts(out: DemoConsole): Promise<{ sender: string }> {
   const versions = k8sVersions();
   if (!k8sBinariesBuilt()) {
-    out.info(`Building Kubernetes ${versions.kubernetes} (kube-apiserver, controller-manager, scheduler, kubectl), etcd ${versions.etcd} and kwok ${versions.kwok} from source (first time only, about 10 minutes on 2 cores) ...`, 2);
+    out.info(
+      `Building Kubernetes ${versions.kubernetes} (kube-apiserver, controller-manager, scheduler, kubectl), etcd ${versions.etcd} and kwok ${versions.kwok} from source (first time only, about 10 minutes on 2 cores) ...`,
+      2,
+    );
     await runShowingProgress(out, 'build-k8s.sh');
   }
   k8sBinaryPaths(); // throws with the build command if the build did not produce them
@@ -45,11 +51,15 @@ export async function prepareParts(out: DemoConsole): Promise<{ sender: string }
   out.ok(`CloudEvents sender, on the CloudEvents Go SDK that Falcosidekick's Knative output uses ${dimPath(sender)}`);
 
   const built = ensureBundles((line) => out.info(line, 2));
-  out.ok(`functions bundled as their images run them, code caches trained: ${FUNCTION_NAMES.map((name) => `dist/${name}/start.cjs`).join(', ')}${built ? '' : ' (up to date)'}`);
+  out.ok(
+    `functions bundled as their images run them, code caches trained: ${FUNCTION_NAMES.map((name) => `dist/${name}/start.cjs`).join(', ')}${built ? '' : ' (up to date)'}`,
+  );
   // The command line, bundled as `make cli` bundles it.
   const cli = await runToExit(process.execPath, [join(repoRoot, 'cli', 'bundle.mjs')], { cwd: repoRoot, env: baseEnv() });
   if (cli.code !== 0) throw new Error(`cli/bundle.mjs exited with ${cli.code}: ${cli.stderr}`);
-  out.ok(`the falco-response command line, as \`make install-cli\` installs it ${dimPath(join(repoRoot, 'dist', 'cli', 'falco-response.cjs'))}`);
+  out.ok(
+    `the falco-response command line, as \`make install-cli\` installs it ${dimPath(join(repoRoot, 'dist', 'cli', 'falco-response.cjs'))}`,
+  );
   return { sender };
 }
 

@@ -48,12 +48,19 @@ function load(name) {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (debug) process.stderr.write(`fast-start: ${name} cache ${training ? 'off (training)' : corrupt ? 'corrupt' : cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted'}\n`);
+  if (debug)
+    process.stderr.write(
+      `fast-start: ${name} cache ${training ? 'off (training)' : corrupt ? 'corrupt' : cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted'}\n`,
+    );
   const module = { exports: {}, filename, id: filename, loaded: false };
   loaded.set(name, { script, module });
   const nodeRequire = Module.createRequire(filename);
   // The bundles require Node's modules and, lazily, ./kube.cjs: nothing else is on disk.
-  const localRequire = Object.assign((id) => (id === './kube.cjs' ? load('kube.cjs') : nodeRequire(id)), { resolve: nodeRequire.resolve, cache: nodeRequire.cache, main: require.main });
+  const localRequire = Object.assign((id) => (id === './kube.cjs' ? load('kube.cjs') : nodeRequire(id)), {
+    resolve: nodeRequire.resolve,
+    cache: nodeRequire.cache,
+    main: require.main,
+  });
   script.runInThisContext()(module.exports, localRequire, module, filename, __dirname);
   module.loaded = true;
   return module.exports;

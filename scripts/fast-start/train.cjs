@@ -26,7 +26,12 @@ const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ 
 
 /** What the stand-in cluster holds: a Deployment → ReplicaSet → Pod chain in a plain namespace. */
 const objects = {
-  [`/api/v1/namespaces/${NAMESPACE}`]: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, uid: 'uid-ns', resourceVersion: '1' }, status: { phase: 'Active' } },
+  [`/api/v1/namespaces/${NAMESPACE}`]: {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: NAMESPACE, uid: 'uid-ns', resourceVersion: '1' },
+    status: { phase: 'Active' },
+  },
   [`/api/v1/namespaces/${NAMESPACE}/pods/${POD}`]: {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -35,12 +40,41 @@ const objects = {
     status: {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
-      containerStatuses: [{ name: 'app', image: 'alpine:3.20', imageID: 'docker.io/library/alpine@sha256:beef', containerID: `containerd://${CONTAINER_ID}`, ready: true, restartCount: 0, started: true, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }],
+      containerStatuses: [
+        {
+          name: 'app',
+          image: 'alpine:3.20',
+          imageID: 'docker.io/library/alpine@sha256:beef',
+          containerID: `containerd://${CONTAINER_ID}`,
+          ready: true,
+          restartCount: 0,
+          started: true,
+          state: { running: { startedAt: '2026-01-01T00:00:00Z' } },
+        },
+      ],
     },
   },
-  [`/apis/apps/v1/namespaces/${NAMESPACE}/replicasets/web-5d8f7c9b6`]: { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: meta('web-5d8f7c9b6', { ownerReferences: owner('Deployment', 'apps/v1', 'web') }), spec: { replicas: 2, selector, template }, status: { replicas: 2, readyReplicas: 2 } },
-  [`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/web`]: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('web'), spec: { replicas: 2, selector, template }, status: { replicas: 2, readyReplicas: 2, availableReplicas: 2 } },
-  [`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/web/scale`]: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: meta('web'), spec: { replicas: 2 }, status: { replicas: 2, selector: 'app=web' } },
+  [`/apis/apps/v1/namespaces/${NAMESPACE}/replicasets/web-5d8f7c9b6`]: {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: meta('web-5d8f7c9b6', { ownerReferences: owner('Deployment', 'apps/v1', 'web') }),
+    spec: { replicas: 2, selector, template },
+    status: { replicas: 2, readyReplicas: 2 },
+  },
+  [`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/web`]: {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta('web'),
+    spec: { replicas: 2, selector, template },
+    status: { replicas: 2, readyReplicas: 2, availableReplicas: 2 },
+  },
+  [`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/web/scale`]: {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: meta('web'),
+    spec: { replicas: 2 },
+    status: { replicas: 2, selector: 'app=web' },
+  },
 };
 
 function notFound(path) {
@@ -52,14 +86,17 @@ function answer(method, path, body) {
   const known = objects[path];
   if (method === 'GET') {
     if (known) return [200, known];
-    if (/\/(networkpolicies|events|pods)$/.test(path)) return [200, { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '1' }, items: [] }];
+    if (/\/(networkpolicies|events|pods)$/.test(path))
+      return [200, { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '1' }, items: [] }];
     return [404, notFound(path)];
   }
   if (method === 'DELETE') return known ? [200, known] : [404, notFound(path)];
   const sent = body ? JSON.parse(body) : {};
   if (method === 'POST') return [201, { ...sent, metadata: { ...sent.metadata, uid: 'uid-created', resourceVersion: '2' } }];
   // PUT and PATCH: the object as it would be after the write.
-  return known ? [200, { ...known, ...sent, metadata: { ...known.metadata, ...sent.metadata, resourceVersion: '2' } }] : [404, notFound(path)];
+  return known
+    ? [200, { ...known, ...sent, metadata: { ...known.metadata, ...sent.metadata, resourceVersion: '2' } }]
+    : [404, notFound(path)];
 }
 
 function startCluster() {
@@ -89,16 +126,41 @@ function kubeconfig(port) {
 }
 
 function alert(priority) {
-  const fields = { 'container.id': CONTAINER_ID.slice(0, 12), 'container.image.repository': 'alpine', 'k8s.ns.name': NAMESPACE, 'k8s.pod.name': POD, 'proc.cmdline': 'sh -c uptime', 'proc.name': 'sh', 'user.name': 'root' };
-  return JSON.stringify({ output: `A shell was spawned in a container with an attached terminal (k8s.ns=${NAMESPACE} k8s.pod=${POD})`, priority, rule: 'Terminal shell in container', time: new Date().toISOString(), output_fields: fields, tags: ['container', 'shell'] });
+  const fields = {
+    'container.id': CONTAINER_ID.slice(0, 12),
+    'container.image.repository': 'alpine',
+    'k8s.ns.name': NAMESPACE,
+    'k8s.pod.name': POD,
+    'proc.cmdline': 'sh -c uptime',
+    'proc.name': 'sh',
+    'user.name': 'root',
+  };
+  return JSON.stringify({
+    output: `A shell was spawned in a container with an attached terminal (k8s.ns=${NAMESPACE} k8s.pod=${POD})`,
+    priority,
+    rule: 'Terminal shell in container',
+    time: new Date().toISOString(),
+    output_fields: fields,
+    tags: ['container', 'shell'],
+  });
 }
 
 function request(port, method, path, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -131,7 +193,17 @@ async function main() {
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(cluster.address().port), { mode: 0o600 });
   const port = await freePort();
-  const env = { PATH: process.env.PATH ?? '', HOME: dir, PORT: String(port), HOST: '127.0.0.1', LOCK_FILE: '', KUBECONFIG: kubeconfigPath, POD_NAMESPACE: 'falco-response', LOG_LEVEL: 'info', FAST_START_TRAIN: '1' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOCK_FILE: '',
+    KUBECONFIG: kubeconfigPath,
+    POD_NAMESPACE: 'falco-response',
+    LOG_LEVEL: 'info',
+    FAST_START_TRAIN: '1',
+  };
   const child = spawn(process.execPath, [join(__dirname, 'start.cjs')], { cwd: __dirname, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   try {
@@ -139,7 +211,8 @@ async function main() {
     await request(port, 'GET', '/healthz');
     await request(port, 'GET', '/readyz');
     const acting = await request(port, 'POST', '/', alert('Critical'));
-    if (acting < 200 || acting > 299) process.stderr.write(`train: the acting alert was answered ${acting}; the cache covers less of that path\n`);
+    if (acting < 200 || acting > 299)
+      process.stderr.write(`train: the acting alert was answered ${acting}; the cache covers less of that path\n`);
     await request(port, 'GET', '/metrics');
   } finally {
     child.kill('SIGTERM');

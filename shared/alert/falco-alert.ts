@@ -54,7 +54,10 @@ const CONTAINER_ID = /^(?:[0-9a-fA-F]{12,64}|host)$/;
 function containerIdOf(fields: Record<string, OutputFieldValue>): string | undefined {
   const id = stringField(fields, 'container.id');
   if (id !== undefined && !CONTAINER_ID.test(id)) {
-    throw new AlertContentError('output_fields.container.id', `must be 12 to 64 hex digits (or "host"), got ${id.length > 80 ? `${id.length} characters` : JSON.stringify(id)}`);
+    throw new AlertContentError(
+      'output_fields.container.id',
+      `must be 12 to 64 hex digits (or "host"), got ${id.length > 80 ? `${id.length} characters` : JSON.stringify(id)}`,
+    );
   }
   return id;
 }
@@ -70,7 +73,11 @@ function targetOf(fields: Record<string, OutputFieldValue>): Pick<FalcoAlert, 'n
   const podName = stringField(fields, 'k8s.pod.name');
   if (namespace !== undefined || podName !== undefined) return { namespace, podName, targetSource: 'container' };
   if (stringField(fields, 'ka.target.resource') === 'pods') {
-    return { namespace: stringField(fields, 'ka.target.namespace'), podName: stringField(fields, 'ka.target.name'), targetSource: 'k8saudit' };
+    return {
+      namespace: stringField(fields, 'ka.target.namespace'),
+      podName: stringField(fields, 'ka.target.name'),
+      targetSource: 'k8saudit',
+    };
   }
   return { namespace: undefined, podName: undefined, targetSource: undefined };
 }

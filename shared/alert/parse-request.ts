@@ -82,17 +82,27 @@ function parseJsonText(text: string, field: string): unknown {
     throw new AlertRejection(400, field, `not valid JSON: ${(error as Error).message}`);
   }
   const duplicate = typeof value === 'object' && value !== null ? findDuplicateKey(text) : undefined;
-  if (duplicate !== undefined) throw new AlertRejection(400, field, `the key ${JSON.stringify(duplicate.slice(0, 300))} appears twice in one object: refusing an ambiguous alert`);
+  if (duplicate !== undefined)
+    throw new AlertRejection(
+      400,
+      field,
+      `the key ${JSON.stringify(duplicate.slice(0, 300))} appears twice in one object: refusing an ambiguous alert`,
+    );
   return value;
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-function describeSchemaError(error: { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }): [string, string] {
+function describeSchemaError(error: {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}): [string, string] {
   const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.').replace(/~1/g, '/').replace(/~0/g, '~');
   if (error.keyword === 'required') return [String(error.params.missingProperty), 'is required'];
   if (error.keyword === 'pattern' && path === 'priority') {
-    return [path, 'must be one of Falco\'s priorities: emergency, alert, critical, error, warning, notice, informational, debug'];
+    return [path, "must be one of Falco's priorities: emergency, alert, critical, error, warning, notice, informational, debug"];
   }
   if (error.keyword === 'pattern' && path === 'time') return [path, 'must be an RFC 3339 date-time, e.g. 2021-05-02T20:24:10.361728219Z'];
   if (error.keyword === 'anyOf' && path.startsWith('output_fields.')) {
@@ -128,7 +138,11 @@ function cloudEventRejection(error: unknown): AlertRejection {
   if (error instanceof AlertRejection) return error;
   if (error instanceof ValidationError) {
     const details = (error.errors ?? [])
-      .map((e) => (typeof e === 'string' ? e : `${(e as { instancePath?: string }).instancePath ?? ''} ${(e as { message?: string }).message ?? ''}`.trim()))
+      .map((e) =>
+        typeof e === 'string'
+          ? e
+          : `${(e as { instancePath?: string }).instancePath ?? ''} ${(e as { message?: string }).message ?? ''}`.trim(),
+      )
       .filter(Boolean);
     return new AlertRejection(400, 'cloudevent', [error.message, ...details].join('; '));
   }
@@ -164,11 +178,19 @@ function attributesOf(event: CloudEvent<unknown>): CloudEventAttributes {
 function rejectContradictions(alert: FalcoAlert, extensions: Record<string, unknown>): void {
   const rule = extensions.rule;
   if (typeof rule === 'string' && rule !== alert.rule) {
-    throw new AlertRejection(422, 'rule', `the CloudEvent's rule extension (${JSON.stringify(rule)}) contradicts the alert's rule (${JSON.stringify(alert.rule)})`);
+    throw new AlertRejection(
+      422,
+      'rule',
+      `the CloudEvent's rule extension (${JSON.stringify(rule)}) contradicts the alert's rule (${JSON.stringify(alert.rule)})`,
+    );
   }
   const priority = extensions.priority;
   if (typeof priority === 'string' && normalizePriority(priority) !== alert.priority) {
-    throw new AlertRejection(422, 'priority', `the CloudEvent's priority extension (${JSON.stringify(priority)}) contradicts the alert's priority (${JSON.stringify(alert.priority)})`);
+    throw new AlertRejection(
+      422,
+      'priority',
+      `the CloudEvent's priority extension (${JSON.stringify(priority)}) contradicts the alert's priority (${JSON.stringify(alert.priority)})`,
+    );
   }
 }
 
@@ -187,7 +209,11 @@ function parseCloudEvent(request: IncomingRequest, structured: boolean, options:
   try {
     const type = mediaType(headers['content-type']);
     if (!structured && !isJsonMediaType(type)) {
-      throw new AlertRejection(415, 'content-type', `a binary-mode CloudEvent must carry the Falco alert as application/json, got ${JSON.stringify(headers['content-type'] ?? '(none)')}`);
+      throw new AlertRejection(
+        415,
+        'content-type',
+        `a binary-mode CloudEvent must carry the Falco alert as application/json, got ${JSON.stringify(headers['content-type'] ?? '(none)')}`,
+      );
     }
     // Media types are case-insensitive and may carry parameters; the SDK compares them literally.
     if (type !== undefined) headers['content-type'] = type;
@@ -201,11 +227,16 @@ function parseCloudEvent(request: IncomingRequest, structured: boolean, options:
       throw new AlertRejection(400, 'body', 'a structured CloudEvent carries either data or data_base64, not both');
     }
     const decoded = HTTP.toEvent({ headers, body });
-    if (Array.isArray(decoded)) throw new AlertRejection(415, 'content-type', 'CloudEvent batches are not accepted: send one alert per request');
+    if (Array.isArray(decoded))
+      throw new AlertRejection(415, 'content-type', 'CloudEvent batches are not accepted: send one alert per request');
     event = decoded as CloudEvent<unknown>;
     event.validate();
     if (event.specversion !== '1.0') {
-      throw new AlertRejection(400, 'cloudevent', `specversion ${JSON.stringify(event.specversion)} is not supported: send CloudEvents 1.0`);
+      throw new AlertRejection(
+        400,
+        'cloudevent',
+        `specversion ${JSON.stringify(event.specversion)} is not supported: send CloudEvents 1.0`,
+      );
     }
   } catch (error) {
     throw cloudEventRejection(error);
@@ -233,7 +264,11 @@ export function parseAlertRequest(request: IncomingRequest, options: ParseOption
   if (type === CE_STRUCTURED) return parseCloudEvent(request, true, options);
   if (isCloudEventRequest(request.headers)) return parseCloudEvent(request, false, options);
   if (!isJsonMediaType(type)) {
-    throw new AlertRejection(415, 'content-type', `expected application/json or ${CE_STRUCTURED}, got ${JSON.stringify(headerValue(request.headers, 'content-type') ?? '(none)')}`);
+    throw new AlertRejection(
+      415,
+      'content-type',
+      `expected application/json or ${CE_STRUCTURED}, got ${JSON.stringify(headerValue(request.headers, 'content-type') ?? '(none)')}`,
+    );
   }
   return { alert: alertFromValue(parseJsonText(request.body, 'body')), transport: 'json' };
 }

@@ -1,15 +1,6 @@
 // Falco's eight priorities, most severe first. Falco spells them capitalised; senders
 // and users vary, so every comparison goes through normalizePriority.
-export const FALCO_PRIORITIES = [
-  'emergency',
-  'alert',
-  'critical',
-  'error',
-  'warning',
-  'notice',
-  'informational',
-  'debug',
-] as const;
+export const FALCO_PRIORITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'] as const;
 
 export type FalcoPriority = (typeof FALCO_PRIORITIES)[number];
 

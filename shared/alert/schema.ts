@@ -13,12 +13,7 @@ export const PRIORITY_PATTERN =
   '^([Ee][Mm][Ee][Rr][Gg][Ee][Nn][Cc][Yy]|[Aa][Ll][Ee][Rr][Tt]|[Cc][Rr][Ii][Tt][Ii][Cc][Aa][Ll]|[Ee][Rr][Rr][Oo][Rr]|[Ww][Aa][Rr][Nn][Ii][Nn][Gg]|[Nn][Oo][Tt][Ii][Cc][Ee]|[Ii][Nn][Ff][Oo][Rr][Mm][Aa][Tt][Ii][Oo][Nn][Aa][Ll]|[Dd][Ee][Bb][Uu][Gg]|[Ii][Nn][Ff][Oo])$';
 
 const scalarField = {
-  anyOf: [
-    { type: 'string', maxLength: 65536 },
-    { type: 'number' },
-    { type: 'boolean' },
-    { type: 'null' },
-  ],
+  anyOf: [{ type: 'string', maxLength: 65536 }, { type: 'number' }, { type: 'boolean' }, { type: 'null' }],
 } as const;
 
 export const falcoAlertSchema = {

@@ -72,7 +72,10 @@ export class EnvReader {
       this.problems.push(`${name}: starts with "[" but is not a JSON array of strings`);
       return [...fallback];
     }
-    return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -90,7 +93,9 @@ export class EnvReader {
     try {
       return readFileSync(path, 'utf8');
     } catch (error) {
-      this.problems.push(`${name}=${JSON.stringify(path)}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      this.problems.push(
+        `${name}=${JSON.stringify(path)}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
       return undefined;
     }
   }

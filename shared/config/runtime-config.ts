@@ -37,7 +37,8 @@ export interface RuntimeConfig {
 
 /** The token, inline or from a file; set but blank refuses to start rather than run open. */
 function readInlineToken(reader: EnvReader): string | undefined {
-  if (reader.isSetButBlank('AUTH_TOKEN')) reader.problem('AUTH_TOKEN is set but blank; refusing to run open (unset it to turn authentication off)');
+  if (reader.isSetButBlank('AUTH_TOKEN'))
+    reader.problem('AUTH_TOKEN is set but blank; refusing to run open (unset it to turn authentication off)');
   return reader.optionalString('AUTH_TOKEN');
 }
 
@@ -57,32 +58,95 @@ const readLockFile = (reader: EnvReader) => (reader.isSetButBlank('LOCK_FILE') ?
 
 export const RUNTIME_SETTINGS = settingsGroup(
   {
-    authToken: setting.custom('AUTH_TOKEN', '(off)', "shared token callers must present", { kind: 'text' }, readInlineToken),
-    authTokenFile: setting.custom('AUTH_TOKEN_FILE', '(off)', "the token from a file, e.g. `/var/openfaas/secrets/falco-response-token`; an empty file refuses to start", { kind: 'text' }, readTokenFile),
-    authHeader: setting.text('AUTH_HEADER', 'x-falco-response-token', "a header that may carry the token (besides `Authorization: Bearer`)", { pattern: /^[A-Za-z0-9-]+$/, problem: 'not a header name' }),
-    authExtension: setting.text('AUTH_CE_EXTENSION', 'authtoken', "CloudEvent extension that may carry the token (`Ce-Authtoken`)", {
+    authToken: setting.custom('AUTH_TOKEN', '(off)', 'shared token callers must present', { kind: 'text' }, readInlineToken),
+    authTokenFile: setting.custom(
+      'AUTH_TOKEN_FILE',
+      '(off)',
+      'the token from a file, e.g. `/var/openfaas/secrets/falco-response-token`; an empty file refuses to start',
+      { kind: 'text' },
+      readTokenFile,
+    ),
+    authHeader: setting.text(
+      'AUTH_HEADER',
+      'x-falco-response-token',
+      'a header that may carry the token (besides `Authorization: Bearer`)',
+      { pattern: /^[A-Za-z0-9-]+$/, problem: 'not a header name' },
+    ),
+    authExtension: setting.text('AUTH_CE_EXTENSION', 'authtoken', 'CloudEvent extension that may carry the token (`Ce-Authtoken`)', {
       pattern: /^[A-Za-z0-9]{1,20}$/,
       problem: 'CloudEvent extension names are lowercase letters and digits',
     }),
-    port: setting.integer('PORT', 8080, { min: 0, max: 65535 }, "listening port (Knative sets it)"),
-    host: setting.text('HOST', '0.0.0.0', "listening address"),
-    bodyLimitBytes: setting.integer('BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }, "largest request body"),
-    maxInFlight: setting.integer('MAX_IN_FLIGHT', 64, { min: 1, max: 100000 }, "alerts handled at once (only requests that passed authentication and parsing count); beyond it 429 with `Retry-After`"),
-    requestTimeoutMs: setting.integer('REQUEST_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }, "headers and body must have arrived within this, or the connection gets 408 and is closed"),
-    keepAliveTimeoutMs: setting.integer('KEEP_ALIVE_TIMEOUT_MS', 72_000, { min: 1000, max: 600_000 }, "an idle keep-alive connection is closed after this (longer than the usual 60 s of proxies in front)"),
-    cloudEventReplies: setting.oneOf('CLOUDEVENT_REPLY', ['event', 'empty'], 'event', "reply to CloudEvents with a decision event, or `empty`"),
-    metricsAuth: setting.oneOf('METRICS_AUTH', ['open', 'token'], 'open', "who reads `GET /metrics`: `open` (anyone who reaches the port) or `token` (the same token as alerts, `Authorization: Bearer`)"),
-    lockFile: setting.custom('LOCK_FILE', '`/tmp/.lock`', "written once listening (OpenFaaS exec probe); set empty to disable", { kind: 'text' }, readLockFile),
-    shutdownTimeoutSeconds: setting.integer('SHUTDOWN_TIMEOUT_SECONDS', 25, { min: 1, max: 3600 }, "on SIGTERM, how long in-flight alerts may take"),
-    logBufferBytes: setting.integer('LOG_BUFFER_BYTES', 4 * 1024 * 1024, { min: 64 * 1024, max: 1024 * 1024 * 1024 }, "log bytes that may wait for a slow stdout; beyond it lines are dropped and counted (`falco_response_log_lines_dropped_total`) instead of growing the heap"),
-    logLevel: setting.oneOf('LOG_LEVEL', LOG_LEVELS, 'info', "fatal, error, warn, info, debug, trace, silent"),
-    unselectedLogLevel: setting.oneOf('UNSELECTED_LOG_LEVEL', ['info', 'debug'], 'info', "`info` or `debug`: the level of the decision line for alerts the function is not configured for (`RULES`, `MIN_PRIORITY`, `REQUIRED_TAGS`, `SOURCES`); `debug` keeps a Falco that forwards everything from flooding the logs"),
+    port: setting.integer('PORT', 8080, { min: 0, max: 65535 }, 'listening port (Knative sets it)'),
+    host: setting.text('HOST', '0.0.0.0', 'listening address'),
+    bodyLimitBytes: setting.integer('BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }, 'largest request body'),
+    maxInFlight: setting.integer(
+      'MAX_IN_FLIGHT',
+      64,
+      { min: 1, max: 100000 },
+      'alerts handled at once (only requests that passed authentication and parsing count); beyond it 429 with `Retry-After`',
+    ),
+    requestTimeoutMs: setting.integer(
+      'REQUEST_TIMEOUT_MS',
+      10_000,
+      { min: 100, max: 600_000 },
+      'headers and body must have arrived within this, or the connection gets 408 and is closed',
+    ),
+    keepAliveTimeoutMs: setting.integer(
+      'KEEP_ALIVE_TIMEOUT_MS',
+      72_000,
+      { min: 1000, max: 600_000 },
+      'an idle keep-alive connection is closed after this (longer than the usual 60 s of proxies in front)',
+    ),
+    cloudEventReplies: setting.oneOf(
+      'CLOUDEVENT_REPLY',
+      ['event', 'empty'],
+      'event',
+      'reply to CloudEvents with a decision event, or `empty`',
+    ),
+    metricsAuth: setting.oneOf(
+      'METRICS_AUTH',
+      ['open', 'token'],
+      'open',
+      'who reads `GET /metrics`: `open` (anyone who reaches the port) or `token` (the same token as alerts, `Authorization: Bearer`)',
+    ),
+    lockFile: setting.custom(
+      'LOCK_FILE',
+      '`/tmp/.lock`',
+      'written once listening (OpenFaaS exec probe); set empty to disable',
+      { kind: 'text' },
+      readLockFile,
+    ),
+    shutdownTimeoutSeconds: setting.integer(
+      'SHUTDOWN_TIMEOUT_SECONDS',
+      25,
+      { min: 1, max: 3600 },
+      'on SIGTERM, how long in-flight alerts may take',
+    ),
+    logBufferBytes: setting.integer(
+      'LOG_BUFFER_BYTES',
+      4 * 1024 * 1024,
+      { min: 64 * 1024, max: 1024 * 1024 * 1024 },
+      'log bytes that may wait for a slow stdout; beyond it lines are dropped and counted (`falco_response_log_lines_dropped_total`) instead of growing the heap',
+    ),
+    logLevel: setting.oneOf('LOG_LEVEL', LOG_LEVELS, 'info', 'fatal, error, warn, info, debug, trace, silent'),
+    unselectedLogLevel: setting.oneOf(
+      'UNSELECTED_LOG_LEVEL',
+      ['info', 'debug'],
+      'info',
+      '`info` or `debug`: the level of the decision line for alerts the function is not configured for (`RULES`, `MIN_PRIORITY`, `REQUIRED_TAGS`, `SOURCES`); `debug` keeps a Falco that forwards everything from flooding the logs',
+    ),
   },
   ({ authToken: inline, authTokenFile, authHeader, authExtension, shutdownTimeoutSeconds, ...values }, reader): RuntimeConfig => {
     if (inline !== undefined && authTokenFile !== undefined) reader.problem('AUTH_TOKEN and AUTH_TOKEN_FILE are both set: set one');
     const authToken = inline ?? authTokenFile?.token;
     if (values.metricsAuth === 'token' && authToken === undefined) reader.problem('METRICS_AUTH=token needs AUTH_TOKEN or AUTH_TOKEN_FILE');
-    return { ...values, authToken, authHeader: authHeader.toLowerCase(), authExtension: authExtension.toLowerCase(), shutdownTimeoutMs: shutdownTimeoutSeconds * 1000 };
+    return {
+      ...values,
+      authToken,
+      authHeader: authHeader.toLowerCase(),
+      authExtension: authExtension.toLowerCase(),
+      shutdownTimeoutMs: shutdownTimeoutSeconds * 1000,
+    };
   },
 );
 

@@ -32,7 +32,13 @@ export const setting = {
     return { name, shownDefault: code(fallback), meaning, shape: { kind: 'boolean' }, read: (r) => r.boolean(name, fallback) };
   },
   integer(name: string, fallback: number, bounds: Bounds, meaning: string): Setting<number> {
-    return { name, shownDefault: code(fallback), meaning, shape: { kind: 'integer', ...bounds }, read: (r) => r.integer(name, fallback, bounds) };
+    return {
+      name,
+      shownDefault: code(fallback),
+      meaning,
+      shape: { kind: 'integer', ...bounds },
+      read: (r) => r.integer(name, fallback, bounds),
+    };
   },
   /** Unset means "not ours to choose" (GRACE_PERIOD_SECONDS: the pod's own). */
   optionalInteger(name: string, bounds: Bounds, shownDefault: string, meaning: string): Setting<number | undefined> {
@@ -52,7 +58,8 @@ export const setting = {
       shape: { kind: 'text', ...(check && { pattern: check.pattern.source }), ...(check?.maxLength && { maxLength: check.maxLength }) },
       read: (r) => {
         const value = r.string(name, fallback);
-        if (check && (!check.pattern.test(value) || value.length > (check.maxLength ?? Infinity))) r.problem(`${name}=${JSON.stringify(value)}: ${check.problem}`);
+        if (check && (!check.pattern.test(value) || value.length > (check.maxLength ?? Infinity)))
+          r.problem(`${name}=${JSON.stringify(value)}: ${check.problem}`);
         return value;
       },
     };
@@ -87,7 +94,9 @@ export function settingsGroup<D extends Record<string, Setting<unknown>>, T = Va
   return {
     declarations: Object.values(declared),
     read(reader) {
-      const values = Object.fromEntries(Object.entries(declared).map(([key, declaration]) => [key, declaration.read(reader)])) as ValuesOf<D>;
+      const values = Object.fromEntries(
+        Object.entries(declared).map(([key, declaration]) => [key, declaration.read(reader)]),
+      ) as ValuesOf<D>;
       return finish ? finish(values, reader) : (values as unknown as T);
     },
   };

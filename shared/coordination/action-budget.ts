@@ -46,7 +46,11 @@ export interface BudgetSettings {
 }
 
 export type SlotAnswer =
-  | { outcome: 'taken'; slot: BudgetSlot; /** A live slot of an earlier attempt at this very action (a re-run after a crash). */ reused: boolean }
+  | {
+      outcome: 'taken';
+      slot: BudgetSlot /** A live slot of an earlier attempt at this very action (a re-run after a crash). */;
+      reused: boolean;
+    }
   | { outcome: 'exhausted'; message: string }
   | { outcome: 'unavailable'; problem: 'missing' | 'forbidden' | 'corrupted' | 'contended'; message: string };
 
@@ -62,11 +66,14 @@ function parseSlots(lease: k8s.V1Lease): BudgetSlot[] {
     throw new CorruptedBudget(`annotation ${BUDGET_SLOTS_ANNOTATION} is not JSON`);
   }
   const valid = (slot: unknown): slot is BudgetSlot =>
-    typeof slot === 'object' && slot !== null &&
+    typeof slot === 'object' &&
+    slot !== null &&
     ['id', 'fn', 'target', 'key'].every((field) => typeof (slot as Record<string, unknown>)[field] === 'string') &&
     Number.isFinite((slot as Record<string, unknown>).at) &&
-    typeof (slot as { regarding?: unknown }).regarding === 'object' && (slot as { regarding: unknown }).regarding !== null;
-  if (!Array.isArray(value) || !value.every(valid)) throw new CorruptedBudget(`annotation ${BUDGET_SLOTS_ANNOTATION} is not a list of slots`);
+    typeof (slot as { regarding?: unknown }).regarding === 'object' &&
+    (slot as { regarding: unknown }).regarding !== null;
+  if (!Array.isArray(value) || !value.every(valid))
+    throw new CorruptedBudget(`annotation ${BUDGET_SLOTS_ANNOTATION} is not a list of slots`);
   return value;
 }
 
@@ -90,10 +97,19 @@ export class ActionBudget {
   }
 
   private unavailable(problem: 'missing' | 'forbidden' | 'corrupted' | 'contended', detail: string): SlotAnswer {
-    const fix = problem === 'corrupted'
-      ? 'it is never reset automatically: inspect it, then re-apply the shipped Lease (see the README, "The action budget")'
-      : problem === 'missing' ? 're-apply the shipped manifests (the Lease is in the RBAC file)' : problem === 'forbidden' ? "check the function's Role for leases" : 'too many instances updated it at once';
-    return { outcome: 'unavailable', problem, message: `the action budget (${this.where}) is unavailable: ${detail}; acting as dry-run — ${fix}` };
+    const fix =
+      problem === 'corrupted'
+        ? 'it is never reset automatically: inspect it, then re-apply the shipped Lease (see the README, "The action budget")'
+        : problem === 'missing'
+          ? 're-apply the shipped manifests (the Lease is in the RBAC file)'
+          : problem === 'forbidden'
+            ? "check the function's Role for leases"
+            : 'too many instances updated it at once';
+    return {
+      outcome: 'unavailable',
+      problem,
+      message: `the action budget (${this.where}) is unavailable: ${detail}; acting as dry-run — ${fix}`,
+    };
   }
 
   private async read(kube: KubeClient): Promise<k8s.V1Lease | SlotAnswer> {
@@ -101,7 +117,8 @@ export class ActionBudget {
       const lease = await kube.getLease(this.settings.namespace, this.settings.lease);
       return lease ?? this.unavailable('missing', 'the Lease does not exist');
     } catch (error) {
-      if (error instanceof KubeError && (error.kind === 'forbidden' || error.kind === 'unauthorized')) return this.unavailable('forbidden', error.message);
+      if (error instanceof KubeError && (error.kind === 'forbidden' || error.kind === 'unauthorized'))
+        return this.unavailable('forbidden', error.message);
       throw error; // the API server is down or slow: the caller answers 503 and the sender retries
     }
   }
@@ -111,7 +128,9 @@ export class ActionBudget {
     const lease = await this.read(kube);
     if ('outcome' in lease) return undefined;
     try {
-      const mine = this.live(parseSlots(lease), Date.now()).filter((slot) => slot.fn === this.fn && slot.target === target && (key === undefined || slot.key === key));
+      const mine = this.live(parseSlots(lease), Date.now()).filter(
+        (slot) => slot.fn === this.fn && slot.target === target && (key === undefined || slot.key === key),
+      );
       return mine.at(-1);
     } catch {
       return undefined;
@@ -123,7 +142,10 @@ export class ActionBudget {
     // One take at a time per instance: its own concurrent alerts then never race each other
     // for the Lease, only other instances do.
     const turn = this.queue.then(() => this.takeNow(kube, target, key, regarding));
-    this.queue = turn.then(() => undefined, () => undefined);
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
@@ -161,7 +183,10 @@ export class ActionBudget {
           continue;
         }
         const freeAt = Math.min(...live.map((slot) => slot.at)) + this.settings.windowSeconds * 1000;
-        return { outcome: 'exhausted', message: `the cluster-wide action budget (${this.where}) is used up: ${live.length} of ${this.settings.maxActions} actions in ${this.settings.windowSeconds} s; the next slot frees in ${Math.max(1, Math.ceil((freeAt - now) / 1000))} s` };
+        return {
+          outcome: 'exhausted',
+          message: `the cluster-wide action budget (${this.where}) is used up: ${live.length} of ${this.settings.maxActions} actions in ${this.settings.windowSeconds} s; the next slot frees in ${Math.max(1, Math.ceil((freeAt - now) / 1000))} s`,
+        };
       }
       const slot: BudgetSlot = { id, fn: this.fn, target, key, regarding, at: now };
       const written = await this.write(kube, lease, [...live, slot]);
@@ -189,7 +214,11 @@ export class ActionBudget {
         return; // never rewrite a budget we cannot read
       }
       if (!slots.some((s) => s.id === slot.id)) return;
-      const written = await this.write(kube, lease, this.live(slots, Date.now()).filter((s) => s.id !== slot.id));
+      const written = await this.write(
+        kube,
+        lease,
+        this.live(slots, Date.now()).filter((s) => s.id !== slot.id),
+      );
       if (written !== 'conflict') return;
     }
   }
@@ -197,7 +226,9 @@ export class ActionBudget {
   private async write(kube: KubeClient, lease: k8s.V1Lease, slots: BudgetSlot[]): Promise<k8s.V1Lease | 'conflict' | SlotAnswer> {
     try {
       const { name, resourceVersion } = lease.metadata!;
-      this.known = await kube.applyLeaseAnnotations(this.settings.namespace, name!, resourceVersion!, { [BUDGET_SLOTS_ANNOTATION]: JSON.stringify(slots) });
+      this.known = await kube.applyLeaseAnnotations(this.settings.namespace, name!, resourceVersion!, {
+        [BUDGET_SLOTS_ANNOTATION]: JSON.stringify(slots),
+      });
       return this.known;
     } catch (error) {
       this.known = undefined;

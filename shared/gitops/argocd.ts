@@ -12,12 +12,18 @@ export function applicationRef(namespace: string, name: string): CustomObjectRef
  * Removes spec.syncPolicy.automated (a merge patch with null) and returns what it was, to be
  * put back on restore; undefined when the Application had no automated sync.
  */
-export async function turnAutomatedSyncOff(kube: KubeClient, ref: CustomObjectRef): Promise<Record<string, unknown> | undefined | 'missing'> {
+export async function turnAutomatedSyncOff(
+  kube: KubeClient,
+  ref: CustomObjectRef,
+): Promise<Record<string, unknown> | undefined | 'missing'> {
   const app = await kube.getCustomObject(ref);
   if (!app) return 'missing';
   const automated = (app.spec?.syncPolicy as { automated?: Record<string, unknown> } | undefined)?.automated;
   if (automated === undefined) return undefined;
-  await kube.patchCustomObject(ref, { metadata: { resourceVersion: app.metadata?.resourceVersion }, spec: { syncPolicy: { automated: null } } });
+  await kube.patchCustomObject(ref, {
+    metadata: { resourceVersion: app.metadata?.resourceVersion },
+    spec: { syncPolicy: { automated: null } },
+  });
   return automated;
 }
 

@@ -41,16 +41,27 @@ export async function fluxGitSource(kube: KubeClient, namespace: string, name: s
   const ks = await kube.getCustomObject(kustomization);
   if (!ks) throw new GitSourceProblem(`Kustomization ${namespace}/${name} does not exist`);
   const source = ks.spec?.sourceRef as { kind?: string; name?: string; namespace?: string } | undefined;
-  if (source?.kind !== 'GitRepository' || !source.name) throw new GitSourceProblem(`Kustomization ${namespace}/${name} takes its manifests from a ${source?.kind ?? 'missing source'}, not a GitRepository: nothing to commit to`);
+  if (source?.kind !== 'GitRepository' || !source.name)
+    throw new GitSourceProblem(
+      `Kustomization ${namespace}/${name} takes its manifests from a ${source?.kind ?? 'missing source'}, not a GitRepository: nothing to commit to`,
+    );
   const gitRepository = fluxRef('GitRepository', source.namespace ?? namespace, source.name);
   const repo = await kube.getCustomObject(gitRepository);
-  if (!repo) throw new GitSourceProblem(`GitRepository ${gitRepository.namespace}/${gitRepository.name} (source of Kustomization ${namespace}/${name}) does not exist`);
+  if (!repo)
+    throw new GitSourceProblem(
+      `GitRepository ${gitRepository.namespace}/${gitRepository.name} (source of Kustomization ${namespace}/${name}) does not exist`,
+    );
   const url = String(repo.spec?.url ?? '');
   const ref = (repo.spec?.ref ?? {}) as { branch?: string; tag?: string; semver?: string; commit?: string; name?: string };
   if (ref.tag || ref.semver || ref.commit || (ref.name && !ref.name.startsWith('refs/heads/'))) {
-    throw new GitSourceProblem(`GitRepository ${gitRepository.namespace}/${gitRepository.name} follows ${ref.tag ? `tag ${ref.tag}` : ref.semver ? `semver ${ref.semver}` : ref.commit ? `commit ${ref.commit}` : `ref ${ref.name}`}, not a branch: a commit would not be deployed`);
+    throw new GitSourceProblem(
+      `GitRepository ${gitRepository.namespace}/${gitRepository.name} follows ${ref.tag ? `tag ${ref.tag}` : ref.semver ? `semver ${ref.semver}` : ref.commit ? `commit ${ref.commit}` : `ref ${ref.name}`}, not a branch: a commit would not be deployed`,
+    );
   }
-  if (!/^https?:\/\//.test(url)) throw new GitSourceProblem(`GitRepository ${gitRepository.namespace}/${gitRepository.name} is at ${url}: only http(s) repositories can be committed to (the Git client is pure JavaScript, without SSH)`);
+  if (!/^https?:\/\//.test(url))
+    throw new GitSourceProblem(
+      `GitRepository ${gitRepository.namespace}/${gitRepository.name} is at ${url}: only http(s) repositories can be committed to (the Git client is pure JavaScript, without SSH)`,
+    );
   // Flux's default branch when spec.ref is unset is master.
   const branch = ref.name?.replace(/^refs\/heads\//, '') ?? ref.branch ?? 'master';
   return { kustomization, gitRepository, url, branch, path: String(ks.spec?.path ?? './') };

@@ -38,9 +38,11 @@ export interface Pushed<T> {
 function classify(error: unknown, url: string): { kind: GitFailureKind; message: string } {
   const code = (error as { code?: string }).code;
   const status = (error as { data?: { statusCode?: number } }).data?.statusCode;
-  if (code === 'UserCanceledError' || status === 401 || status === 403) return { kind: 'auth', message: `the Git server refused the credentials for ${url} (HTTP ${status ?? 401})` };
+  if (code === 'UserCanceledError' || status === 401 || status === 403)
+    return { kind: 'auth', message: `the Git server refused the credentials for ${url} (HTTP ${status ?? 401})` };
   if (code === 'PushRejectedError') return { kind: 'conflict', message: `the push to ${url} was rejected: the branch moved meanwhile` };
-  if (code === 'GitPushError') return { kind: 'conflict', message: `the Git server refused the push to ${url}: ${(error as Error).message}` };
+  if (code === 'GitPushError')
+    return { kind: 'conflict', message: `the Git server refused the push to ${url}: ${(error as Error).message}` };
   if (code === 'HttpError') return { kind: 'rejected', message: `the Git server answered HTTP ${status} for ${url}` };
   if (code === 'NotFoundError') return { kind: 'rejected', message: `${url}: ${(error as Error).message}` };
   const name = (error as Error).name;
@@ -57,7 +59,10 @@ function classify(error: unknown, url: string): { kind: GitFailureKind; message:
  * Only a moved branch is retried: refused credentials and an unreachable server are not
  * something a second fetch fixes, and a retry would only delay the alert's answer.
  */
-export async function commitAndPush<T>(target: GitBranch, change: (dir: string) => (FileChange & { result: T }) | undefined): Promise<Pushed<T> | { unchanged: true; attempts: number }> {
+export async function commitAndPush<T>(
+  target: GitBranch,
+  change: (dir: string) => (FileChange & { result: T }) | undefined,
+): Promise<Pushed<T> | { unchanged: true; attempts: number }> {
   const http = gitHttpClient(target.timeoutMs);
   const auth = authOptions(target.credentials);
   for (let attempt = 1; ; attempt++) {
@@ -81,7 +86,8 @@ export async function commitAndPush<T>(target: GitBranch, change: (dir: string) 
     } catch (error) {
       if (error instanceof GitFailure) throw error;
       const failure = classify(error, target.url);
-      if (failure.kind !== 'conflict' || attempt >= target.attempts) throw new GitFailure(failure.kind, `${failure.message}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}`, attempt);
+      if (failure.kind !== 'conflict' || attempt >= target.attempts)
+        throw new GitFailure(failure.kind, `${failure.message}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}`, attempt);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -30,5 +30,8 @@ export function authOptions(credentials: GitCredentials | undefined) {
   if (!credentials) return {};
   if ('bearerToken' in credentials) return { headers: { Authorization: `Bearer ${credentials.bearerToken}` } };
   // No second try with the same credentials: a wrong token is reported, not repeated.
-  return { onAuth: () => ({ username: credentials.username, password: credentials.password }), onAuthFailure: () => ({ cancel: true as const }) };
+  return {
+    onAuth: () => ({ username: credentials.username, password: credentials.password }),
+    onAuthFailure: () => ({ cancel: true as const }),
+  };
 }

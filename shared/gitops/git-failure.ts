@@ -11,4 +11,3 @@ export class GitFailure extends Error {
     this.attempts = attempts;
   }
 }
-

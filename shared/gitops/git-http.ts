@@ -12,7 +12,13 @@ async function collect(body: GitHttpRequest['body']): Promise<Uint8Array | undef
 export function gitHttpClient(timeoutMs: number): HttpClient {
   return {
     async request({ url, method = 'GET', headers = {}, body }: GitHttpRequest): Promise<GitHttpResponse> {
-      const response = await fetch(url, { method, headers, body: await collect(body), signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      const response = await fetch(url, {
+        method,
+        headers,
+        body: await collect(body),
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'follow',
+      });
       const bytes = new Uint8Array(await response.arrayBuffer());
       return {
         url: response.url,

@@ -12,7 +12,10 @@ export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 export function gitOpsOwnerOf(object: KubeObject, argoNamespace = DEFAULT_ARGOCD_NAMESPACE): GitOpsOwner | undefined {
   const labels = object.metadata?.labels ?? {};
   const annotations = object.metadata?.annotations ?? {};
-  for (const [prefix, kind] of [['kustomize.toolkit.fluxcd.io', 'Kustomization'], ['helm.toolkit.fluxcd.io', 'HelmRelease']] as const) {
+  for (const [prefix, kind] of [
+    ['kustomize.toolkit.fluxcd.io', 'Kustomization'],
+    ['helm.toolkit.fluxcd.io', 'HelmRelease'],
+  ] as const) {
     const name = labels[`${prefix}/name`];
     // Flux writes both labels; the namespace defaults to the workload's own as flux does for a missing one.
     if (name) return { tool: 'flux', kind, name, namespace: labels[`${prefix}/namespace`] ?? object.metadata?.namespace ?? 'flux-system' };
@@ -21,7 +24,9 @@ export function gitOpsOwnerOf(object: KubeObject, argoNamespace = DEFAULT_ARGOCD
   const app = annotations['argocd.argoproj.io/tracking-id']?.split(':')[0] ?? labels['argocd.argoproj.io/instance'];
   if (app) {
     const split = app.indexOf('_');
-    return split > 0 ? { tool: 'argocd', kind: 'Application', namespace: app.slice(0, split), name: app.slice(split + 1) } : { tool: 'argocd', kind: 'Application', namespace: argoNamespace, name: app };
+    return split > 0
+      ? { tool: 'argocd', kind: 'Application', namespace: app.slice(0, split), name: app.slice(split + 1) }
+      : { tool: 'argocd', kind: 'Application', namespace: argoNamespace, name: app };
   }
   return undefined;
 }

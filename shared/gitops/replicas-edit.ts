@@ -95,7 +95,10 @@ export function editReplicas(target: EditTarget, count: number): EditedFile {
     if (!doc) continue;
     const old = doc.getIn(['spec', 'replicas']);
     doc.setIn(['spec', 'replicas'], count);
-    return { edit: { file: relative(target.root, file), how: 'manifest', previous: old === undefined ? null : Number(old) }, text: docs.map((d) => d.toString()).join('') };
+    return {
+      edit: { file: relative(target.root, file), how: 'manifest', previous: old === undefined ? null : Number(old) },
+      text: docs.map((d) => d.toString()).join(''),
+    };
   }
   throw new EditProblem(`no ${target.kind} ${target.name} in the manifests under ${target.path}, and no kustomization.yaml there`);
 }

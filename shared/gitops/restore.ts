@@ -11,7 +11,15 @@ import { fluxRef, requestReconcile, setFluxSuspended } from './flux.ts';
 import { commitAndPush, type GitFailure } from './git-commit.ts';
 import type { GitCredentials } from './git-credentials.ts';
 import { describeOwner } from './owner.ts';
-import { GITOPS_COMMIT_ANNOTATION, GITOPS_MODE_ANNOTATION, GITOPS_SUSPENDED_ANNOTATION, parseRecord, PREVIOUS_REPLICAS_ANNOTATION, type CommitRecord, type SuspendRecord } from './records.ts';
+import {
+  GITOPS_COMMIT_ANNOTATION,
+  GITOPS_MODE_ANNOTATION,
+  GITOPS_SUSPENDED_ANNOTATION,
+  parseRecord,
+  PREVIOUS_REPLICAS_ANNOTATION,
+  type CommitRecord,
+  type SuspendRecord,
+} from './records.ts';
 import { revertReplicas } from './replicas-edit.ts';
 
 export interface RestoreOptions {
@@ -58,7 +66,9 @@ export async function restoreScaledWorkload(options: RestoreOptions): Promise<Re
   const annotations = workload.metadata?.annotations ?? {};
   const previous = Number(annotations[PREVIOUS_REPLICAS_ANNOTATION]);
   if (annotations[PREVIOUS_REPLICAS_ANNOTATION] === undefined || !Number.isInteger(previous) || previous < 0) {
-    throw new RestoreProblem(`${kind} ${namespace}/${name} has no ${PREVIOUS_REPLICAS_ANNOTATION} annotation: scale-to-zero did not scale it`);
+    throw new RestoreProblem(
+      `${kind} ${namespace}/${name} has no ${PREVIOUS_REPLICAS_ANNOTATION} annotation: scale-to-zero did not scale it`,
+    );
   }
   const mode = annotations[GITOPS_MODE_ANNOTATION];
   let result: Omit<RestoreResult, 'replicas' | 'message'> = { mode: 'none' };
@@ -70,19 +80,26 @@ export async function restoreScaledWorkload(options: RestoreOptions): Promise<Re
     await requestReconcile(kube, fluxRef('GitRepository', record.gitRepository.namespace, record.gitRepository.name));
     await requestReconcile(kube, fluxRef('Kustomization', record.kustomization.namespace, record.kustomization.name));
     result = { mode: 'commit', revertCommit: revert, revertedCommit: record.sha };
-    said = revert ? `; commit ${revert.slice(0, 12)} reverts ${record.sha.slice(0, 12)} in ${record.url}` : `; ${record.file} no longer held the change`;
+    said = revert
+      ? `; commit ${revert.slice(0, 12)} reverts ${record.sha.slice(0, 12)} in ${record.url}`
+      : `; ${record.file} no longer held the change`;
   }
   // The count first, so a resumed owner that reconciles at once finds it already restored.
   await writeAtReadVersion({
     read: await kube.readScale(kind, namespace, name),
     attempts: FRESH_READ_ATTEMPTS,
-    write: (scale) => kube.replaceScale(kind, namespace, name, { metadata: { name, namespace, resourceVersion: scale.metadata!.resourceVersion! }, spec: { replicas: previous } }),
+    write: (scale) =>
+      kube.replaceScale(kind, namespace, name, {
+        metadata: { name, namespace, resourceVersion: scale.metadata!.resourceVersion! },
+        spec: { replicas: previous },
+      }),
     readAgain: () => kube.readScale(kind, namespace, name),
     settle: () => undefined,
   });
   if (mode === 'suspend') {
     const record = parseRecord<SuspendRecord>(annotations, GITOPS_SUSPENDED_ANNOTATION);
-    if (!record) throw new RestoreProblem(`${kind} ${namespace}/${name} says suspend mode but has no ${GITOPS_SUSPENDED_ANNOTATION} record`);
+    if (!record)
+      throw new RestoreProblem(`${kind} ${namespace}/${name} says suspend mode but has no ${GITOPS_SUSPENDED_ANNOTATION} record`);
     const { owner } = record;
     if (owner.tool === 'flux') await setFluxSuspended(kube, fluxRef(owner.kind, owner.namespace, owner.name), false);
     else if (record.automated) await restoreAutomatedSync(kube, applicationRef(owner.namespace, owner.name), record.automated);
@@ -90,7 +107,12 @@ export async function restoreScaledWorkload(options: RestoreOptions): Promise<Re
     said = `; ${describeOwner(owner)} resumed`;
   }
   // The records go: the workload no longer is scaled down by falco-response.
-  const records = { [PREVIOUS_REPLICAS_ANNOTATION]: null, [GITOPS_MODE_ANNOTATION]: null, [GITOPS_SUSPENDED_ANNOTATION]: null, [GITOPS_COMMIT_ANNOTATION]: null };
+  const records = {
+    [PREVIOUS_REPLICAS_ANNOTATION]: null,
+    [GITOPS_MODE_ANNOTATION]: null,
+    [GITOPS_SUSPENDED_ANNOTATION]: null,
+    [GITOPS_COMMIT_ANNOTATION]: null,
+  };
   await writeAtReadVersion({
     read: await kube.getWorkload(kind, namespace, name),
     attempts: FRESH_READ_ATTEMPTS,

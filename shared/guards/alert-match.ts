@@ -18,7 +18,10 @@ export interface Mismatch {
 
 export function findMismatch(alert: FalcoAlert, config: AlertSelection): Mismatch | undefined {
   if (!config.rules.some((pattern) => pattern.test(alert.rule))) {
-    return { reason: 'rule-not-selected', message: `rule ${JSON.stringify(alert.rule)} is not in RULES (${config.rules.map((r) => r.source).join(', ')})` };
+    return {
+      reason: 'rule-not-selected',
+      message: `rule ${JSON.stringify(alert.rule)} is not in RULES (${config.rules.map((r) => r.source).join(', ')})`,
+    };
   }
   if (prioritySeverity(alert.priority) < prioritySeverity(config.minPriority)) {
     return { reason: 'priority-below-minimum', message: `priority ${alert.priority} is below MIN_PRIORITY ${config.minPriority}` };
@@ -26,7 +29,10 @@ export function findMismatch(alert: FalcoAlert, config: AlertSelection): Mismatc
   const missing = config.requiredTags.filter((tag) => !alert.tags.includes(tag));
   if (missing.length > 0) return { reason: 'missing-tags', message: `the alert lacks the required tags ${missing.join(', ')}` };
   if (config.sources.length > 0 && !config.sources.includes(alert.source ?? '')) {
-    return { reason: 'source-not-selected', message: `source ${JSON.stringify(alert.source ?? '(none)')} is not in SOURCES (${config.sources.join(', ')})` };
+    return {
+      reason: 'source-not-selected',
+      message: `source ${JSON.stringify(alert.source ?? '(none)')} is not in SOURCES (${config.sources.join(', ')})`,
+    };
   }
   return undefined;
 }

@@ -13,17 +13,26 @@ export interface ClusterGuard {
   allowAlertsWithoutCluster: boolean;
 }
 
-export function clusterMismatch(alert: FalcoAlert, config: ClusterGuard): { reason: 'other-cluster' | 'no-cluster-field'; message: string } | undefined {
+export function clusterMismatch(
+  alert: FalcoAlert,
+  config: ClusterGuard,
+): { reason: 'other-cluster' | 'no-cluster-field'; message: string } | undefined {
   if (config.clusterName === undefined) return undefined;
   const value = Object.hasOwn(alert.outputFields, config.clusterField) ? alert.outputFields[config.clusterField] : undefined;
   const named = typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
   if (named === undefined) {
     if (config.allowAlertsWithoutCluster) return undefined;
-    return { reason: 'no-cluster-field', message: `the alert names no cluster in output_fields.${config.clusterField} and this function acts only for cluster ${JSON.stringify(config.clusterName)} (set CUSTOMFIELDS=${config.clusterField}:${config.clusterName} in Falcosidekick, or ALLOW_ALERTS_WITHOUT_CLUSTER=true)` };
+    return {
+      reason: 'no-cluster-field',
+      message: `the alert names no cluster in output_fields.${config.clusterField} and this function acts only for cluster ${JSON.stringify(config.clusterName)} (set CUSTOMFIELDS=${config.clusterField}:${config.clusterName} in Falcosidekick, or ALLOW_ALERTS_WITHOUT_CLUSTER=true)`,
+    };
   }
   if (named !== config.clusterName) {
     const shown = named.length > 100 ? `${JSON.stringify(named.slice(0, 100))}…` : JSON.stringify(named);
-    return { reason: 'other-cluster', message: `the alert is from cluster ${shown}, this function acts for ${JSON.stringify(config.clusterName)}` };
+    return {
+      reason: 'other-cluster',
+      message: `the alert is from cluster ${shown}, this function acts for ${JSON.stringify(config.clusterName)}`,
+    };
   }
   return undefined;
 }

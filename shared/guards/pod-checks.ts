@@ -10,7 +10,10 @@ export const IGNORE_UNTIL_KEY = KEYS.ignoreUntil.key;
 function optOutOf(meta: V1ObjectMeta | undefined, what: string, now: Date): string | undefined {
   const labels = meta?.labels ?? {};
   const annotations = meta?.annotations ?? {};
-  for (const [source, values] of [['label', labels], ['annotation', annotations]] as const) {
+  for (const [source, values] of [
+    ['label', labels],
+    ['annotation', annotations],
+  ] as const) {
     const value = values[OPT_OUT_KEY];
     if (value !== undefined && value.toLowerCase() !== 'false') return `${what} carries the ${source} ${OPT_OUT_KEY}=${value}`;
   }
@@ -25,7 +28,10 @@ function optOutOf(meta: V1ObjectMeta | undefined, what: string, now: Date): stri
 }
 
 export function optOutReason(pod: V1Pod, namespace: V1Namespace | undefined, now: Date = new Date()): string | undefined {
-  return optOutOf(pod.metadata, `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`, now) ?? optOutOf(namespace?.metadata, `namespace ${pod.metadata?.namespace}`, now);
+  return (
+    optOutOf(pod.metadata, `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`, now) ??
+    optOutOf(namespace?.metadata, `namespace ${pod.metadata?.namespace}`, now)
+  );
 }
 
 function runtimeIdOf(containerID: string): string {
@@ -40,7 +46,11 @@ function runtimeIdOf(containerID: string): string {
  */
 export function runsContainer(pod: V1Pod, containerId: string | undefined): boolean {
   if (!containerId || containerId === 'host') return true;
-  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
+  const statuses = [
+    ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.ephemeralContainerStatuses ?? []),
+  ];
   const ids = statuses.map((s) => s.containerID).filter((id): id is string => Boolean(id));
   if (ids.length === 0) return true;
   const wanted = containerId.toLowerCase();

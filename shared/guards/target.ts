@@ -22,12 +22,15 @@ export type TargetProblem = { reason: 'no-target' | 'invalid-target'; message: s
 export function podTargetOf(alert: FalcoAlert): PodTarget | TargetProblem {
   const { namespace, podName } = alert;
   if (!namespace || !podName) {
-    const [nsField, podField] = alert.targetSource === 'k8saudit' ? ['ka.target.namespace', 'ka.target.name'] : ['k8s.ns.name', 'k8s.pod.name'];
+    const [nsField, podField] =
+      alert.targetSource === 'k8saudit' ? ['ka.target.namespace', 'ka.target.name'] : ['k8s.ns.name', 'k8s.pod.name'];
     const missing = [!namespace && nsField, !podName && podField].filter(Boolean).join(' and ');
     return { reason: 'no-target', message: `the alert does not name a pod (${missing} missing): nothing to act on` };
   }
-  if (!DNS_LABEL.test(namespace)) return { reason: 'invalid-target', message: `k8s.ns.name ${JSON.stringify(namespace)} is not a valid namespace name` };
-  if (podName.length > 253 || !DNS_SUBDOMAIN.test(podName)) return { reason: 'invalid-target', message: `k8s.pod.name ${JSON.stringify(podName)} is not a valid pod name` };
+  if (!DNS_LABEL.test(namespace))
+    return { reason: 'invalid-target', message: `k8s.ns.name ${JSON.stringify(namespace)} is not a valid namespace name` };
+  if (podName.length > 253 || !DNS_SUBDOMAIN.test(podName))
+    return { reason: 'invalid-target', message: `k8s.pod.name ${JSON.stringify(podName)} is not a valid pod name` };
   return { namespace, pod: podName };
 }
 

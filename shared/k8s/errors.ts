@@ -8,7 +8,14 @@ export class KubeError extends Error {
   readonly reason: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly operation: string;
-  constructor(init: { kind: KubeErrorKind; status?: number; reason?: string; message: string; retryAfterSeconds?: number; operation: string }) {
+  constructor(init: {
+    kind: KubeErrorKind;
+    status?: number;
+    reason?: string;
+    message: string;
+    retryAfterSeconds?: number;
+    operation: string;
+  }) {
     super(`${init.operation}: ${init.message}`);
     this.kind = init.kind;
     this.status = init.status;
@@ -47,7 +54,14 @@ function parseStatusBody(body: unknown): StatusBody {
 /** Maps anything client-node throws (ApiException, fetch errors, aborts) to a KubeError. */
 export function toKubeError(error: unknown, operation: string): KubeError {
   if (error instanceof KubeError) return error;
-  const candidate = error as { code?: unknown; body?: unknown; headers?: Record<string, string>; name?: string; message?: string; cause?: { code?: string } };
+  const candidate = error as {
+    code?: unknown;
+    body?: unknown;
+    headers?: Record<string, string>;
+    name?: string;
+    message?: string;
+    cause?: { code?: string };
+  };
   if (typeof candidate.code === 'number' && candidate.code >= 100) {
     const status = candidate.code;
     const body = parseStatusBody(candidate.body);

@@ -89,13 +89,27 @@ export class KubeClient {
     }
     return api;
   }
-  private get core() { return this.api(this.module.CoreV1Api); }
-  private get apps() { return this.api(this.module.AppsV1Api); }
-  private get batch() { return this.api(this.module.BatchV1Api); }
-  private get networking() { return this.api(this.module.NetworkingV1Api); }
-  private get events() { return this.api(this.module.EventsV1Api); }
-  private get coordination() { return this.api(this.module.CoordinationV1Api); }
-  private get custom() { return this.api(this.module.CustomObjectsApi); }
+  private get core() {
+    return this.api(this.module.CoreV1Api);
+  }
+  private get apps() {
+    return this.api(this.module.AppsV1Api);
+  }
+  private get batch() {
+    return this.api(this.module.BatchV1Api);
+  }
+  private get networking() {
+    return this.api(this.module.NetworkingV1Api);
+  }
+  private get events() {
+    return this.api(this.module.EventsV1Api);
+  }
+  private get coordination() {
+    return this.api(this.module.CoordinationV1Api);
+  }
+  private get custom() {
+    return this.api(this.module.CustomObjectsApi);
+  }
 
   /** Per-call options: an abort after the timeout, and a content type for patches. */
   private callOptions(contentType?: string): k8s.ConfigurationOptions {
@@ -117,7 +131,11 @@ export class KubeClient {
     } as k8s.ConfigurationOptions;
   }
 
-  private async call<T>(operation: string, run: (options: k8s.ConfigurationOptions) => Promise<T>, opts: { contentType?: string } = {}): Promise<T> {
+  private async call<T>(
+    operation: string,
+    run: (options: k8s.ConfigurationOptions) => Promise<T>,
+    opts: { contentType?: string } = {},
+  ): Promise<T> {
     return withRetry(operation, this.options.retry, () => this.observed(operation, () => run(this.callOptions(opts.contentType))));
   }
 
@@ -160,15 +178,28 @@ export class KubeClient {
    * than accepting a second delete). On 409 the pod is read again to tell which it was; a pod
    * that merely changed (status updates) is deleted at its new version, a bounded number of times.
    */
-  async deletePod(namespace: string, name: string, read: { uid: string; resourceVersion?: string | undefined }, gracePeriodSeconds: number | undefined): Promise<'deleted' | 'already-gone' | 'replaced' | 'already-terminating'> {
+  async deletePod(
+    namespace: string,
+    name: string,
+    read: { uid: string; resourceVersion?: string | undefined },
+    gracePeriodSeconds: number | undefined,
+  ): Promise<'deleted' | 'already-gone' | 'replaced' | 'already-terminating'> {
     const del = async (resourceVersion: string | undefined): Promise<'deleted' | 'already-gone'> => {
       const preconditions = { uid: read.uid, ...(resourceVersion ? { resourceVersion } : {}) };
       const body = { preconditions, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) };
-      const gone = await this.readOrUndefined('delete pod', (o) => this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, body }, o));
+      const gone = await this.readOrUndefined('delete pod', (o) =>
+        this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, body }, o),
+      );
       return gone === undefined ? 'already-gone' : 'deleted';
     };
     const settle = (now: k8s.V1Pod | undefined) =>
-      !now ? 'already-gone' : now.metadata?.uid !== read.uid ? 'replaced' : now.metadata?.deletionTimestamp ? 'already-terminating' : undefined;
+      !now
+        ? 'already-gone'
+        : now.metadata?.uid !== read.uid
+          ? 'replaced'
+          : now.metadata?.deletionTimestamp
+            ? 'already-terminating'
+            : undefined;
     return writeAtReadVersion<k8s.V1Pod | undefined, 'deleted' | 'already-gone', ReturnType<typeof settle> & string>({
       read: { metadata: { uid: read.uid, resourceVersion: read.resourceVersion } },
       attempts: DELETE_CONFLICT_ATTEMPTS,
@@ -179,10 +210,16 @@ export class KubeClient {
   }
 
   /** Merge-patches labels/annotations; with resourceVersion the write fails (409) if the pod changed since it was read. */
-  patchPodMetadata(namespace: string, name: string, change: { labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string }): Promise<k8s.V1Pod> {
+  patchPodMetadata(
+    namespace: string,
+    name: string,
+    change: { labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string },
+  ): Promise<k8s.V1Pod> {
     const { resourceVersion, ...rest } = change;
     const body = { metadata: { ...rest, ...(resourceVersion ? { resourceVersion } : {}) } };
-    return this.call('patch pod', (o) => this.core.patchNamespacedPod({ namespace, name, body }, o), { contentType: this.module.PatchStrategy.MergePatch });
+    return this.call('patch pod', (o) => this.core.patchNamespacedPod({ namespace, name, body }, o), {
+      contentType: this.module.PatchStrategy.MergePatch,
+    });
   }
 
   listNetworkPolicies(namespace: string): Promise<k8s.V1NetworkPolicyList> {
@@ -206,33 +243,52 @@ export class KubeClient {
 
   /** Replaces the policy; body.metadata.resourceVersion makes it fail (409) if it changed since read. */
   replaceNetworkPolicy(namespace: string, body: k8s.V1NetworkPolicy): Promise<k8s.V1NetworkPolicy> {
-    return this.call('update networkpolicy', (o) => this.networking.replaceNamespacedNetworkPolicy({ namespace, name: body.metadata!.name!, body }, o));
+    return this.call('update networkpolicy', (o) =>
+      this.networking.replaceNamespacedNetworkPolicy({ namespace, name: body.metadata!.name!, body }, o),
+    );
   }
 
   /** A workload kind's client-node method: `<verb>Namespaced<Kind>[Scale]` on its API group's client. */
   private workloadMethod<T>(verb: 'read' | 'replace' | 'patch', kind: WorkloadKind, subresource: '' | 'Scale') {
-    const api = this[WORKLOAD_API_GROUP[kind]] as unknown as Record<string, (params: object, options: k8s.ConfigurationOptions) => Promise<T>>;
+    const api = this[WORKLOAD_API_GROUP[kind]] as unknown as Record<
+      string,
+      (params: object, options: k8s.ConfigurationOptions) => Promise<T>
+    >;
     const method = api[`${verb}Namespaced${kind}${subresource}`]!;
     return (params: object, options: k8s.ConfigurationOptions) => method.call(api, params, options);
   }
 
   getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<KubeObject | undefined> {
-    return this.readOrUndefined(`get ${kind.toLowerCase()}`, (o) => this.workloadMethod<KubeObject>('read', kind, '')({ namespace, name }, o));
+    return this.readOrUndefined(`get ${kind.toLowerCase()}`, (o) =>
+      this.workloadMethod<KubeObject>('read', kind, '')({ namespace, name }, o),
+    );
   }
 
   readScale(kind: ScalableKind, namespace: string, name: string): Promise<k8s.V1Scale> {
-    return this.call(`get ${kind.toLowerCase()}/scale`, (o) => this.workloadMethod<k8s.V1Scale>('read', kind, 'Scale')({ namespace, name }, o));
+    return this.call(`get ${kind.toLowerCase()}/scale`, (o) =>
+      this.workloadMethod<k8s.V1Scale>('read', kind, 'Scale')({ namespace, name }, o),
+    );
   }
 
   /** Writes the scale subresource; the body's resourceVersion is a precondition (409 if the workload changed). */
   replaceScale(kind: ScalableKind, namespace: string, name: string, body: k8s.V1Scale): Promise<k8s.V1Scale> {
-    return this.call(`update ${kind.toLowerCase()}/scale`, (o) => this.workloadMethod<k8s.V1Scale>('replace', kind, 'Scale')({ namespace, name, body }, o));
+    return this.call(`update ${kind.toLowerCase()}/scale`, (o) =>
+      this.workloadMethod<k8s.V1Scale>('replace', kind, 'Scale')({ namespace, name, body }, o),
+    );
   }
 
   /** Merge-patches a workload's annotations (null removes one), failing with 409 if it changed since resourceVersion. */
-  patchWorkloadAnnotations(kind: ScalableKind, namespace: string, name: string, annotations: Record<string, string | null>, resourceVersion: string): Promise<KubeObject> {
+  patchWorkloadAnnotations(
+    kind: ScalableKind,
+    namespace: string,
+    name: string,
+    annotations: Record<string, string | null>,
+    resourceVersion: string,
+  ): Promise<KubeObject> {
     const params = { namespace, name, body: { metadata: { annotations, resourceVersion } } };
-    return this.call(`patch ${kind.toLowerCase()}`, (o) => this.workloadMethod<KubeObject>('patch', kind, '')(params, o), { contentType: this.module.PatchStrategy.MergePatch });
+    return this.call(`patch ${kind.toLowerCase()}`, (o) => this.workloadMethod<KubeObject>('patch', kind, '')(params, o), {
+      contentType: this.module.PatchStrategy.MergePatch,
+    });
   }
 
   /** A custom resource (Flux, Argo CD objects); undefined when it does not exist. */
@@ -242,7 +298,9 @@ export class KubeClient {
 
   /** Merge-patches a custom resource; a resourceVersion in the body makes it fail (409) if it changed since read. */
   patchCustomObject(ref: CustomObjectRef, body: Record<string, unknown>): Promise<KubeObject> {
-    return this.call(`patch ${ref.plural}`, (o) => this.custom.patchNamespacedCustomObject({ ...ref, body }, o) as Promise<KubeObject>, { contentType: this.module.PatchStrategy.MergePatch });
+    return this.call(`patch ${ref.plural}`, (o) => this.custom.patchNamespacedCustomObject({ ...ref, body }, o) as Promise<KubeObject>, {
+      contentType: this.module.PatchStrategy.MergePatch,
+    });
   }
 
   getLease(namespace: string, name: string): Promise<k8s.V1Lease | undefined> {
@@ -255,10 +313,17 @@ export class KubeClient {
    * them alone; a Lease written with plain updates has no field owners until its first apply, and loses them to
    * it. The resourceVersion is a precondition: 409 if anyone changed the Lease since it was read.
    */
-  applyLeaseAnnotations(namespace: string, name: string, resourceVersion: string, annotations: Record<string, string>): Promise<k8s.V1Lease> {
+  applyLeaseAnnotations(
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    annotations: Record<string, string>,
+  ): Promise<k8s.V1Lease> {
     const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, resourceVersion, annotations } };
     const params = { namespace, name, body, fieldManager: this.options.controller, force: true };
-    return this.call('apply lease', (o) => this.coordination.patchNamespacedLease(params, o), { contentType: this.module.PatchStrategy.ServerSideApply });
+    return this.call('apply lease', (o) => this.coordination.patchNamespacedLease(params, o), {
+      contentType: this.module.PatchStrategy.ServerSideApply,
+    });
   }
 
   /**
@@ -269,7 +334,11 @@ export class KubeClient {
     const now = new Date();
     const body: k8s.EventsV1Event = {
       // Named as client-go's recorder names them: <object>.<unique hex>.
-      metadata: { name: event.name ?? `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace: event.regarding.namespace, annotations: event.annotations },
+      metadata: {
+        name: event.name ?? `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`,
+        namespace: event.regarding.namespace,
+        annotations: event.annotations,
+      },
       eventTime: new this.module.V1MicroTime(now.getTime()),
       reportingController: this.options.controller,
       reportingInstance: this.options.instance.slice(0, 128),
@@ -283,7 +352,8 @@ export class KubeClient {
       await this.call('create event', (o) => this.events.createNamespacedEvent({ namespace: event.regarding.namespace, body }, o));
       return 'recorded';
     } catch (error) {
-      if (event.name !== undefined && error instanceof KubeError && error.kind === 'conflict' && error.reason === 'AlreadyExists') return 'exists';
+      if (event.name !== undefined && error instanceof KubeError && error.kind === 'conflict' && error.reason === 'AlreadyExists')
+        return 'exists';
       throw error;
     }
   }

@@ -8,8 +8,13 @@ export interface KubeSettings {
 }
 
 export const KUBE_SETTINGS = settingsGroup({
-  timeoutMs: setting.integer('KUBE_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }, "timeout of every Kubernetes API call"),
-  retries: setting.integer('KUBE_RETRIES', 3, { min: 1, max: 10 }, "attempts for calls that failed with 429/5xx/timeouts (exponential backoff, `Retry-After` honoured)"),
+  timeoutMs: setting.integer('KUBE_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }, 'timeout of every Kubernetes API call'),
+  retries: setting.integer(
+    'KUBE_RETRIES',
+    3,
+    { min: 1, max: 10 },
+    'attempts for calls that failed with 429/5xx/timeouts (exponential backoff, `Retry-After` honoured)',
+  ),
 });
 
 export function readKubeSettings(reader: EnvReader): KubeSettings {

@@ -9,11 +9,20 @@ export function selectorMatches(selector: V1LabelSelector | undefined, labels: R
     const value = labels[expression.key];
     const values = expression.values ?? [];
     switch (expression.operator) {
-      case 'In': if (!has || !values.includes(value!)) return false; break;
-      case 'NotIn': if (has && values.includes(value!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !values.includes(value!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(value!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

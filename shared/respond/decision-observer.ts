@@ -37,12 +37,26 @@ export interface DecisionObserver {
 /** Feeds every observer in turn (the log line, then metrics). */
 export function allOf(...observers: Partial<DecisionObserver>[]): DecisionObserver {
   return {
-    decided: (decision, alert, context) => { for (const o of observers) o.decided?.(decision, alert, context); },
-    rejected: (status, context) => { for (const o of observers) o.rejected?.(status, context); },
-    limitReached: (limit, windowSeconds) => { for (const o of observers) o.limitReached?.(limit, windowSeconds); },
-    budgetRefused: (reason, message) => { for (const o of observers) o.budgetRefused?.(reason, message); },
-    evidenceCaptured: (result) => { for (const o of observers) o.evidenceCaptured?.(result); },
-    eventFailed: (error) => { for (const o of observers) o.eventFailed?.(error); },
-    logLineDropped: () => { for (const o of observers) o.logLineDropped?.(); },
+    decided: (decision, alert, context) => {
+      for (const o of observers) o.decided?.(decision, alert, context);
+    },
+    rejected: (status, context) => {
+      for (const o of observers) o.rejected?.(status, context);
+    },
+    limitReached: (limit, windowSeconds) => {
+      for (const o of observers) o.limitReached?.(limit, windowSeconds);
+    },
+    budgetRefused: (reason, message) => {
+      for (const o of observers) o.budgetRefused?.(reason, message);
+    },
+    evidenceCaptured: (result) => {
+      for (const o of observers) o.evidenceCaptured?.(result);
+    },
+    eventFailed: (error) => {
+      for (const o of observers) o.eventFailed?.(error);
+    },
+    logLineDropped: () => {
+      for (const o of observers) o.logLineDropped?.();
+    },
   };
 }

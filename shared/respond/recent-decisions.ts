@@ -54,7 +54,8 @@ export class RecentDecisions {
     this.done.set(key, { decision: { outcome: decision.outcome, reason: decision.reason }, at: now });
     this.bytes += entryBytes(key);
     // Map keeps insertion order: the first entries are the oldest.
-    while (this.done.size > this.maxEntries || (this.bytes > this.maxBytes && this.done.size > 0)) this.forget(this.done.keys().next().value!);
+    while (this.done.size > this.maxEntries || (this.bytes > this.maxBytes && this.done.size > 0))
+      this.forget(this.done.keys().next().value!);
   }
 
   private forget(key: string): void {
@@ -80,5 +81,9 @@ const FORCED_DRY_RUNS = new Set(['blast-radius-limit', 'budget-exhausted', 'budg
 
 /** Outcomes worth remembering: a repeat alert would find the same state. Errors and limit-forced dry-runs are not. */
 export function isSettled(decision: Decision): boolean {
-  return decision.outcome === 'acted' || decision.reason.startsWith('already-') || (decision.outcome === 'dry-run' && !FORCED_DRY_RUNS.has(decision.reason));
+  return (
+    decision.outcome === 'acted' ||
+    decision.reason.startsWith('already-') ||
+    (decision.outcome === 'dry-run' && !FORCED_DRY_RUNS.has(decision.reason))
+  );
 }

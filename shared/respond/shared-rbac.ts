@@ -18,7 +18,14 @@ export const SHARED_RBAC_RULES: readonly PolicyRule[] = [
  * the Leases are shipped with the manifests; a function never creates or deletes one.
  */
 export function namespacedRbacRules(fn: string): PolicyRule[] {
-  return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [DEFAULT_BUDGET_LEASE, functionBudgetLease(fn)], verbs: ['get', 'patch'] }];
+  return [
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      resourceNames: [DEFAULT_BUDGET_LEASE, functionBudgetLease(fn)],
+      verbs: ['get', 'patch'],
+    },
+  ];
 }
 
 /** The budget's Leases the manifests ship in the functions' namespace. */

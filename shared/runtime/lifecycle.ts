@@ -12,7 +12,9 @@ export async function listenAndServe(app: FastifyInstance, config: RuntimeConfig
       writeFileSync(config.lockFile, `${process.pid}\n`);
     } catch (error) {
       await app.close();
-      throw new Error(`cannot write LOCK_FILE=${config.lockFile} (${(error as NodeJS.ErrnoException).code}): mount a writable /tmp, or set LOCK_FILE= (empty) when no exec probe needs it`);
+      throw new Error(
+        `cannot write LOCK_FILE=${config.lockFile} (${(error as NodeJS.ErrnoException).code}): mount a writable /tmp, or set LOCK_FILE= (empty) when no exec probe needs it`,
+      );
     }
   }
 

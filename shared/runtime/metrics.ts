@@ -54,22 +54,76 @@ export class FunctionMetrics {
     this.registry.setDefaultLabels({ function: functionName });
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
-    this.alerts = new Counter({ name: 'falco_response_alerts_total', help: 'Alerts received, by outcome, reason and rule', labelNames: ['outcome', 'reason', 'rule'], registers });
-    this.actions = new Counter({ name: 'falco_response_actions_total', help: 'Actions attempted, by result (acted, dry-run, error)', labelNames: ['result'], registers });
-    this.decisionSeconds = new Histogram({ name: 'falco_response_decision_duration_seconds', help: 'Time from alert parsed to decision', labelNames: ['outcome'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
-    this.kubeApiSeconds = new Histogram({ name: 'falco_response_kube_api_duration_seconds', help: 'Kubernetes API call latency', labelNames: ['operation', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
-    this.limitReached = new Counter({ name: 'falco_response_blast_radius_limit_reached_total', help: 'Actions turned into dry-runs because the blast-radius limit was reached', registers });
-    this.budgetRefusals = new Counter({ name: 'falco_response_budget_refusals_total', help: 'Actions turned into dry-runs by the cluster-wide action budget: used up, or unavailable (fail safe)', labelNames: ['reason'], registers });
+    this.alerts = new Counter({
+      name: 'falco_response_alerts_total',
+      help: 'Alerts received, by outcome, reason and rule',
+      labelNames: ['outcome', 'reason', 'rule'],
+      registers,
+    });
+    this.actions = new Counter({
+      name: 'falco_response_actions_total',
+      help: 'Actions attempted, by result (acted, dry-run, error)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.decisionSeconds = new Histogram({
+      name: 'falco_response_decision_duration_seconds',
+      help: 'Time from alert parsed to decision',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.kubeApiSeconds = new Histogram({
+      name: 'falco_response_kube_api_duration_seconds',
+      help: 'Kubernetes API call latency',
+      labelNames: ['operation', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.limitReached = new Counter({
+      name: 'falco_response_blast_radius_limit_reached_total',
+      help: 'Actions turned into dry-runs because the blast-radius limit was reached',
+      registers,
+    });
+    this.budgetRefusals = new Counter({
+      name: 'falco_response_budget_refusals_total',
+      help: 'Actions turned into dry-runs by the cluster-wide action budget: used up, or unavailable (fail safe)',
+      labelNames: ['reason'],
+      registers,
+    });
     for (const reason of ['budget-exhausted', 'budget-unavailable']) this.budgetRefusals.inc({ reason }, 0);
     // Each result starts at 0, so an alert rule on failed captures sees the series before the first one.
-    this.evidenceCaptures = new Counter({ name: 'falco_response_evidence_captures_total', help: 'Evidence captures before an action, by result: complete, incomplete (stored without some of it), failed (nothing stored; the action went ahead)', labelNames: ['result'], registers });
+    this.evidenceCaptures = new Counter({
+      name: 'falco_response_evidence_captures_total',
+      help: 'Evidence captures before an action, by result: complete, incomplete (stored without some of it), failed (nothing stored; the action went ahead)',
+      labelNames: ['result'],
+      registers,
+    });
     for (const result of EVIDENCE_RESULTS) this.evidenceCaptures.inc({ result }, 0);
-    this.evidenceSeconds = new Histogram({ name: 'falco_response_evidence_capture_duration_seconds', help: 'Time evidence capture added before the action (bounded by EVIDENCE_TIMEOUT_MS)', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers });
-    this.logLinesDropped = new Counter({ name: 'falco_response_log_lines_dropped_total', help: 'Log lines dropped because stdout was slower than LOG_BUFFER_BYTES allows to wait', registers });
-    this.eventFailures = new Counter({ name: 'falco_response_event_failures_total', help: 'Kubernetes Events that could not be recorded', registers });
+    this.evidenceSeconds = new Histogram({
+      name: 'falco_response_evidence_capture_duration_seconds',
+      help: 'Time evidence capture added before the action (bounded by EVIDENCE_TIMEOUT_MS)',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
+    this.logLinesDropped = new Counter({
+      name: 'falco_response_log_lines_dropped_total',
+      help: 'Log lines dropped because stdout was slower than LOG_BUFFER_BYTES allows to wait',
+      registers,
+    });
+    this.eventFailures = new Counter({
+      name: 'falco_response_event_failures_total',
+      help: 'Kubernetes Events that could not be recorded',
+      registers,
+    });
     // Refused before any decision, so falco_response_alerts_total never sees them; a wrong token
     // (401) shows nowhere else: Falcosidekick's CloudEvents output logs any answer as sent.
-    this.rejected = new Counter({ name: 'falco_response_rejected_requests_total', help: 'Alert requests refused before a decision, by HTTP status (401: missing or wrong token)', labelNames: ['status'], registers });
+    this.rejected = new Counter({
+      name: 'falco_response_rejected_requests_total',
+      help: 'Alert requests refused before a decision, by HTTP status (401: missing or wrong token)',
+      labelNames: ['status'],
+      registers,
+    });
     // Each status the runtime refuses with starts at 0, so rate() and alert rules see the series before the first refusal.
     for (const status of REJECTION_STATUSES) this.rejected.inc({ status }, 0);
   }
@@ -80,7 +134,11 @@ export class FunctionMetrics {
     const rule = decision.notSelected ? NOT_SELECTED_RULES : this.ruleLabels.valueFor(alert?.rule ?? '');
     this.alerts.inc({ outcome: decision.outcome, reason: decision.reason, rule });
     this.decisionSeconds.observe({ outcome: decision.outcome }, durationMs / 1000);
-    if (decision.outcome === 'acted' || decision.outcome === 'dry-run' || (decision.outcome === 'error' && decision.reason !== 'bad-request')) {
+    if (
+      decision.outcome === 'acted' ||
+      decision.outcome === 'dry-run' ||
+      (decision.outcome === 'error' && decision.reason !== 'bad-request')
+    ) {
       this.actions.inc({ result: decision.outcome });
     }
   }
@@ -92,15 +150,36 @@ export class FunctionMetrics {
   /** Gauges of the dedupe memory, read at scrape time: its size is bounded in entries and bytes. */
   watchDedupe(recent: { readonly size: number; readonly byteSize: number }): void {
     const registers = [this.registry];
-    new Gauge({ name: 'falco_response_dedupe_entries', help: 'Targets remembered by the dedupe memory', registers, collect() { this.set(recent.size); } });
-    new Gauge({ name: 'falco_response_dedupe_bytes', help: 'Estimated bytes held by the dedupe memory (bounded by DEDUPE_MAX_BYTES)', registers, collect() { this.set(recent.byteSize); } });
+    new Gauge({
+      name: 'falco_response_dedupe_entries',
+      help: 'Targets remembered by the dedupe memory',
+      registers,
+      collect() {
+        this.set(recent.size);
+      },
+    });
+    new Gauge({
+      name: 'falco_response_dedupe_bytes',
+      help: 'Estimated bytes held by the dedupe memory (bounded by DEDUPE_MAX_BYTES)',
+      registers,
+      collect() {
+        this.set(recent.byteSize);
+      },
+    });
   }
 
   /** The runtime's own count of alerts in flight, read at scrape time (counted once, in shared/runtime/limits.ts). */
   watchInFlight(inFlight: { readonly count: number }): void {
     const registers = [this.registry];
     const help = 'Alerts being handled now';
-    new Gauge({ name: 'falco_response_in_flight_alerts', help, registers, collect() { this.set(inFlight.count); } });
+    new Gauge({
+      name: 'falco_response_in_flight_alerts',
+      help,
+      registers,
+      collect() {
+        this.set(inFlight.count);
+      },
+    });
   }
 
   recordLimitReached(): void {

@@ -33,7 +33,9 @@ interface ReplyOptions {
 export const replyPlugin = rootPlugin<ReplyOptions>('falco-response-reply', (app, { name, config, observer }, done) => {
   app.decorateReply('answer', function (this: FastifyReply, status: number, form: RequestForm, body: Record<string, unknown>) {
     const message = renderReply(replyFormFor(form, config.cloudEventReplies), name, { function: name, ...body });
-    return this.code(status).headers(message.headers).send(message.body === '' ? undefined : message.body);
+    return this.code(status)
+      .headers(message.headers)
+      .send(message.body === '' ? undefined : message.body);
   });
   app.decorateReply('reject', function (this: FastifyReply, status: number, field: string, reason: string, headers?: Headers) {
     observer.rejected(status, { requestId: this.request.id, field, reason });

@@ -52,6 +52,8 @@ export function renderReply(form: ReplyForm, functionName: string, body: Record<
   });
   const message = form === 'cloudevent-structured' ? HTTP.structured(event) : HTTP.binary(event);
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers)) headers[name.toLowerCase()] = form === 'cloudevent-binary' && name.toLowerCase().startsWith('ce-') ? percentEncoded(String(value)) : String(value);
+  for (const [name, value] of Object.entries(message.headers))
+    headers[name.toLowerCase()] =
+      form === 'cloudevent-binary' && name.toLowerCase().startsWith('ce-') ? percentEncoded(String(value)) : String(value);
   return { headers, body: typeof message.body === 'string' ? message.body : JSON.stringify(message.body) };
 }

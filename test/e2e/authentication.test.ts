@@ -18,7 +18,14 @@ import { DECISION_EVENT_TYPE } from '../../shared/runtime/reply.ts';
 import { ensureBundles, type FunctionName } from '../../testbed/functions/bundles.ts';
 import { cloudEventsSenderPath } from '../../testbed/senders/cloudevents-sender.ts';
 import { assertImageNode, startFunctionProcess, type FunctionProcess } from '../../testbed/functions/function-process.ts';
-import { cloudEventsBinary, cloudEventsViaBroker, openFaasOutput, webhookOutput, type FalcosidekickOutput, type OutputAnswer } from '../../testbed/senders/outputs.ts';
+import {
+  cloudEventsBinary,
+  cloudEventsViaBroker,
+  openFaasOutput,
+  webhookOutput,
+  type FalcosidekickOutput,
+  type OutputAnswer,
+} from '../../testbed/senders/outputs.ts';
 import { RESPONSE_CASES, type ResponseCase } from './response-cases.ts';
 import { testAlertNow } from '../../testbed/alerts/test-alert.ts';
 
@@ -87,7 +94,9 @@ describe.for(RESPONSE_CASES)('$spec.name with AUTH_TOKEN', (responseCase: Respon
       }
       await responseCase.expectActed(api, target);
       // Plus two: the slot of the cluster-wide action budget (an update of its Lease) and the evidence Secret.
-      expect(countWrites(cluster, { user: fn().identity, since, succeededOnly: true })).toBe(Object.values(responseCase.writesPerAction).reduce((a, b) => a + b) + 2);
+      expect(countWrites(cluster, { user: fn().identity, since, succeededOnly: true })).toBe(
+        Object.values(responseCase.writesPerAction).reduce((a, b) => a + b) + 2,
+      );
     });
 
     it('answers 401 without the token or with a wrong one, and nothing changes', async () => {

@@ -27,7 +27,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received.push({ method: request.method!, path: request.url!, rawHeaders: request.rawHeaders, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        method: request.method!,
+        path: request.url!,
+        rawHeaders: request.rawHeaders,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       response.writeHead(202).end(); // accepted, no reply event
     });
   });
@@ -103,6 +108,8 @@ describe('the Go CloudEvents sender, against requests recorded from a real Falco
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await expect(sendCloudEvent(`http://127.0.0.1:${port}`, JSON.parse(recordedRequest('cloudevents-binary-test-alert').body))).rejects.toThrow(/exited 1: .*"status":0.*connection refused/);
+    await expect(
+      sendCloudEvent(`http://127.0.0.1:${port}`, JSON.parse(recordedRequest('cloudevents-binary-test-alert').body)),
+    ).rejects.toThrow(/exited 1: .*"status":0.*connection refused/);
   });
 });

@@ -40,7 +40,7 @@ function stampedFor(cluster: string | undefined, namespace: string, pod: string,
 }
 
 describe.for([cloudEventsBinary, webhookOutput])('over the $name', (output) => {
-  it('acts on its own cluster\'s alert only: another cluster\'s is other-cluster, an unstamped one no-cluster-field, neither writes', async () => {
+  it("acts on its own cluster's alert only: another cluster's is other-cluster, an unstamped one no-cluster-field, neither writes", async () => {
     const namespace = await createTestNamespace(cluster, 'e2e-cluster');
     const pod = await createPod(api, namespace, 'shell');
     const id = shortContainerId(pod);

@@ -64,8 +64,6 @@ function commandLineOf(pid: number): string {
   }
 }
 
-
-
 /** Runs the demo in a process group of its own, so whatever it starts can be found afterwards. */
 function runDemo(): Promise<{ code: number | null; output: string; group: number }> {
   return new Promise((resolve, reject) => {
@@ -119,20 +117,40 @@ describe('make demo (node scripts/demo.ts)', () => {
 
   it('each function answered the alert sent through its Falcosidekick output, and acted', () => {
     const namespace = line(/^ {2}✓ Namespace (demo-[0-9a-f]{8})$/m)[1]!;
-    const deleted = line(/Deployment storefront \(2 replicas\) → ReplicaSet (storefront-\w+) → Pods (storefront-[\w-]+), storefront-[\w-]+, Running$/m)[2]!;
-    const scaled = line(/Deployment checkout \(2 replicas\) → ReplicaSet (checkout-\w+) → Pods (checkout-[\w-]+), checkout-[\w-]+, Running$/m)[2]!;
-    line(new RegExp(`→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → delete-pod\\n {4}✓ delete-pod answered 200 acted: deleted pod ${namespace}/${deleted}\\n {4}✓ the reply is a CloudEvent the SDK accepts`));
-    line(new RegExp(`→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → scale-to-zero\\n {4}✓ scale-to-zero answered 200 acted: scaled Deployment ${namespace}/checkout from 2 to 0 replicas\\n {4}✓ the reply is a CloudEvent the SDK accepts`));
+    const deleted = line(
+      /Deployment storefront \(2 replicas\) → ReplicaSet (storefront-\w+) → Pods (storefront-[\w-]+), storefront-[\w-]+, Running$/m,
+    )[2]!;
+    const scaled = line(
+      /Deployment checkout \(2 replicas\) → ReplicaSet (checkout-\w+) → Pods (checkout-[\w-]+), checkout-[\w-]+, Running$/m,
+    )[2]!;
+    line(
+      new RegExp(
+        `→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → delete-pod\\n {4}✓ delete-pod answered 200 acted: deleted pod ${namespace}/${deleted}\\n {4}✓ the reply is a CloudEvent the SDK accepts`,
+      ),
+    );
+    line(
+      new RegExp(
+        `→ Knative output \\(CloudEvents binary mode, CloudEvents Go SDK\\) → scale-to-zero\\n {4}✓ scale-to-zero answered 200 acted: scaled Deployment ${namespace}/checkout from 2 to 0 replicas\\n {4}✓ the reply is a CloudEvent the SDK accepts`,
+      ),
+    );
     expect(scaled).toMatch(/^checkout-/);
-    line(new RegExp(`→ OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod\\n {4}✓ isolate-pod answered 200 acted: isolated pod ${namespace}/debug-toolbox with NetworkPolicy falco-quarantine-debug-toolbox`));
+    line(
+      new RegExp(
+        `→ OpenFaaS output → gateway /function/isolate-pod.openfaas-fn → isolate-pod\\n {4}✓ isolate-pod answered 200 acted: isolated pod ${namespace}/debug-toolbox with NetworkPolicy falco-quarantine-debug-toolbox`,
+      ),
+    );
   });
 
   it('shows what the cluster did next: a replacement under a new name, the scaled pods gone for good, the quarantine going with its pod, Events', () => {
     const [, pod, others] = line(/→ Pods (storefront-[\w-]+), (storefront-[\w-]+), Running$/m);
     line(new RegExp(`^ {2}✓ Pod ${pod} is gone \\(delete-pod\\)$`, 'm'));
-    const replacement = line(/^ {4}✓ its ReplicaSet made Pod (storefront-[\w-]+) in its place: Running on kwok-node-\d, container [0-9a-f]{12} \(not the one Falco saw\)$/m)[1]!;
+    const replacement = line(
+      /^ {4}✓ its ReplicaSet made Pod (storefront-[\w-]+) in its place: Running on kwok-node-\d, container [0-9a-f]{12} \(not the one Falco saw\)$/m,
+    )[1]!;
     expect([pod, others]).not.toContain(replacement);
-    line(/^ {2}✓ Deployment checkout is at 0 replicas \(scale-to-zero\); the previous count is recorded: falco-response\.dev\/previous-replicas=2$/m);
+    line(
+      /^ {2}✓ Deployment checkout is at 0 replicas \(scale-to-zero\); the previous count is recorded: falco-response\.dev\/previous-replicas=2$/m,
+    );
     line(/^ {4}✓ its pods checkout-[\w-]+, checkout-[\w-]+ terminated and none came back$/m);
     line(/^ {2}✓ NetworkPolicy falco-quarantine-debug-toolbox \(isolate-pod\) denies all ingress and egress$/m);
     line(/^ {4}✓ it selects falco-response\.dev\/quarantine=[0-9a-f-]{36} → pods: debug-toolbox$/m);
@@ -154,22 +172,43 @@ describe('make demo (node scripts/demo.ts)', () => {
     line(writes('delete-pod', 4, ['patch leases', 'create secrets', 'delete pods', 'create events']));
     line(writes('isolate-pod', 3, ['patch leases', 'create secrets', 'create networkpolicies', 'patch pods', 'create events']));
     line(writes('scale-to-zero', 1, ['patch leases', 'create secrets', 'patch deployments', 'update deployments/scale', 'create events']));
-    line(/^ {2}✓ beside them, in demo-[0-9a-f]{8}: (?=.*replicaset-controller \d+)(?=.*deployment-controller \d+)(?=.*system:kube-scheduler \d+)(?=.*testbed:kwok \d+)/m);
+    line(
+      /^ {2}✓ beside them, in demo-[0-9a-f]{8}: (?=.*replicaset-controller \d+)(?=.*deployment-controller \d+)(?=.*system:kube-scheduler \d+)(?=.*testbed:kwok \d+)/m,
+    );
   });
 
   it('ends with the person on call: falco-response status lists the three actions, release and restore undo them, status then shows nothing in effect', () => {
     const namespace = line(/^ {2}✓ Namespace (demo-[0-9a-f]{8})$/m)[1]!;
     const deleted = line(/→ Pods (storefront-[\w-]+), storefront-[\w-]+, Running$/m)[1]!;
-    line(new RegExp(`^\\[8/8\\] The person on call: falco-response status, release, restore`, 'm'));
+    line(/^\[8\/8\] The person on call: falco-response status, release, restore/m);
     line(new RegExp(`^ {2}\\$ falco-response status -n ${namespace}\\n {4}ACTION +NAMESPACE +OBJECT +RULE +AGE +IN EFFECT +STATE\\n`, 'm'));
     // The three rows, in the table the command printed.
     line(new RegExp(`^ {4}isolated +${namespace} +pod/debug-toolbox +Terminal shell in container +\\d+s +yes +intact$`, 'm'));
-    line(new RegExp(`^ {4}scaled-to-zero +${namespace} +deployment/checkout +Terminal shell in container +\\d+s +yes +at 0 \\(was 2\\)`, 'm'));
-    line(new RegExp(`^ {4}deleted +${namespace} +pod/${deleted} +Terminal shell in container +\\d+s +no +evidence falco-response-evidence/delete-pod-[0-9a-f-]{36}$`, 'm'));
+    line(
+      new RegExp(`^ {4}scaled-to-zero +${namespace} +deployment/checkout +Terminal shell in container +\\d+s +yes +at 0 \\(was 2\\)`, 'm'),
+    );
+    line(
+      new RegExp(
+        `^ {4}deleted +${namespace} +pod/${deleted} +Terminal shell in container +\\d+s +no +evidence falco-response-evidence/delete-pod-[0-9a-f-]{36}$`,
+        'm',
+      ),
+    );
     line(/^ {2}✓ status lists the three actions: the quarantine and the scale to 0 in effect, the deletion from its evidence Secret$/m);
-    line(new RegExp(`^ {2}\\$ falco-response release pod/debug-toolbox -n ${namespace}\\n {4}delete NetworkPolicy falco-quarantine-debug-toolbox; remove the quarantine label and annotations from the pod\\n {4}✓ Pod debug-toolbox is Running and no NetworkPolicy selects it any more`, 'm'));
-    line(new RegExp(`^ {2}\\$ falco-response restore deployment/checkout -n ${namespace}\\n {4}.*\\b2 replicas\\b.*\\n {4}✓ Deployment checkout is back at 2 replicas: checkout-[\\w-]+, checkout-[\\w-]+ Running \\(new pods\\)$`, 'm'));
-    line(new RegExp(`^ {2}✓ nothing done by falco-response is in effect any more \\(deleted pod/${deleted} listed, none in effect\\)$`, 'm'));
+    line(
+      new RegExp(
+        `^ {2}\\$ falco-response release pod/debug-toolbox -n ${namespace}\\n {4}delete NetworkPolicy falco-quarantine-debug-toolbox; remove the quarantine label and annotations from the pod\\n {4}✓ Pod debug-toolbox is Running and no NetworkPolicy selects it any more`,
+        'm',
+      ),
+    );
+    line(
+      new RegExp(
+        `^ {2}\\$ falco-response restore deployment/checkout -n ${namespace}\\n {4}.*\\b2 replicas\\b.*\\n {4}✓ Deployment checkout is back at 2 replicas: checkout-[\\w-]+, checkout-[\\w-]+ Running \\(new pods\\)$`,
+        'm',
+      ),
+    );
+    line(
+      new RegExp(`^ {2}✓ nothing done by falco-response is in effect any more \\(deleted pod/${deleted} listed, none in effect\\)$`, 'm'),
+    );
   });
 
   it('leaves no process, listening port or temp dir behind', async () => {

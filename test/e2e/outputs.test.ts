@@ -14,7 +14,14 @@ import { startOpenFaasGateway, type Gateway } from '../../testbed/senders/openfa
 import { ensureBundles, type FunctionName } from '../../testbed/functions/bundles.ts';
 import { cloudEventsSenderPath } from '../../testbed/senders/cloudevents-sender.ts';
 import { assertImageNode, startFunctionProcess, type FunctionProcess } from '../../testbed/functions/function-process.ts';
-import { cloudEventsBinary, cloudEventsViaBroker, openFaasOutput, webhookOutput, type FalcosidekickOutput, type OutputAnswer } from '../../testbed/senders/outputs.ts';
+import {
+  cloudEventsBinary,
+  cloudEventsViaBroker,
+  openFaasOutput,
+  webhookOutput,
+  type FalcosidekickOutput,
+  type OutputAnswer,
+} from '../../testbed/senders/outputs.ts';
 import { optOut, RESPONSE_CASES, type ResponseCase } from './response-cases.ts';
 import { DECISION_EVENT_TYPE } from '../../shared/runtime/reply.ts';
 import { testAlertNow } from '../../testbed/alerts/test-alert.ts';
@@ -24,7 +31,12 @@ let api: AdminApis;
 let gateway: Gateway | undefined;
 const functions = new Map<FunctionName, FunctionProcess>();
 
-const OUTPUTS: readonly FalcosidekickOutput[] = [cloudEventsBinary, cloudEventsViaBroker, openFaasOutput(() => gateway!.url), webhookOutput];
+const OUTPUTS: readonly FalcosidekickOutput[] = [
+  cloudEventsBinary,
+  cloudEventsViaBroker,
+  openFaasOutput(() => gateway!.url),
+  webhookOutput,
+];
 
 beforeAll(async () => {
   assertImageNode();
@@ -57,7 +69,12 @@ function expectCloudEventReply(answer: OutputAnswer, outcome: string, subject?: 
   const { cloudEvent } = answer;
   expect(cloudEvent.ack).toBe(true);
   expect(cloudEvent.replyValid).toBe(true);
-  expect(cloudEvent.reply).toMatchObject({ specversion: '1.0', type: DECISION_EVENT_TYPE, source: expect.stringMatching(/^\/falco-response-functions\//), outcome });
+  expect(cloudEvent.reply).toMatchObject({
+    specversion: '1.0',
+    type: DECISION_EVENT_TYPE,
+    source: expect.stringMatching(/^\/falco-response-functions\//),
+    outcome,
+  });
   if (subject) expect(cloudEvent.reply!.subject).toBe(subject);
 }
 
@@ -83,16 +100,37 @@ describe.for(RESPONSE_CASES)('$spec.name', (responseCase: ResponseCase) => {
       const answer = await output.send(fn(), alertFor(namespace, target.pod, target.containerId));
 
       expect(answer.status).toBe(200);
-      expect(answer.decision).toMatchObject({ function: responseCase.spec.name, outcome: 'acted', reason: responseCase.actedReason, target: { namespace, pod: target.pod } });
+      expect(answer.decision).toMatchObject({
+        function: responseCase.spec.name,
+        outcome: 'acted',
+        reason: responseCase.actedReason,
+        target: { namespace, pod: target.pod },
+      });
       expectCloudEventReply(answer, 'acted', `${namespace}/${target.pod}`);
       await responseCase.expectActed(api, target);
       expect(writesIn(fn(), namespace, since)).toEqual(responseCase.writesPerAction);
       // Plus one: the slot of the cluster-wide action budget (an update of its Lease).
-      expect(countWrites(cluster, { user: fn().identity, namespace: 'falco-response', resource: 'leases', since, succeededOnly: true })).toBe(1);
+      expect(
+        countWrites(cluster, { user: fn().identity, namespace: 'falco-response', resource: 'leases', since, succeededOnly: true }),
+      ).toBe(1);
       // Plus one: the evidence kept before the action, a Secret in the evidence namespace (the only one it may create Secrets in).
-      expect(countWrites(cluster, { user: fn().identity, namespace: 'falco-response-evidence', resource: 'secrets', verbs: ['create'], since, succeededOnly: true })).toBe(1);
-      expect(answer.decision.details?.evidenceRecord).toMatchObject({ result: 'complete', secret: expect.stringMatching(new RegExp(`^falco-response-evidence/${responseCase.spec.name}-[0-9a-f-]{36}$`)) });
-      expect(countWrites(cluster, { user: fn().identity, since, succeededOnly: true })).toBe(Object.values(responseCase.writesPerAction).reduce((a, b) => a + b) + 2);
+      expect(
+        countWrites(cluster, {
+          user: fn().identity,
+          namespace: 'falco-response-evidence',
+          resource: 'secrets',
+          verbs: ['create'],
+          since,
+          succeededOnly: true,
+        }),
+      ).toBe(1);
+      expect(answer.decision.details?.evidenceRecord).toMatchObject({
+        result: 'complete',
+        secret: expect.stringMatching(new RegExp(`^falco-response-evidence/${responseCase.spec.name}-[0-9a-f-]{36}$`)),
+      });
+      expect(countWrites(cluster, { user: fn().identity, since, succeededOnly: true })).toBe(
+        Object.values(responseCase.writesPerAction).reduce((a, b) => a + b) + 2,
+      );
     });
 
     it('changes nothing for a pod in a protected namespace or an opted-out pod: 2xx skipped, zero writes', async () => {
@@ -122,7 +160,11 @@ describe.for(RESPONSE_CASES)('$spec.name', (responseCase: ResponseCase) => {
       const since = Date.now();
       const answer = await output.send(fn(), testAlertNow());
       expect(answer.status).toBe(200);
-      expect(answer.decision).toMatchObject({ outcome: 'skipped', reason: 'priority-below-minimum', alert: { rule: 'Test rule', priority: 'debug' } });
+      expect(answer.decision).toMatchObject({
+        outcome: 'skipped',
+        reason: 'priority-below-minimum',
+        alert: { rule: 'Test rule', priority: 'debug' },
+      });
       expectCloudEventReply(answer, 'skipped');
       expect(countWrites(cluster, { user: fn().identity, since })).toBe(0);
     });

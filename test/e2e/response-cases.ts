@@ -40,7 +40,11 @@ export interface ResponseCase {
 
 /** Adds the opt-out label to a pod that exists (JSON patch: the pod already has labels). */
 export async function optOut(api: AdminApis, target: Target): Promise<void> {
-  await api.core.patchNamespacedPod({ namespace: target.namespace, name: target.pod, body: [{ op: 'add', path: `/metadata/labels/${OPT_OUT_KEY.replace('/', '~1')}`, value: 'true' }] });
+  await api.core.patchNamespacedPod({
+    namespace: target.namespace,
+    name: target.pod,
+    body: [{ op: 'add', path: `/metadata/labels/${OPT_OUT_KEY.replace('/', '~1')}`, value: 'true' }],
+  });
 }
 
 async function bareRunningPod(api: AdminApis, namespace: string, name: string): Promise<Target> {
@@ -73,7 +77,10 @@ export const isolatePodCase: ResponseCase = {
     expect(pod!.metadata!.labels).toMatchObject({ [QUARANTINE_LABEL]: uid });
     const policies = (await api.networking.listNamespacedNetworkPolicy({ namespace: target.namespace })).items;
     expect(policies).toHaveLength(1);
-    expect(policies[0]!.spec).toMatchObject({ podSelector: { matchLabels: { [QUARANTINE_LABEL]: uid } }, policyTypes: ['Ingress', 'Egress'] });
+    expect(policies[0]!.spec).toMatchObject({
+      podSelector: { matchLabels: { [QUARANTINE_LABEL]: uid } },
+      policyTypes: ['Ingress', 'Egress'],
+    });
     expect(policies[0]!.spec!.ingress ?? []).toEqual([]);
     expect(policies[0]!.spec!.egress ?? []).toEqual([]);
     // The policy selects exactly the pod, and the pod is still there to be examined.
@@ -113,7 +120,11 @@ export const scaleToZeroCase: ResponseCase = {
   writesPerAction: { deployments: 2, events: 1 },
 };
 
-const CASE_OF: Record<FunctionName, ResponseCase> = { 'delete-pod': deletePodCase, 'isolate-pod': isolatePodCase, 'scale-to-zero': scaleToZeroCase };
+const CASE_OF: Record<FunctionName, ResponseCase> = {
+  'delete-pod': deletePodCase,
+  'isolate-pod': isolatePodCase,
+  'scale-to-zero': scaleToZeroCase,
+};
 
 /**
  * One case per registered function (functions/index.ts), in its order: a function added to
@@ -122,7 +133,8 @@ const CASE_OF: Record<FunctionName, ResponseCase> = { 'delete-pod': deletePodCas
 export function responseCasesFor(names: readonly string[]): ResponseCase[] {
   return names.map((name) => {
     const found = (CASE_OF as Record<string, ResponseCase | undefined>)[name];
-    if (!found) throw new Error(`function ${name} is registered (functions/index.ts) but has no end-to-end case in test/e2e/response-cases.ts`);
+    if (!found)
+      throw new Error(`function ${name} is registered (functions/index.ts) but has no end-to-end case in test/e2e/response-cases.ts`);
     return found;
   });
 }

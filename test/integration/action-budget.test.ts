@@ -58,7 +58,11 @@ function actionWrites(namespace: string, since: number) {
     if (!event.user.username.startsWith('system:serviceaccount:falco-response:')) return false;
     if ((event.responseStatus?.code ?? 0) >= 300) return false;
     const { resource, subresource } = event.objectRef ?? {};
-    return (event.verb === 'delete' && resource === 'pods') || (event.verb === 'create' && resource === 'networkpolicies') || (event.verb === 'update' && subresource === 'scale');
+    return (
+      (event.verb === 'delete' && resource === 'pods') ||
+      (event.verb === 'create' && resource === 'networkpolicies') ||
+      (event.verb === 'update' && subresource === 'scale')
+    );
   });
 }
 
@@ -77,15 +81,25 @@ describe('three functions, two instances each, one budget', () => {
     for (let i = 0; i < 100; i++) await createDeployment(api, ns, `svc-${i}`, { replicas: 1, noWait: true });
     const doomed = await waitForPods(api, ns, { app: 'doomed' }, 100, 240_000);
     const suspect = await waitForPods(api, ns, { app: 'suspect' }, 100, 240_000);
-    const single = await Promise.all(Array.from({ length: 100 }, (_, i) => waitForPods(api, ns, { app: `svc-${i}` }, 1, 240_000).then((pods) => pods[0]!)));
+    const single = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => waitForPods(api, ns, { app: `svc-${i}` }, 1, 240_000).then((pods) => pods[0]!)),
+    );
 
     const instances = new Map<ResponseFunctionSpec, FunctionUnderTest[]>();
     for (const spec of [deletePodSpec, isolatePodSpec, scaleToZeroSpec]) instances.set(spec, [await start(spec), await start(spec)]);
-    const targets: Array<[ResponseFunctionSpec, typeof doomed]> = [[deletePodSpec, doomed], [isolatePodSpec, suspect], [scaleToZeroSpec, single]];
+    const targets: Array<[ResponseFunctionSpec, typeof doomed]> = [
+      [deletePodSpec, doomed],
+      [isolatePodSpec, suspect],
+      [scaleToZeroSpec, single],
+    ];
     const sends = targets.flatMap(([spec, pods]) =>
       pods.map((pod, i) => {
         const fn = instances.get(spec)![i % 2]!;
-        return postJson(fn.url, alertFor(ns, pod.metadata!.name!, shortContainerId(pod))).then((answer) => ({ fn, status: answer.status, decision: JSON.parse(answer.body) }));
+        return postJson(fn.url, alertFor(ns, pod.metadata!.name!, shortContainerId(pod))).then((answer) => ({
+          fn,
+          status: answer.status,
+          decision: JSON.parse(answer.body),
+        }));
       }),
     );
     const answers = await Promise.all(sends);
@@ -117,7 +131,11 @@ describe('fail safe: no budget, no action', () => {
     await deleteLease(cluster);
     const alert = await podAndAlert(ns, 'victim');
     const answer = JSON.parse((await postJson(fn.url, alert)).body);
-    expect(answer).toMatchObject({ outcome: 'dry-run', reason: 'budget-unavailable', message: expect.stringContaining('the Lease does not exist') });
+    expect(answer).toMatchObject({
+      outcome: 'dry-run',
+      reason: 'budget-unavailable',
+      message: expect.stringContaining('the Lease does not exist'),
+    });
     expect(await podExists(api, ns, 'victim')).toBeDefined();
     expect(actionWrites(ns, since)).toHaveLength(0);
     expect(await refusals(fn, 'budget-unavailable')).toBe(1);
@@ -134,7 +152,11 @@ describe('fail safe: no budget, no action', () => {
     for (const broken of ['{not json', '{"slots":[]}', '[{"id":1}]']) {
       await setSlotsAnnotation(cluster, broken);
       const alert = await podAndAlert(ns, `victim-${broken.length}`);
-      expect(JSON.parse((await postJson(fn.url, alert)).body)).toMatchObject({ outcome: 'dry-run', reason: 'budget-unavailable', message: expect.stringContaining('never reset automatically') });
+      expect(JSON.parse((await postJson(fn.url, alert)).body)).toMatchObject({
+        outcome: 'dry-run',
+        reason: 'budget-unavailable',
+        message: expect.stringContaining('never reset automatically'),
+      });
       expect((await readLease(cluster))!.metadata!.annotations![BUDGET_SLOTS_ANNOTATION]).toBe(broken);
     }
     expect(actionWrites(ns, since)).toHaveLength(0);
@@ -171,10 +193,17 @@ describe('fail safe: no budget, no action', () => {
     const since = Date.now() - 1;
     const proxy = await startFaultProxy(cluster);
     try {
-      const fn = await startFunctionUnderTest({ ...cluster, server: proxy.url }, deletePodSpec, { ...BUDGET, KUBE_RETRIES: '2' }, await functionToken(cluster, deletePodSpec));
+      const fn = await startFunctionUnderTest(
+        { ...cluster, server: proxy.url },
+        deletePodSpec,
+        { ...BUDGET, KUBE_RETRIES: '2' },
+        await functionToken(cluster, deletePodSpec),
+      );
       started.push(fn);
       let down = true;
-      proxy.setRule(({ method, path }) => (down && method === 'PATCH' && path.includes('/leases/') ? { kind: 'status', status: 503 } : { kind: 'pass' }));
+      proxy.setRule(({ method, path }) =>
+        down && method === 'PATCH' && path.includes('/leases/') ? { kind: 'status', status: 503 } : { kind: 'pass' },
+      );
       const alert = await podAndAlert(ns, 'victim');
       const answer = await postJson(fn.url, alert);
       expect(answer.status).toBe(503);
@@ -203,7 +232,14 @@ describe('what takes a slot', () => {
     expect(JSON.parse((await postJson(fn.url, alert)).body)).toMatchObject({ outcome: 'acted' });
     expect(JSON.parse((await postJson(fn.url, alert)).body)).toMatchObject({ reason: 'already-handled' });
     const slots = await budgetSlots(cluster);
-    expect(slots).toEqual([expect.objectContaining({ fn: 'delete-pod', target: `${ns}/victim`, key: shortContainerId(pod), regarding: expect.objectContaining({ kind: 'Pod', name: 'victim', uid: pod.metadata!.uid }) })]);
+    expect(slots).toEqual([
+      expect.objectContaining({
+        fn: 'delete-pod',
+        target: `${ns}/victim`,
+        key: shortContainerId(pod),
+        regarding: expect.objectContaining({ kind: 'Pod', name: 'victim', uid: pod.metadata!.uid }),
+      }),
+    ]);
   });
 
   it('kubectl apply of the shipped manifests again (client-side, then server-side) keeps the slots taken', async () => {
@@ -214,7 +250,9 @@ describe('what takes a slot', () => {
     const taken = await budgetSlots(cluster);
     expect(taken).toHaveLength(1);
     // The Lease exactly as knative/10-rbac.yaml ships it (the shared one; the others are alike).
-    const shipped = readFileSync(join(repoRoot, 'knative/10-rbac.yaml'), 'utf8').split(/^---$/m).find((doc) => /kind: Lease/.test(doc) && /name: falco-response-budget$/m.test(doc))!;
+    const shipped = readFileSync(join(repoRoot, 'knative/10-rbac.yaml'), 'utf8')
+      .split(/^---$/m)
+      .find((doc) => /kind: Lease/.test(doc) && /name: falco-response-budget$/m.test(doc))!;
     const file = join(mkdtempSync(join(tmpdir(), 'frf-lease-')), 'lease.yaml');
     writeFileSync(file, shipped);
     await kubectl(cluster, ['apply', '-f', file]);
@@ -246,10 +284,17 @@ describe('k8saudit alerts on the reacting cluster', () => {
       return { ...alert, time: time.toISOString() };
     };
     await createPod(api, ns, 'shell-target');
-    expect(JSON.parse((await postJson(fn.url, exec('shell-target', new Date()))).body)).toMatchObject({ outcome: 'acted', reason: 'deleted' });
+    expect(JSON.parse((await postJson(fn.url, exec('shell-target', new Date()))).body)).toMatchObject({
+      outcome: 'acted',
+      reason: 'deleted',
+    });
     const alertTime = new Date(Date.now() - 5000);
     await createPod(api, ns, 'recreated');
-    expect(JSON.parse((await postJson(fn.url, exec('recreated', alertTime))).body)).toMatchObject({ outcome: 'skipped', reason: 'stale-target', message: expect.stringContaining('after the alert') });
+    expect(JSON.parse((await postJson(fn.url, exec('recreated', alertTime))).body)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'stale-target',
+      message: expect.stringContaining('after the alert'),
+    });
     expect(actionWrites(ns, since)).toHaveLength(1);
   });
 });

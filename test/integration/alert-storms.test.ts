@@ -38,7 +38,8 @@ async function instances(spec: ResponseFunctionSpec, count: number, env: Record<
 /** Successful and refused writes of one resource by one identity, from the audit log. */
 function writesTo(identity: string, namespace: string, resource: string, since: number, subresource?: string) {
   const events = readAudit(cluster, { user: identity, namespace, resource, since }).filter(
-    (e) => ['create', 'update', 'patch', 'delete'].includes(e.verb) && (subresource === undefined || e.objectRef?.subresource === subresource),
+    (e) =>
+      ['create', 'update', 'patch', 'delete'].includes(e.verb) && (subresource === undefined || e.objectRef?.subresource === subresource),
   );
   const ok = events.filter((e) => (e.responseStatus?.code ?? 0) < 300);
   return { succeeded: ok.length, refused: events.filter((e) => (e.responseStatus?.code ?? 0) >= 400).map((e) => e.responseStatus?.code) };
@@ -51,7 +52,10 @@ describe('1,000 alerts for the same pod in a burst', () => {
     const id = { short: shortContainerId(await createPod(api, ns, 'alpine')) };
     const since = Date.now() - 1;
     const body = JSON.stringify(alertFor(ns, 'alpine', id.short));
-    const answers = await burst(fn!.url, Array.from({ length: 1000 }, () => body));
+    const answers = await burst(
+      fn!.url,
+      Array.from({ length: 1000 }, () => body),
+    );
     expect(onlyAcceptableAnswers(answers), JSON.stringify(tally(answers))).toBe(true);
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThan(0);
     expect(writesTo(fn!.identity, ns, 'pods', since).succeeded).toBe(1);
@@ -66,7 +70,17 @@ describe('1,000 alerts for the same pod in a burst', () => {
     const id = { short: shortContainerId(await createPod(api, ns, 'alpine')) };
     const since = Date.now() - 1;
     const body = JSON.stringify(alertFor(ns, 'alpine', id.short));
-    const answers = (await Promise.all(fns.map((fn) => burst(fn.url, Array.from({ length: 500 }, () => body), 50)))).flat();
+    const answers = (
+      await Promise.all(
+        fns.map((fn) =>
+          burst(
+            fn.url,
+            Array.from({ length: 500 }, () => body),
+            50,
+          ),
+        ),
+      )
+    ).flat();
     expect(onlyAcceptableAnswers(answers), JSON.stringify(tally(answers))).toBe(true);
     const deletes = writesTo(fns[0]!.identity, ns, 'pods', since);
     expect(deletes.succeeded).toBe(1);
@@ -79,7 +93,17 @@ describe('1,000 alerts for the same pod in a burst', () => {
     await createPod(api, ns, 'alpine');
     const since = Date.now() - 1;
     const body = JSON.stringify(alertFor(ns, 'alpine'));
-    const answers = (await Promise.all(fns.map((fn) => burst(fn.url, Array.from({ length: 500 }, () => body), 50)))).flat();
+    const answers = (
+      await Promise.all(
+        fns.map((fn) =>
+          burst(
+            fn.url,
+            Array.from({ length: 500 }, () => body),
+            50,
+          ),
+        ),
+      )
+    ).flat();
     expect(onlyAcceptableAnswers(answers), JSON.stringify(tally(answers))).toBe(true);
     const policies = writesTo(fns[0]!.identity, ns, 'networkpolicies', since);
     const labels = writesTo(fns[0]!.identity, ns, 'pods', since);
@@ -95,7 +119,17 @@ describe('1,000 alerts for the same pod in a burst', () => {
     const { podName } = await createDeploymentWithPod(api, ns, 'web', { replicas: 3 });
     const since = Date.now() - 1;
     const body = JSON.stringify(alertFor(ns, podName));
-    const answers = (await Promise.all(fns.map((fn) => burst(fn.url, Array.from({ length: 500 }, () => body), 50)))).flat();
+    const answers = (
+      await Promise.all(
+        fns.map((fn) =>
+          burst(
+            fn.url,
+            Array.from({ length: 500 }, () => body),
+            50,
+          ),
+        ),
+      )
+    ).flat();
     expect(onlyAcceptableAnswers(answers), JSON.stringify(tally(answers))).toBe(true);
     expect(writesTo(fns[0]!.identity, ns, 'deployments', since, 'scale').succeeded).toBe(1);
     const annotations = writesTo(fns[0]!.identity, ns, 'deployments', since, undefined);
@@ -112,13 +146,19 @@ describe('200 alerts for 200 different pods in a burst', () => {
     const names = Array.from({ length: 200 }, (_, i) => `pod-${i}`);
     for (let i = 0; i < names.length; i += 20) await Promise.all(names.slice(i, i + 20).map((name) => createPod(api, ns, name)));
     const since = Date.now() - 1;
-    const answers = await burst(fn!.url, names.map((name) => JSON.stringify(alertFor(ns, name))), 50);
+    const answers = await burst(
+      fn!.url,
+      names.map((name) => JSON.stringify(alertFor(ns, name))),
+      50,
+    );
     expect(onlyAcceptableAnswers(answers), JSON.stringify(tally(answers))).toBe(true);
     const decisions = answers.filter((a) => a.status === 200).map((a) => JSON.parse(a.body));
     expect(decisions.filter((d) => d.outcome === 'acted')).toHaveLength(10);
     expect(decisions.filter((d) => d.reason === 'blast-radius-limit').length).toBe(decisions.length - 10);
     expect(countWrites(cluster, { user: fn!.identity, namespace: ns, resource: 'pods', since, succeededOnly: true })).toBe(10);
     expect((await api.core.listNamespacedPod({ namespace: ns })).items.filter((pod) => !pod.metadata?.deletionTimestamp)).toHaveLength(190);
-    expect(await fn!.metrics.registry.getSingleMetricAsString('falco_response_blast_radius_limit_reached_total')).toMatch(new RegExp(` ${decisions.length - 10}$`, 'm'));
+    expect(await fn!.metrics.registry.getSingleMetricAsString('falco_response_blast_radius_limit_reached_total')).toMatch(
+      new RegExp(` ${decisions.length - 10}$`, 'm'),
+    );
   });
 });

@@ -69,7 +69,12 @@ describe('the API server stopped while a budget slot is being taken', () => {
     const ns = await createTestNamespace(cluster, 'budget-stop');
     await createHandMadePod(api, ns, 'alpine');
     const token = await functionToken(cluster, deletePodSpec);
-    const fn = await startFunctionUnderTest({ ...cluster, server: proxy.url }, deletePodSpec, { BUDGET: 'cluster', KUBE_TIMEOUT_MS: '1000', KUBE_RETRIES: '2' }, token);
+    const fn = await startFunctionUnderTest(
+      { ...cluster, server: proxy.url },
+      deletePodSpec,
+      { BUDGET: 'cluster', KUBE_TIMEOUT_MS: '1000', KUBE_RETRIES: '2' },
+      token,
+    );
     try {
       // The Lease's apply is held while the API server stops: it arrives at a server that is gone.
       let held = false;
@@ -88,7 +93,14 @@ describe('the API server stopped while a budget slot is being taken', () => {
       expect(down.decision).toMatchObject({ outcome: 'error', reason: 'api-unavailable' });
       await cluster.startApiServer();
       expect(await podExists(api, ns, 'alpine')).toBeDefined();
-      expect(countWrites(cluster, { user: 'system:serviceaccount:falco-response:delete-pod', namespace: ns, resource: 'pods', succeededOnly: true })).toBe(0);
+      expect(
+        countWrites(cluster, {
+          user: 'system:serviceaccount:falco-response:delete-pod',
+          namespace: ns,
+          resource: 'pods',
+          succeededOnly: true,
+        }),
+      ).toBe(0);
       expect(await budgetSlots(cluster)).toEqual([]);
       const up = await send(fn, alertFor(ns, 'alpine'));
       expect(up).toMatchObject({ status: 200, decision: { outcome: 'acted', reason: 'deleted' } });
@@ -129,7 +141,9 @@ describe('a fault-injecting proxy in front of the API server', () => {
     const fn = await behindProxy();
     const { api, ns, since } = await setUp('throttled');
     let throttled = 0;
-    proxy.setRule(({ method }) => (method === 'DELETE' && throttled++ < 2 ? { kind: 'status', status: 429, retryAfter: 1, reason: 'TooManyRequests' } : { kind: 'pass' }));
+    proxy.setRule(({ method }) =>
+      method === 'DELETE' && throttled++ < 2 ? { kind: 'status', status: 429, retryAfter: 1, reason: 'TooManyRequests' } : { kind: 'pass' },
+    );
     const started = Date.now();
     const { status, decision } = await send(fn, alertFor(ns, 'alpine'));
     expect(status).toBe(200);

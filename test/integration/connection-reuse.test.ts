@@ -14,7 +14,11 @@ import { createPod, waitForPodGone } from '../../testbed/workloads/pods.ts';
 import { functionToken, startFunctionUnderTest, type FunctionUnderTest } from '../../testbed/functions/function-under-test.ts';
 import { postJson } from '../../testbed/net/http-client.ts';
 
-interface CountingProxy { server: string; connections(): number; close(): Promise<void> }
+interface CountingProxy {
+  server: string;
+  connections(): number;
+  close(): Promise<void>;
+}
 
 async function startCountingProxy(upstream: URL): Promise<CountingProxy> {
   let connections = 0;

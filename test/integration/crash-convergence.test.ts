@@ -50,14 +50,32 @@ afterAll(async () => {
 async function spawnThroughProxy(spec: ResponseFunctionSpec): Promise<SpawnedFunction> {
   const token = await functionToken(cluster, spec);
   const kubeconfig = join(scratch, `${spec.name}.kubeconfig`);
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config', 'current-context: proxy',
-    'clusters:', `- name: proxy`, `  cluster: {server: "${proxy.url}", insecure-skip-tls-verify: true}`,
-    'users:', '- name: fn', `  user: {token: "${token}"}`,
-    'contexts:', '- name: proxy', '  context: {cluster: proxy, user: fn}', '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: proxy',
+      'clusters:',
+      `- name: proxy`,
+      `  cluster: {server: "${proxy.url}", insecure-skip-tls-verify: true}`,
+      'users:',
+      '- name: fn',
+      `  user: {token: "${token}"}`,
+      'contexts:',
+      '- name: proxy',
+      '  context: {cluster: proxy, user: fn}',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   const fn = await spawnFunction(join(root, `functions/${spec.name}/index.ts`), {
-    KUBECONFIG: kubeconfig, POD_NAMESPACE: FUNCTION_NAMESPACE, LOG_LEVEL: 'info', BUDGET: 'cluster', BUDGET_MAX_ACTIONS: '10', KUBE_TIMEOUT_MS: '60000',
+    KUBECONFIG: kubeconfig,
+    POD_NAMESPACE: FUNCTION_NAMESPACE,
+    LOG_LEVEL: 'info',
+    BUDGET: 'cluster',
+    BUDGET_MAX_ACTIONS: '10',
+    KUBE_TIMEOUT_MS: '60000',
   });
   running.push(fn);
   return fn;
@@ -72,9 +90,12 @@ function holdAt(point: CrashPoint, actionWrites: number) {
   proxy.setRule(({ method, path }) => {
     if (method === 'GET' || path.includes('/leases/')) return { kind: 'pass' };
     const isEvent = path.includes('/events');
-    const hold = point === 'after the slot is taken' ? !isEvent && writes === 0
-      : point === 'after its first write' ? !isEvent && writes === 1
-      : isEvent && writes >= actionWrites; // a conflict retry may add a write before it
+    const hold =
+      point === 'after the slot is taken'
+        ? !isEvent && writes === 0
+        : point === 'after its first write'
+          ? !isEvent && writes === 1
+          : isEvent && writes >= actionWrites; // a conflict retry may add a write before it
     if (!isEvent) writes++;
     if (hold && !held) {
       held = true;
@@ -147,35 +168,39 @@ const cases = scenarios.flatMap((scenario) =>
 );
 
 describe('killed mid-action, run again: the end state of one clean run', () => {
-  it.each(cases)('%s, SIGKILL %s', async (_name, point, scenario) => {
-    const ns = await createTestNamespace(cluster, `crash-${scenario.spec.name}`);
-    const { alert, check } = await scenario.setUp(ns);
-    const first = await spawnThroughProxy(scenario.spec);
-    const isHeld = holdAt(point, scenario.writes);
-    const answered = postJson(first.url, alert).catch(() => undefined); // it dies before answering
-    await eventually(`a write held ${point}`, async () => isHeld());
-    await first.stop('SIGKILL');
-    expect(await answered).toBeUndefined();
-    proxy.setRule(() => ({ kind: 'pass' }));
+  it.each(cases)(
+    '%s, SIGKILL %s',
+    async (_name, point, scenario) => {
+      const ns = await createTestNamespace(cluster, `crash-${scenario.spec.name}`);
+      const { alert, check } = await scenario.setUp(ns);
+      const first = await spawnThroughProxy(scenario.spec);
+      const isHeld = holdAt(point, scenario.writes);
+      const answered = postJson(first.url, alert).catch(() => undefined); // it dies before answering
+      await eventually(`a write held ${point}`, async () => isHeld());
+      await first.stop('SIGKILL');
+      expect(await answered).toBeUndefined();
+      proxy.setRule(() => ({ kind: 'pass' }));
 
-    const second = await spawnThroughProxy(scenario.spec);
-    const answer = await postJson(second.url, alert);
-    expect(answer.status).toBe(200);
-    const decision = JSON.parse(answer.body);
-    if (point === 'after its last write, before the Event') {
-      // The action was done: the answer says so, and that it recorded the missing Event.
-      expect(decision.reason).toMatch(/^already-/);
-      expect(decision.details.completedEarlierAction).toMatchObject({ event: 'recorded' });
-    } else {
-      expect(decision).toMatchObject({ outcome: 'acted' });
-    }
-    await check();
-    const events = (await functionEventsIn(api, ns)).filter((event) => event.reason === scenario.spec.actionEvent.reason);
-    expect(events).toHaveLength(1);
-    // The re-run used the crashed attempt's slot: one action, one slot.
-    expect((await budgetSlots(cluster)).filter((slot) => slot.target.startsWith(`${ns}/`))).toHaveLength(1);
-    // A third alert changes nothing more.
-    expect(JSON.parse((await postJson(second.url, alert)).body).outcome).not.toBe('acted');
-    expect((await functionEventsIn(api, ns)).filter((event) => event.reason === scenario.spec.actionEvent.reason)).toHaveLength(1);
-  }, 180_000);
+      const second = await spawnThroughProxy(scenario.spec);
+      const answer = await postJson(second.url, alert);
+      expect(answer.status).toBe(200);
+      const decision = JSON.parse(answer.body);
+      if (point === 'after its last write, before the Event') {
+        // The action was done: the answer says so, and that it recorded the missing Event.
+        expect(decision.reason).toMatch(/^already-/);
+        expect(decision.details.completedEarlierAction).toMatchObject({ event: 'recorded' });
+      } else {
+        expect(decision).toMatchObject({ outcome: 'acted' });
+      }
+      await check();
+      const events = (await functionEventsIn(api, ns)).filter((event) => event.reason === scenario.spec.actionEvent.reason);
+      expect(events).toHaveLength(1);
+      // The re-run used the crashed attempt's slot: one action, one slot.
+      expect((await budgetSlots(cluster)).filter((slot) => slot.target.startsWith(`${ns}/`))).toHaveLength(1);
+      // A third alert changes nothing more.
+      expect(JSON.parse((await postJson(second.url, alert)).body).outcome).not.toBe('acted');
+      expect((await functionEventsIn(api, ns)).filter((event) => event.reason === scenario.spec.actionEvent.reason)).toHaveLength(1);
+    },
+    180_000,
+  );
 });

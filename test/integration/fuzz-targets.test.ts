@@ -25,28 +25,64 @@ beforeAll(async () => {
 it('10,000 generated alerts (k8saudit targets, cluster stamps, names, ids): every answer 2xx or 4xx, zero writes, the pod untouched', async () => {
   const fn = await bed.start({ CLUSTER_NAME: 'prod-eu', BUDGET: 'cluster', BUDGET_MAX_ACTIONS: '10', MIN_PRIORITY: 'debug' });
   const since = Date.now() - 1;
-  const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '<NA>', ' ', 'victim', ns, 'kube-system', 'KUBE-SYSTEM', 'pods', 'secrets'));
+  const anyText = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.constantFrom('', '<NA>', ' ', 'victim', ns, 'kube-system', 'KUBE-SYSTEM', 'pods', 'secrets'),
+  );
   const value = fc.oneof(anyText, fc.integer(), fc.boolean(), fc.constant(null), fc.array(anyText, { maxLength: 3 }));
   // Never this cluster's stamp (fields are read trimmed, as every alert field is: "prod-eu " is
   // prod-eu), so nothing generated may act, whatever else it holds.
-  const cluster = fc.oneof(fc.constant(undefined), fc.constantFrom('prod-us', 'PROD-EU', 'prod-eu-2', ''), anyText.filter((text) => text.trim() !== 'prod-eu'));
-  const base = fc.constantFrom(k8sAuditAlert('attach-exec-pod'), k8sAuditAlert('secret-get'), k8sAuditAlert('namespace-created'), falcoAlert('terminal-shell-tekton'));
-  const fieldNames = fc.constantFrom('ka.target.resource', 'ka.target.namespace', 'ka.target.name', 'ka.target.subresource', 'k8s.ns.name', 'k8s.pod.name', 'container.id', 'cluster', 'ka.user.name');
+  const cluster = fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom('prod-us', 'PROD-EU', 'prod-eu-2', ''),
+    anyText.filter((text) => text.trim() !== 'prod-eu'),
+  );
+  const base = fc.constantFrom(
+    k8sAuditAlert('attach-exec-pod'),
+    k8sAuditAlert('secret-get'),
+    k8sAuditAlert('namespace-created'),
+    falcoAlert('terminal-shell-tekton'),
+  );
+  const fieldNames = fc.constantFrom(
+    'ka.target.resource',
+    'ka.target.namespace',
+    'ka.target.name',
+    'ka.target.subresource',
+    'k8s.ns.name',
+    'k8s.pod.name',
+    'container.id',
+    'cluster',
+    'ka.user.name',
+  );
   const input = fc.record({
     base,
     cluster,
     aimAtVictim: fc.boolean(),
     overrides: fc.dictionary(fieldNames, value, { maxKeys: 4 }),
     priority: fc.constantFrom('Notice', 'Critical', 'debug', 'Emergency', 'bogus'),
-    time: fc.oneof(fc.constant(() => new Date().toISOString()), fc.constant(() => '9999-12-31T23:59:59Z'), fc.constant(() => 'yesterday')),
+    time: fc.oneof(
+      fc.constant(() => new Date().toISOString()),
+      fc.constant(() => '9999-12-31T23:59:59Z'),
+      fc.constant(() => 'yesterday'),
+    ),
   });
   let sent = 0;
   await fc.assert(
     fc.asyncProperty(input, async ({ base, cluster, aimAtVictim, overrides, priority, time }) => {
       const alert = structuredClone(base) as Record<string, any>;
-      if (aimAtVictim) Object.assign(alert.output_fields, { 'ka.target.resource': 'pods', 'ka.target.namespace': ns, 'ka.target.name': 'victim', 'k8s.ns.name': ns, 'k8s.pod.name': 'victim', 'container.id': victimId });
+      if (aimAtVictim)
+        Object.assign(alert.output_fields, {
+          'ka.target.resource': 'pods',
+          'ka.target.namespace': ns,
+          'ka.target.name': 'victim',
+          'k8s.ns.name': ns,
+          'k8s.pod.name': 'victim',
+          'container.id': victimId,
+        });
       Object.assign(alert.output_fields, overrides);
-      if (overrides.cluster === 'prod-eu' || (typeof overrides.cluster === 'string' && overrides.cluster.trim() === 'prod-eu')) delete alert.output_fields.cluster;
+      if (overrides.cluster === 'prod-eu' || (typeof overrides.cluster === 'string' && overrides.cluster.trim() === 'prod-eu'))
+        delete alert.output_fields.cluster;
       if (cluster === undefined) delete alert.output_fields.cluster;
       else alert.output_fields.cluster = cluster;
       alert.priority = priority;

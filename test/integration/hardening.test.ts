@@ -34,7 +34,10 @@ describe('slow clients against an authenticated function', () => {
   it('with 200 slow connections held open, an authenticated alert still deletes its pod within a second; the slow ones are cut after REQUEST_TIMEOUT_MS', async () => {
     const fn = await bed.start({ AUTH_TOKEN: TOKEN, REQUEST_TIMEOUT_MS: '2000' });
     const pod = await createPod(bed.api, bed.ns, 'shell');
-    const slow = await openSlowConnections(fn.url, 200, { headers: { 'Content-Type': 'application/cloudevents+json', 'Content-Length': '100000' }, partialBody: '{"specversion":' });
+    const slow = await openSlowConnections(fn.url, 200, {
+      headers: { 'Content-Type': 'application/cloudevents+json', 'Content-Length': '100000' },
+      partialBody: '{"specversion":',
+    });
     const started = Date.now();
     const answer = await postJson(fn.url, alertFor(bed.ns, 'shell', shortContainerId(pod)), { authorization: `Bearer ${TOKEN}` });
     const tookMs = Date.now() - started;
@@ -80,7 +83,10 @@ describe('the dedupe memory under hostile alerts', () => {
           Array.from({ length: 50 }, (_, i) => {
             const n = String(sent + i).padStart(6, '0');
             const pod = `${n}-${'p'.repeat(253 - n.length - 1)}`;
-            return postJson(fn.url, { ...template, output_fields: { ...template.output_fields, 'k8s.pod.name': pod, 'container.id': randomBytes(32).toString('hex') } });
+            return postJson(fn.url, {
+              ...template,
+              output_fields: { ...template.output_fields, 'k8s.pod.name': pod, 'container.id': randomBytes(32).toString('hex') },
+            });
           }),
         );
         for (const answer of answers) {
@@ -109,8 +115,20 @@ describe('the dedupe memory under hostile alerts', () => {
     const hostile = fc.record({
       namespace: fc.oneof(dnsLabel, anyText(100)),
       // Mostly distinct valid names with ids, so that the memory fills and its bound is reached.
-      pod: fc.oneof({ weight: 3, arbitrary: fc.tuple(fc.nat(), fc.array(dnsLabel, { minLength: 1, maxLength: 4 })).map(([n, parts]) => `p${n}.${parts.join('.')}`.slice(0, 253).replace(/[.-]+$/, '')) }, { weight: 1, arbitrary: anyText(300) }),
-      containerId: fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[0-9a-f]{12,64}$/) }, { weight: 1, arbitrary: anyText(200) }, { weight: 1, arbitrary: fc.constant(undefined) }),
+      pod: fc.oneof(
+        {
+          weight: 3,
+          arbitrary: fc
+            .tuple(fc.nat(), fc.array(dnsLabel, { minLength: 1, maxLength: 4 }))
+            .map(([n, parts]) => `p${n}.${parts.join('.')}`.slice(0, 253).replace(/[.-]+$/, '')),
+        },
+        { weight: 1, arbitrary: anyText(300) },
+      ),
+      containerId: fc.oneof(
+        { weight: 3, arbitrary: fc.stringMatching(/^[0-9a-f]{12,64}$/) },
+        { weight: 1, arbitrary: anyText(200) },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+      ),
       rule: fc.oneof(fc.constant('Terminal shell in container'), fc.string({ minLength: 1, maxLength: 1024 })),
     });
     await fc.assert(

@@ -4,14 +4,7 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import {
-  ApiException,
-  AuthenticationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  RbacAuthorizationV1Api,
-  VersionApi,
-} from '@kubernetes/client-node';
+import { ApiException, AuthenticationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, VersionApi } from '@kubernetes/client-node';
 import { countWrites, readAudit } from '../../testbed/cluster/audit.ts';
 import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
 import { k8sVersions } from '../../testbed/cluster/binaries.ts';

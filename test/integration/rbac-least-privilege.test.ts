@@ -2,7 +2,15 @@
 // granted exactly the rules it declares (plus the shared pipeline's and evidence capture's),
 // nothing more; none can read a Secret anywhere, and it may create one only as evidence.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evidenceNamespacedRules, FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor, SCALE_TO_ZERO_GITOPS_VARIANTS, SHIPPED_EVIDENCE } from '../../packaging/rbac.ts';
+import {
+  evidenceNamespacedRules,
+  FUNCTION_SPECS,
+  namespacedRulesFor,
+  permissionSet,
+  rulesFor,
+  SCALE_TO_ZERO_GITOPS_VARIANTS,
+  SHIPPED_EVIDENCE,
+} from '../../packaging/rbac.ts';
 import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
 import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
@@ -15,7 +23,11 @@ let baseline: Set<string>;
 
 const granted = (token: string) => grantedPermissions(cluster, token, ns);
 const allowed = (user: string, verb: string, group: string, resource: string, namespace: string, subresource?: string) =>
-  subjectAllowed(cluster, { user, groups: ['system:serviceaccounts', `system:serviceaccounts:${FUNCTION_NAMESPACE}`, 'system:authenticated'] }, { verb, group, resource, namespace, subresource });
+  subjectAllowed(
+    cluster,
+    { user, groups: ['system:serviceaccounts', `system:serviceaccounts:${FUNCTION_NAMESPACE}`, 'system:authenticated'] },
+    { verb, group, resource, namespace, subresource },
+  );
 
 beforeAll(async () => {
   cluster = useCluster();
@@ -25,38 +37,64 @@ beforeAll(async () => {
 });
 
 describe('each function is granted exactly its declared rules', () => {
-  it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))('%s: SelfSubjectRulesReview beyond the baseline equals the declared rules', async (_name, spec) => {
-    const permissions = await granted(await functionToken(cluster, spec));
-    const beyondBaseline = [...permissions].filter((p) => !baseline.has(p)).sort();
-    expect(beyondBaseline).toEqual(permissionSet(rulesFor(spec)).filter((p) => !baseline.has(p)));
-  });
+  it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))(
+    '%s: SelfSubjectRulesReview beyond the baseline equals the declared rules',
+    async (_name, spec) => {
+      const permissions = await granted(await functionToken(cluster, spec));
+      const beyondBaseline = [...permissions].filter((p) => !baseline.has(p)).sort();
+      expect(beyondBaseline).toEqual(permissionSet(rulesFor(spec)).filter((p) => !baseline.has(p)));
+    },
+  );
 });
 
-describe('in its own namespace, a function may also get and update the budget\'s Leases, by name, and nothing else', () => {
-  it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))('%s: SelfSubjectRulesReview in falco-response beyond the baseline equals its rules plus its Role', async (_name, spec) => {
-    const token = await functionToken(cluster, spec);
-    const ownBaseline = await grantedPermissions(cluster, await serviceAccountToken(cluster, FUNCTION_NAMESPACE, 'nobody'), FUNCTION_NAMESPACE);
-    const permissions = await grantedPermissions(cluster, token, FUNCTION_NAMESPACE);
-    const beyond = [...permissions].filter((p) => !ownBaseline.has(p)).sort();
-    expect(beyond).toEqual([...new Set([...permissionSet(rulesFor(spec)), ...permissionSet(namespacedRulesFor(spec))])].filter((p) => !ownBaseline.has(p)).sort());
-    expect(beyond.filter((p) => p.includes('leases'))).toEqual(['get', 'patch'].flatMap((verb) => [`coordination.k8s.io/leases:${verb}@falco-response-budget`, `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`]).sort());
-    // Nowhere else: in another namespace no Lease at all.
-    expect([...(await granted(token))].filter((p) => p.includes('leases'))).toEqual([]);
-  });
+describe("in its own namespace, a function may also get and update the budget's Leases, by name, and nothing else", () => {
+  it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))(
+    '%s: SelfSubjectRulesReview in falco-response beyond the baseline equals its rules plus its Role',
+    async (_name, spec) => {
+      const token = await functionToken(cluster, spec);
+      const ownBaseline = await grantedPermissions(
+        cluster,
+        await serviceAccountToken(cluster, FUNCTION_NAMESPACE, 'nobody'),
+        FUNCTION_NAMESPACE,
+      );
+      const permissions = await grantedPermissions(cluster, token, FUNCTION_NAMESPACE);
+      const beyond = [...permissions].filter((p) => !ownBaseline.has(p)).sort();
+      expect(beyond).toEqual(
+        [...new Set([...permissionSet(rulesFor(spec)), ...permissionSet(namespacedRulesFor(spec))])]
+          .filter((p) => !ownBaseline.has(p))
+          .sort(),
+      );
+      expect(beyond.filter((p) => p.includes('leases'))).toEqual(
+        ['get', 'patch']
+          .flatMap((verb) => [
+            `coordination.k8s.io/leases:${verb}@falco-response-budget`,
+            `coordination.k8s.io/leases:${verb}@falco-response-budget-${spec.name}`,
+          ])
+          .sort(),
+      );
+      // Nowhere else: in another namespace no Lease at all.
+      expect([...(await granted(token))].filter((p) => p.includes('leases'))).toEqual([]);
+    },
+  );
 });
 
 describe('scale-to-zero is granted exactly the rules of its GITOPS_MODE', () => {
-  it.each(SCALE_TO_ZERO_GITOPS_VARIANTS.map((v) => [v.variant, v]))('%s: SelfSubjectRulesReview beyond the baseline equals the declared rules', async (_name, { variant, spec }) => {
-    const permissions = await granted(await functionToken(cluster, spec, `scale-to-zero-gitops-${variant}`));
-    const beyondBaseline = [...permissions].filter((p) => !baseline.has(p)).sort();
-    expect(beyondBaseline).toEqual(permissionSet(rulesFor(spec)).filter((p) => !baseline.has(p)));
-  });
+  it.each(SCALE_TO_ZERO_GITOPS_VARIANTS.map((v) => [v.variant, v]))(
+    '%s: SelfSubjectRulesReview beyond the baseline equals the declared rules',
+    async (_name, { variant, spec }) => {
+      const permissions = await granted(await functionToken(cluster, spec, `scale-to-zero-gitops-${variant}`));
+      const beyondBaseline = [...permissions].filter((p) => !baseline.has(p)).sort();
+      expect(beyondBaseline).toEqual(permissionSet(rulesFor(spec)).filter((p) => !baseline.has(p)));
+    },
+  );
 
   it('warn (the default) touches no GitOps object; suspend patches the owners but reads no Git source; commit reads Kustomizations and GitRepositories; none reads Secrets', async () => {
-    const who = (variant: string) => `system:serviceaccount:${FUNCTION_NAMESPACE}:${variant === 'warn' ? 'scale-to-zero' : `scale-to-zero-gitops-${variant}`}`;
+    const who = (variant: string) =>
+      `system:serviceaccount:${FUNCTION_NAMESPACE}:${variant === 'warn' ? 'scale-to-zero' : `scale-to-zero-gitops-${variant}`}`;
     await functionToken(cluster, FUNCTION_SPECS[2]!);
     for (const v of SCALE_TO_ZERO_GITOPS_VARIANTS) await functionToken(cluster, v.spec, `scale-to-zero-gitops-${v.variant}`);
-    const can = (variant: string, verb: string, group: string, resource: string) => allowed(who(variant), verb, group, resource, 'flux-system');
+    const can = (variant: string, verb: string, group: string, resource: string) =>
+      allowed(who(variant), verb, group, resource, 'flux-system');
     expect(await can('warn', 'patch', 'kustomize.toolkit.fluxcd.io', 'kustomizations')).toBe(false);
     expect(await can('warn', 'patch', 'argoproj.io', 'applications')).toBe(false);
     expect(await can('suspend', 'patch', 'kustomize.toolkit.fluxcd.io', 'kustomizations')).toBe(true);
@@ -88,14 +126,25 @@ describe('spot checks', () => {
   });
 
   it('isolate-pod cannot delete pods (or anything)', async () => {
-    for (const [group, resource] of [['', 'pods'], ['networking.k8s.io', 'networkpolicies'], ['apps', 'deployments'], ['', 'namespaces']] as const) {
+    for (const [group, resource] of [
+      ['', 'pods'],
+      ['networking.k8s.io', 'networkpolicies'],
+      ['apps', 'deployments'],
+      ['', 'namespaces'],
+    ] as const) {
       expect(await allowed(identity('isolate-pod'), 'delete', group, resource, ns)).toBe(false);
     }
     expect(await allowed(identity('isolate-pod'), 'create', 'networking.k8s.io', 'networkpolicies', ns)).toBe(true);
   });
 
   it('scale-to-zero cannot delete anything, and can only scale', async () => {
-    for (const [group, resource] of [['', 'pods'], ['apps', 'deployments'], ['apps', 'statefulsets'], ['apps', 'replicasets'], ['', 'replicationcontrollers']] as const) {
+    for (const [group, resource] of [
+      ['', 'pods'],
+      ['apps', 'deployments'],
+      ['apps', 'statefulsets'],
+      ['apps', 'replicasets'],
+      ['', 'replicationcontrollers'],
+    ] as const) {
       expect(await allowed(identity('scale-to-zero'), 'delete', group, resource, ns)).toBe(false);
     }
     expect(await allowed(identity('scale-to-zero'), 'update', 'apps', 'deployments', ns, 'scale')).toBe(true);
@@ -107,11 +156,15 @@ describe('spot checks', () => {
     for (const spec of FUNCTION_SPECS) {
       for (const namespace of [ns, FUNCTION_NAMESPACE, evidence, 'kube-system', '']) {
         for (const verb of ['get', 'list', 'watch', 'update', 'patch', 'delete']) {
-          expect(await allowed(identity(spec.name), verb, '', 'secrets', namespace), `${spec.name} ${verb} secrets in ${namespace || '(all)'}`).toBe(false);
+          expect(
+            await allowed(identity(spec.name), verb, '', 'secrets', namespace),
+            `${spec.name} ${verb} secrets in ${namespace || '(all)'}`,
+          ).toBe(false);
         }
       }
       expect(await allowed(identity(spec.name), 'create', '', 'secrets', evidence)).toBe(true);
-      for (const namespace of [ns, FUNCTION_NAMESPACE, 'kube-system', '']) expect(await allowed(identity(spec.name), 'create', '', 'secrets', namespace)).toBe(false);
+      for (const namespace of [ns, FUNCTION_NAMESPACE, 'kube-system', ''])
+        expect(await allowed(identity(spec.name), 'create', '', 'secrets', namespace)).toBe(false);
       // Evidence capture's reads: the pod's Events and its containers' logs.
       expect(await allowed(identity(spec.name), 'list', '', 'events', ns)).toBe(true);
       expect(await allowed(identity(spec.name), 'get', '', 'pods', ns, 'log')).toBe(true);
@@ -124,7 +177,11 @@ describe('spot checks', () => {
     for (const spec of FUNCTION_SPECS) {
       const permissions = await grantedPermissions(cluster, await functionToken(cluster, spec), evidence);
       const beyond = [...permissions].filter((p) => !evidenceBaseline.has(p)).sort();
-      expect(beyond).toEqual([...new Set([...permissionSet(rulesFor(spec)), ...permissionSet(evidenceNamespacedRules())])].filter((p) => !evidenceBaseline.has(p)).sort());
+      expect(beyond).toEqual(
+        [...new Set([...permissionSet(rulesFor(spec)), ...permissionSet(evidenceNamespacedRules())])]
+          .filter((p) => !evidenceBaseline.has(p))
+          .sort(),
+      );
       expect(beyond.filter((p) => p.includes('secrets'))).toEqual(['/secrets:create']);
     }
   });

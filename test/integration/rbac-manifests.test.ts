@@ -39,7 +39,11 @@ beforeAll(async () => {
 });
 
 describe('knative/10-rbac.yaml, openfaas/rbac-pro.yaml, examples/argo/function-rbac.yaml: one identity per function, exactly its rules', () => {
-  for (const [platform, namespace] of [['Knative', KNATIVE_NAMESPACE], ['OpenFaaS Pro', OPENFAAS_FUNCTION_NAMESPACE], ['Argo Workflows', ARGO_NAMESPACE]] as const) {
+  for (const [platform, namespace] of [
+    ['Knative', KNATIVE_NAMESPACE],
+    ['OpenFaaS Pro', OPENFAAS_FUNCTION_NAMESPACE],
+    ['Argo Workflows', ARGO_NAMESPACE],
+  ] as const) {
     it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))(`${platform}: %s`, async (_name, spec) => {
       const token = await serviceAccountToken(cluster, namespace, serviceAccountName(spec.name));
       expect(await beyondBaseline(token)).toEqual(declared(permissionSet(rulesFor(spec))));
@@ -47,18 +51,22 @@ describe('knative/10-rbac.yaml, openfaas/rbac-pro.yaml, examples/argo/function-r
   }
 });
 
-describe('in the functions\' own namespace: the budget\' Leases, by name, get and update only', () => {
+describe("in the functions' own namespace: the budget' Leases, by name, get and update only", () => {
   const inOwnNamespace = async (token: string, namespace: string) => {
     const nobody = await grantedPermissions(cluster, await serviceAccountToken(cluster, namespace, 'nobody'), namespace);
     return [...(await grantedPermissions(cluster, token, namespace))].filter((p) => !nobody.has(p) && p.includes('leases')).sort();
   };
-  for (const [platform, namespace] of [['Knative', KNATIVE_NAMESPACE], ['OpenFaaS Pro', OPENFAAS_FUNCTION_NAMESPACE], ['Argo Workflows', ARGO_NAMESPACE]] as const) {
+  for (const [platform, namespace] of [
+    ['Knative', KNATIVE_NAMESPACE],
+    ['OpenFaaS Pro', OPENFAAS_FUNCTION_NAMESPACE],
+    ['Argo Workflows', ARGO_NAMESPACE],
+  ] as const) {
     it.each(FUNCTION_SPECS.map((spec) => [spec.name, spec]))(`${platform}: %s`, async (_name, spec) => {
       const token = await serviceAccountToken(cluster, namespace, serviceAccountName(spec.name));
       expect(await inOwnNamespace(token, namespace)).toEqual(permissionSet(namespacedRulesFor(spec)));
     });
   }
-  it('OpenFaaS CE: openfaas-fn:default holds every function\'s Lease names', async () => {
+  it("OpenFaaS CE: openfaas-fn:default holds every function's Lease names", async () => {
     const token = await serviceAccountToken(cluster, OPENFAAS_FUNCTION_NAMESPACE, 'default');
     expect(await inOwnNamespace(token, OPENFAAS_FUNCTION_NAMESPACE)).toEqual(permissionSet(unionNamespacedRules()));
   });
@@ -70,11 +78,11 @@ describe('openfaas/rbac-ce.yaml: openfaas-fn:default holds the union, and nothin
     token = await serviceAccountToken(cluster, OPENFAAS_FUNCTION_NAMESPACE, 'default');
   });
 
-  it('grants exactly the union of the three functions\' rules', async () => {
+  it("grants exactly the union of the three functions' rules", async () => {
     expect(await beyondBaseline(token)).toEqual(declared(permissionSet(unionRules())));
   });
 
-  it('is what the README warns about: under CE, delete-pod\'s identity can also scale', async () => {
+  it("is what the README warns about: under CE, delete-pod's identity can also scale", async () => {
     const granted = await beyondBaseline(token);
     expect(granted).toContain('apps/deployments/scale:update');
     expect(granted).toContain('/pods:delete');
@@ -89,9 +97,15 @@ describe('openfaas/rbac-ce.yaml: openfaas-fn:default holds the union, and nothin
     const deleter = await startFunctionUnderTest(cluster, deletePodSpec, { POD_NAMESPACE: OPENFAAS_FUNCTION_NAMESPACE }, token);
     const scaler = await startFunctionUnderTest(cluster, scaleToZeroSpec, { POD_NAMESPACE: OPENFAAS_FUNCTION_NAMESPACE }, token);
     try {
-      expect(JSON.parse((await postJson(deleter.url, alertFor(target, 'alpine'))).body)).toMatchObject({ outcome: 'acted', reason: 'deleted' });
+      expect(JSON.parse((await postJson(deleter.url, alertFor(target, 'alpine'))).body)).toMatchObject({
+        outcome: 'acted',
+        reason: 'deleted',
+      });
       await waitForPodGone(api, target, 'alpine');
-      expect(JSON.parse((await postJson(scaler.url, alertFor(target, podName))).body)).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero' });
+      expect(JSON.parse((await postJson(scaler.url, alertFor(target, podName))).body)).toMatchObject({
+        outcome: 'acted',
+        reason: 'scaled-to-zero',
+      });
     } finally {
       await deleter.close();
       await scaler.close();

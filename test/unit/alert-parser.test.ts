@@ -43,9 +43,15 @@ describe('real Falco alerts', () => {
     expect(alert.outputFields['proc.pname']).toBeNull();
   });
 
-  it('accepts Falcosidekick\'s /test alert: time without fractional seconds, tags, hostname, no k8s fields', () => {
+  it("accepts Falcosidekick's /test alert: time without fractional seconds, tags, hostname, no k8s fields", () => {
     const { alert } = parseAlertRequest(json(falcosidekickTestAlert()));
-    expect(alert).toMatchObject({ rule: 'Test rule', priority: 'debug', source: 'internal', hostname: 'falcosidekick', tags: ['example', 'test'] });
+    expect(alert).toMatchObject({
+      rule: 'Test rule',
+      priority: 'debug',
+      source: 'internal',
+      hostname: 'falcosidekick',
+      tags: ['example', 'test'],
+    });
     expect(alert.namespace).toBeUndefined();
     expect(alert.podName).toBeUndefined();
   });
@@ -85,7 +91,10 @@ describe('CloudEvents', () => {
   });
 
   it('parses structured mode, including the extensions a Knative Broker adds', () => {
-    const delivered = event().cloneWith({ knativearrivaltime: '2026-11-26T16:00:00Z', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } as never);
+    const delivered = event().cloneWith({
+      knativearrivaltime: '2026-11-26T16:00:00Z',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    } as never);
     const message = HTTP.structured(delivered);
     const parsed = parseAlertRequest({ headers: message.headers as Record<string, string>, body: String(message.body) });
     expect(parsed.transport).toBe('cloudevent-structured');
@@ -94,7 +103,14 @@ describe('CloudEvents', () => {
   });
 
   it('parses structured mode whose data is base64 (data_base64)', () => {
-    const body = { specversion: '1.0', id: 'x', source: 's', type: 't', datacontenttype: 'application/json', data_base64: Buffer.from(JSON.stringify(tekton)).toString('base64') };
+    const body = {
+      specversion: '1.0',
+      id: 'x',
+      source: 's',
+      type: 't',
+      datacontenttype: 'application/json',
+      data_base64: Buffer.from(JSON.stringify(tekton)).toString('base64'),
+    };
     const parsed = parseAlertRequest(json(body, 'application/cloudevents+json'));
     expect(parsed.alert.podName).toBe('alpine');
   });
@@ -142,12 +158,15 @@ describe('validation of the alert', () => {
     expect(parseAlertRequest(json({ ...valid, priority })).alert.priority).toBe('notice');
   });
 
-  it.each(['2021-06-13T19:35:58Z', '2021-06-13T19:35:58.5Z', '2021-06-13T19:35:58.532086161Z', '2021-06-13T21:35:58.532+02:00', '2016-12-31T23:59:60Z'])(
-    'accepts RFC 3339 time %s',
-    (time) => {
-      expect(parseAlertRequest(json({ ...valid, time })).alert.timeText).toBe(time);
-    },
-  );
+  it.each([
+    '2021-06-13T19:35:58Z',
+    '2021-06-13T19:35:58.5Z',
+    '2021-06-13T19:35:58.532086161Z',
+    '2021-06-13T21:35:58.532+02:00',
+    '2016-12-31T23:59:60Z',
+  ])('accepts RFC 3339 time %s', (time) => {
+    expect(parseAlertRequest(json({ ...valid, time })).alert.timeText).toBe(time);
+  });
 
   it('accepts every kind of output_fields value: string, number, boolean, null, array', () => {
     const output_fields = { ...valid.output_fields, 'a.str': 's', 'a.num': 1.5, 'a.bool': true, 'a.null': null, 'a.list': ['x', 1, null] };
@@ -170,7 +189,12 @@ describe('validation of the alert', () => {
     ['a day that does not exist', { ...valid, time: '2021-02-31T00:00:00Z' }, 422, 'time'],
     ['no output_fields', { ...valid, output_fields: undefined }, 422, 'output_fields'],
     ['empty output_fields', { ...valid, output_fields: {} }, 422, 'output_fields'],
-    ['an object inside output_fields', { ...valid, output_fields: { 'k8s.pod.name': { nested: true } } }, 422, 'output_fields.k8s.pod.name'],
+    [
+      'an object inside output_fields',
+      { ...valid, output_fields: { 'k8s.pod.name': { nested: true } } },
+      422,
+      'output_fields.k8s.pod.name',
+    ],
     ['tags that are not strings', { ...valid, tags: [1] }, 422, 'tags.0'],
     ['a prototype-pollution key', '{"__proto__":{"polluted":true},"rule":"r"}', 400, 'body'],
     ['a constructor.prototype key', '{"constructor":{"prototype":{"x":1}}}', 400, 'body'],
@@ -180,12 +204,15 @@ describe('validation of the alert', () => {
     expect(rejection.reason.length).toBeGreaterThan(3);
   });
 
-  it.each([undefined, 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'])('rejects content type %s with 415', (contentType) => {
-    const rejection = rejectionOf({ headers: contentType ? { 'content-type': contentType } : {}, body: JSON.stringify(valid) });
-    expect(rejection).toMatchObject({ status: 415, field: 'content-type' });
-  });
+  it.each([undefined, 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'])(
+    'rejects content type %s with 415',
+    (contentType) => {
+      const rejection = rejectionOf({ headers: contentType ? { 'content-type': contentType } : {}, body: JSON.stringify(valid) });
+      expect(rejection).toMatchObject({ status: 415, field: 'content-type' });
+    },
+  );
 
-  it('accepts application/json with parameters, as Falcosidekick\'s OpenFaaS and webhook outputs send it', () => {
+  it("accepts application/json with parameters, as Falcosidekick's OpenFaaS and webhook outputs send it", () => {
     expect(parseAlertRequest(json(valid, 'application/json; charset=utf-8')).alert.rule).toBe(valid.rule);
   });
 

@@ -27,16 +27,24 @@ const stamped = (cluster: unknown) => {
 };
 
 describe('the cluster guard (CLUSTER_NAME)', () => {
-  it('acts on an alert stamped with its cluster; skips another cluster\'s (other-cluster) and an unstamped one (no-cluster-field)', async () => {
+  it("acts on an alert stamped with its cluster; skips another cluster's (other-cluster) and an unstamped one (no-cluster-field)", async () => {
     const url = await startDeletePod({ CLUSTER_NAME: 'prod-eu' });
     expect(await decide(url, stamped('prod-eu'))).toMatchObject({ outcome: 'dry-run', reason: 'no-cluster' });
-    expect(await decide(url, stamped('prod-us'))).toMatchObject({ outcome: 'skipped', reason: 'other-cluster', message: expect.stringContaining('"prod-us"') });
-    expect(await decide(url, stamped(undefined))).toMatchObject({ outcome: 'skipped', reason: 'no-cluster-field', message: expect.stringContaining('CUSTOMFIELDS=cluster:prod-eu') });
+    expect(await decide(url, stamped('prod-us'))).toMatchObject({
+      outcome: 'skipped',
+      reason: 'other-cluster',
+      message: expect.stringContaining('"prod-us"'),
+    });
+    expect(await decide(url, stamped(undefined))).toMatchObject({
+      outcome: 'skipped',
+      reason: 'no-cluster-field',
+      message: expect.stringContaining('CUSTOMFIELDS=cluster:prod-eu'),
+    });
     expect(await decide(url, stamped(''))).toMatchObject({ reason: 'no-cluster-field' });
     expect(await decide(url, stamped(42))).toMatchObject({ reason: 'no-cluster-field' });
   });
 
-  it('ALLOW_ALERTS_WITHOUT_CLUSTER=true acts on unstamped alerts but still never on another cluster\'s; CLUSTER_FIELD names the key', async () => {
+  it("ALLOW_ALERTS_WITHOUT_CLUSTER=true acts on unstamped alerts but still never on another cluster's; CLUSTER_FIELD names the key", async () => {
     const url = await startDeletePod({ CLUSTER_NAME: 'prod-eu', CLUSTER_FIELD: 'k8s.cluster.name', ALLOW_ALERTS_WITHOUT_CLUSTER: 'true' });
     const alert = (value?: string) => {
       const a = freshAlert(falcoAlert('terminal-shell-tekton'));
@@ -60,7 +68,11 @@ describe('k8saudit alerts name their pod in ka.target.*', () => {
     expect(alert).toMatchObject({ namespace: 'shop', podName: 'web-7d4b9c8f6-x2x9k', targetSource: 'k8saudit', containerId: undefined });
     const url = await startDeletePod();
     const decision = await decide(url, freshAlert(k8sAuditAlert('attach-exec-pod')));
-    expect(decision).toMatchObject({ outcome: 'dry-run', reason: 'no-cluster', message: expect.stringContaining('shop/web-7d4b9c8f6-x2x9k') });
+    expect(decision).toMatchObject({
+      outcome: 'dry-run',
+      reason: 'no-cluster',
+      message: expect.stringContaining('shop/web-7d4b9c8f6-x2x9k'),
+    });
   });
 
   it.each([['secret-get'], ['namespace-created']] as const)('%s names no pod: no-target', async (name) => {

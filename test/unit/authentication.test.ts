@@ -15,9 +15,10 @@ describe('caller authentication with a shared token', () => {
   });
   afterAll(() => fn.close());
   const alert = () => freshAlert(falcoAlert('terminal-shell-tekton'));
-  const binaryEvent = (extensions: Record<string, string>) => HTTP.binary(new CloudEvent({ id: '1', source: 'https://falco.org', type: 'falco.rule.output.v1', data: alert(), ...extensions }));
+  const binaryEvent = (extensions: Record<string, string>) =>
+    HTTP.binary(new CloudEvent({ id: '1', source: 'https://falco.org', type: 'falco.rule.output.v1', data: alert(), ...extensions }));
 
-  it('accepts the webhook output\'s recorded request with its Authorization header', async () => {
+  it("accepts the webhook output's recorded request with its Authorization header", async () => {
     const recorded = recordedRequest('webhook-terminal-shell');
     const answer = await sendRequest(fn.url, 'POST', '/', recorded.headers, recorded.body);
     expect(answer.status).toBe(200);
@@ -31,7 +32,9 @@ describe('caller authentication with a shared token', () => {
     const binary = binaryEvent({ authtoken: TOKEN });
     expect((await sendRequest(fn.url, 'POST', '/', binary.headers as Record<string, string>, String(binary.body))).status).toBe(200);
     const structured = HTTP.structured(new CloudEvent({ id: '1', source: 's', type: 't', data: alert(), authtoken: TOKEN }));
-    expect((await sendRequest(fn.url, 'POST', '/', structured.headers as Record<string, string>, String(structured.body))).status).toBe(200);
+    expect((await sendRequest(fn.url, 'POST', '/', structured.headers as Record<string, string>, String(structured.body))).status).toBe(
+      200,
+    );
   });
 
   it.each([
@@ -48,7 +51,7 @@ describe('caller authentication with a shared token', () => {
   });
 
   it('answers 401 to CloudEvents without or with a wrong extension, as a CloudEvent', async () => {
-    for (const extensions of [{}, { authtoken: "wrong" }] as Array<Record<string, string>>) {
+    for (const extensions of [{}, { authtoken: 'wrong' }] as Array<Record<string, string>>) {
       const message = binaryEvent(extensions);
       const answer = await sendRequest(fn.url, 'POST', '/', message.headers as Record<string, string>, String(message.body));
       expect(answer.status).toBe(401);
@@ -56,7 +59,9 @@ describe('caller authentication with a shared token', () => {
       expect(reply.data.field).toBe('authorization');
     }
     const structured = HTTP.structured(new CloudEvent({ id: '1', source: 's', type: 't', data: alert(), authtoken: 'wrong' }));
-    expect((await sendRequest(fn.url, 'POST', '/', structured.headers as Record<string, string>, String(structured.body))).status).toBe(401);
+    expect((await sendRequest(fn.url, 'POST', '/', structured.headers as Record<string, string>, String(structured.body))).status).toBe(
+      401,
+    );
   });
 
   it('tells an unauthenticated caller nothing about what a valid alert looks like', async () => {

@@ -42,7 +42,8 @@ describe('code checks', () => {
 
   it('each import rule catches what it forbids', async () => {
     const copy = join(scratch, 'repo');
-    for (const path of ['functions', 'shared', 'tsconfig.json', '.dependency-cruiser.cjs']) cpSync(join(repoRoot, path), join(copy, path), { recursive: true });
+    for (const path of ['functions', 'shared', 'tsconfig.json', '.dependency-cruiser.cjs'])
+      cpSync(join(repoRoot, path), join(copy, path), { recursive: true });
     symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
     const write = (path: string, text: string) => {
       mkdirSync(dirname(join(copy, path)), { recursive: true });
@@ -58,14 +59,26 @@ describe('code checks', () => {
     const { code, output } = await depcruise(copy, ['functions', 'shared', 'packaging']);
     expect(code).not.toBe(0);
     expect(output).toMatch(/error functions-import-only-shared: functions\/delete-pod\/uses-packaging\.ts → packaging\/names\.ts/);
-    expect(output).toMatch(/error functions-import-only-shared: functions\/delete-pod\/uses-another-function\.ts → functions\/isolate-pod\/quarantine\.ts/);
+    expect(output).toMatch(
+      /error functions-import-only-shared: functions\/delete-pod\/uses-another-function\.ts → functions\/isolate-pod\/quarantine\.ts/,
+    );
     expect(output).toMatch(/error shared-rooms-k8s: shared\/k8s\/uses-a-higher-room\.ts → shared\/respond\/decision\.ts/);
     expect(output).toMatch(/error shared-never-imports-its-users: shared\/alert\/uses-its-user\.ts → packaging\/names\.ts/);
     expect(output).toMatch(/error no-circular: shared\/config\/cycle-(a|b)\.ts/);
   });
 
   it('every inline lint disable names its rule and says why', async () => {
-    const { output } = await runTool('git', ['grep', '-n', '-E', 'biome-ignore|eslint-disable|@ts-ignore|@ts-expect-error', '--', '*.ts', '*.mjs', '*.cjs', '*.js']);
+    const { output } = await runTool('git', [
+      'grep',
+      '-n',
+      '-E',
+      'biome-ignore|eslint-disable|@ts-ignore|@ts-expect-error',
+      '--',
+      '*.ts',
+      '*.mjs',
+      '*.cjs',
+      '*.js',
+    ]);
     const lines = output.split('\n').filter((line) => line.trim() && !line.startsWith('test/unit/code-checks.test.ts'));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line, line).toMatch(/biome-ignore(-start|-end)? lint\/[a-z]+\/[A-Za-z]+: \S.{3,}/);
@@ -75,7 +88,11 @@ describe('code checks', () => {
     const text = readFileSync(join(repoRoot, 'biome.jsonc'), 'utf8');
     expect(text).toMatch(/"preset": "recommended"/);
     for (const [, rule] of text.matchAll(/"(\w+)": "off"/g)) {
-      const before = text.slice(0, text.indexOf(`"${rule}": "off"`)).split('\n').slice(-4).join('\n');
+      const before = text
+        .slice(0, text.indexOf(`"${rule}": "off"`))
+        .split('\n')
+        .slice(-4)
+        .join('\n');
       expect(before, `${rule} is turned off without a comment above it`).toMatch(/\/\/ \S/);
     }
   });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DispatcherReuse } from '../../shared/k8s/connection-reuse.ts';
 
 function fakeDispatcher(name: string) {
-  return { name, closed: false, async close() { this.closed = true; } };
+  return {
+    name,
+    closed: false,
+    async close() {
+      this.closed = true;
+    },
+  };
 }
 function fakeContext(dispatcher: unknown) {
   let current = dispatcher;

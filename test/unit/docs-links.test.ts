@@ -7,8 +7,15 @@ import { describe, expect, it } from 'vitest';
 const root = new URL('../../', import.meta.url).pathname;
 
 function markdownFiles(): string[] {
-  const inDir = (dir: string) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((name) => name.endsWith('.md')).map((name) => join(dir, name)) : []);
-  const examples = readdirSync(join(root, 'examples'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).flatMap((entry) => inDir(join('examples', entry.name)));
+  const inDir = (dir: string) =>
+    existsSync(join(root, dir))
+      ? readdirSync(join(root, dir))
+          .filter((name) => name.endsWith('.md'))
+          .map((name) => join(dir, name))
+      : [];
+  const examples = readdirSync(join(root, 'examples'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => inDir(join('examples', entry.name)));
   return ['README.md', ...inDir('docs'), ...examples, 'bench/RESULTS.md'];
 }
 
@@ -51,12 +58,13 @@ describe('links in the Markdown', () => {
         broken.push(`${link}: no file ${target}`);
         continue;
       }
-      if (anchor !== undefined && target.endsWith('.md') && !headingIds(target).has(anchor)) broken.push(`${link}: no heading #${anchor} in ${target}`);
+      if (anchor !== undefined && target.endsWith('.md') && !headingIds(target).has(anchor))
+        broken.push(`${link}: no heading #${anchor} in ${target}`);
     }
     expect(broken).toEqual([]);
   });
 
-  it('the heading ids are GitHub\'s', () => {
+  it("the heading ids are GitHub's", () => {
     expect(headingId('Knative Serving, direct')).toBe('knative-serving-direct');
     expect(headingId('One-shot mode: Argo Workflows and Tekton')).toBe('one-shot-mode-argo-workflows-and-tekton');
     expect(headingId('`make demo`: five minutes')).toBe('make-demo-five-minutes');

@@ -8,14 +8,21 @@ import { findDuplicateKey } from '../../shared/alert/duplicate-keys.ts';
 const spelled = (key: string, escapeMask: number) =>
   `"${[...key].map((char, i) => ((escapeMask >> (i % 16)) & 1 ? `\\u${char.codePointAt(0)!.toString(16).padStart(4, '0')}` : JSON.stringify(char).slice(1, -1))).join('')}"`;
 
-type Node = { kind: 'object'; entries: Array<{ key: string; mask: number; value: Node }> } | { kind: 'array'; items: Node[] } | { kind: 'scalar'; value: unknown };
+type Node =
+  | { kind: 'object'; entries: Array<{ key: string; mask: number; value: Node }> }
+  | { kind: 'array'; items: Node[] }
+  | { kind: 'scalar'; value: unknown };
 
 const tree = fc.letrec<{ node: Node }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.jsonValue({ maxDepth: 0 }).map((value) => ({ kind: 'scalar' as const, value })),
     fc.array(tie('node'), { maxLength: 3 }).map((items) => ({ kind: 'array' as const, items })),
-    fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'k8s.ns.name', 'é', '"', '\\'), mask: fc.nat(0xffff), value: tie('node') }), { maxLength: 4 }).map((entries) => ({ kind: 'object' as const, entries })),
+    fc
+      .array(fc.record({ key: fc.constantFrom('a', 'b', 'k8s.ns.name', 'é', '"', '\\'), mask: fc.nat(0xffff), value: tie('node') }), {
+        maxLength: 4,
+      })
+      .map((entries) => ({ kind: 'object' as const, entries })),
   ),
 })).node;
 

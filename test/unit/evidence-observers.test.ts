@@ -14,20 +14,33 @@ const complete: CaptureResult = { mode: 'logs', stored, missing: [], cut: [], du
 const incomplete: CaptureResult = { ...complete, missing: ['log app (current): timed out (EVIDENCE_TIMEOUT_MS)'], durationMs: 1001 };
 const failed: CaptureResult = { mode: 'logs', missing: ['everything: storing Secret failed (forbidden)'], cut: [], durationMs: 30 };
 
-describe('the decision\'s evidence record', () => {
+describe("the decision's evidence record", () => {
   it('complete: the Secret, no warning; the Event note names it', () => {
     const record = evidenceRecordOf(complete);
-    expect(record).toEqual({ mode: 'logs', secret: 'falco-response-evidence/delete-pod-1234', result: 'complete', missing: [], cut: [], durationMs: 12 });
+    expect(record).toEqual({
+      mode: 'logs',
+      secret: 'falco-response-evidence/delete-pod-1234',
+      result: 'complete',
+      missing: [],
+      cut: [],
+      durationMs: 12,
+    });
     expect(evidenceWarning(record)).toBeUndefined();
     expect(shortEvidenceRecord(record)).toBe('Evidence kept in Secret falco-response-evidence/delete-pod-1234');
   });
 
   it('incomplete and failed: a warning saying what is missing, and the note too', () => {
-    expect(evidenceWarning(evidenceRecordOf(incomplete))).toBe('evidence incomplete in Secret falco-response-evidence/delete-pod-1234: missing log app (current): timed out (EVIDENCE_TIMEOUT_MS)');
-    expect(shortEvidenceRecord(evidenceRecordOf(incomplete))).toBe('Evidence kept in Secret falco-response-evidence/delete-pod-1234, incomplete (missing log app (current): timed out (EVIDENCE_TIMEOUT_MS))');
+    expect(evidenceWarning(evidenceRecordOf(incomplete))).toBe(
+      'evidence incomplete in Secret falco-response-evidence/delete-pod-1234: missing log app (current): timed out (EVIDENCE_TIMEOUT_MS)',
+    );
+    expect(shortEvidenceRecord(evidenceRecordOf(incomplete))).toBe(
+      'Evidence kept in Secret falco-response-evidence/delete-pod-1234, incomplete (missing log app (current): timed out (EVIDENCE_TIMEOUT_MS))',
+    );
     const record = evidenceRecordOf(failed);
     expect(record).toMatchObject({ result: 'failed', secret: undefined });
-    expect(evidenceWarning(record)).toBe('evidence not kept (the action went ahead without it): everything: storing Secret failed (forbidden)');
+    expect(evidenceWarning(record)).toBe(
+      'evidence not kept (the action went ahead without it): everything: storing Secret failed (forbidden)',
+    );
     expect(shortEvidenceRecord(record)).toBe('Evidence not kept: everything: storing Secret failed (forbidden)');
   });
 });
@@ -39,7 +52,11 @@ describe('the observers', () => {
     const observer = logObserver(log, { unselectedLogLevel: 'info' });
     const alert = alertFromValue(alertFor('ns', 'pod'));
     const context = { requestId: 'r', transport: 'json' as const, durationMs: 1 };
-    observer.decided({ outcome: 'acted', reason: 'deleted', message: 'm', details: { evidenceRecord: evidenceRecordOf(incomplete) } }, alert, context);
+    observer.decided(
+      { outcome: 'acted', reason: 'deleted', message: 'm', details: { evidenceRecord: evidenceRecordOf(incomplete) } },
+      alert,
+      context,
+    );
     observer.decided({ outcome: 'acted', reason: 'deleted', message: 'm', details: {} }, alert, context);
     expect(lines.map((line) => line.evidence)).toEqual(['incomplete falco-response-evidence/delete-pod-1234', undefined]);
   });
@@ -47,7 +64,13 @@ describe('the observers', () => {
   it('falco_response_evidence_captures_total counts each capture by result, every result from 0', async () => {
     const metrics = new FunctionMetrics('delete-pod');
     const observer = metricsObserver(metrics);
-    const values = async () => Object.fromEntries((await metrics.registry.getSingleMetric('falco_response_evidence_captures_total')!.get()).values.map((v) => [v.labels.result, v.value]));
+    const values = async () =>
+      Object.fromEntries(
+        (await metrics.registry.getSingleMetric('falco_response_evidence_captures_total')!.get()).values.map((v) => [
+          v.labels.result,
+          v.value,
+        ]),
+      );
     expect(await values()).toEqual({ complete: 0, incomplete: 0, failed: 0 });
     for (const result of [complete, complete, incomplete, failed]) observer.evidenceCaptured(result);
     expect(await values()).toEqual({ complete: 2, incomplete: 1, failed: 1 });

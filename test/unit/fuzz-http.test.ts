@@ -16,21 +16,51 @@ beforeAll(async () => {
 afterAll(() => fn.close());
 
 const valid = freshAlert(falcoAlert('terminal-shell-tekton'));
-const headerName = fc.oneof(fc.constantFrom('content-type', 'ce-id', 'ce-source', 'ce-type', 'ce-specversion', 'ce-rule', 'ce-priority', 'authorization', 'x-falco-response-token', 'accept-encoding'), fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/));
+const headerName = fc.oneof(
+  fc.constantFrom(
+    'content-type',
+    'ce-id',
+    'ce-source',
+    'ce-type',
+    'ce-specversion',
+    'ce-rule',
+    'ce-priority',
+    'authorization',
+    'x-falco-response-token',
+    'accept-encoding',
+  ),
+  fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
+);
 const headerValue = fc.stringMatching(/^[\x20-\x7e]{0,60}$/);
 const body = fc.oneof(
   fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))),
   fc.uint8Array({ maxLength: 2000 }).map((bytes) => Buffer.from(bytes)),
-  fc.record({ key: fc.constantFrom(...Object.keys(valid)), value: fc.jsonValue() }).map(({ key, value }) => Buffer.from(JSON.stringify({ ...valid, [key]: value }))),
+  fc
+    .record({ key: fc.constantFrom(...Object.keys(valid)), value: fc.jsonValue() })
+    .map(({ key, value }) => Buffer.from(JSON.stringify({ ...valid, [key]: value }))),
   fc.constant(Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d])), // invalid UTF-8
   fc.nat(3).map((n) => Buffer.alloc(n * 200_000, 0x61)), // up to ~600 KB, over the 256 KiB limit
   // Valid alerts naming any text as namespace and pod: what reaches a reply's headers.
-  fc.record({ namespace: fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('kube-system', 'shop')), pod: fc.string({ unit: 'binary', maxLength: 80 }) }).map(({ namespace, pod }) =>
-    Buffer.from(JSON.stringify({ ...valid, output_fields: { ...valid.output_fields, 'k8s.ns.name': namespace, 'k8s.pod.name': pod } })),
-  ),
+  fc
+    .record({
+      namespace: fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('kube-system', 'shop')),
+      pod: fc.string({ unit: 'binary', maxLength: 80 }),
+    })
+    .map(({ namespace, pod }) =>
+      Buffer.from(JSON.stringify({ ...valid, output_fields: { ...valid.output_fields, 'k8s.ns.name': namespace, 'k8s.pod.name': pod } })),
+    ),
 );
 // Binary-mode CloudEvent headers, so that generated alerts get CloudEvent replies.
-const ceHeaders = fc.constantFrom<Record<string, string>>({}, { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': 'falcosidekick', 'ce-type': 'falco.rule.output.v1' });
+const ceHeaders = fc.constantFrom<Record<string, string>>(
+  {},
+  {
+    'content-type': 'application/json',
+    'ce-specversion': '1.0',
+    'ce-id': '1',
+    'ce-source': 'falcosidekick',
+    'ce-type': 'falco.rule.output.v1',
+  },
+);
 
 /** Every header value is what Node sends and a client accepts: no control characters, nothing beyond Latin-1. */
 function headersAreValidHttp(headers: Record<string, string | string[] | undefined>): boolean {

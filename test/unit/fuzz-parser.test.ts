@@ -16,19 +16,46 @@ function outcomeOf(headers: Record<string, string>, body: string): 'alert' | Ale
 }
 
 const valid = falcoAlert('terminal-shell-tekton');
-const contentTypes = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'text/plain', 'application/xml', '', 'application/json;;;', 'APPLICATION/JSON');
-const ceHeaders = fc.dictionary(fc.constantFrom('ce-id', 'ce-source', 'ce-type', 'ce-specversion', 'ce-time', 'ce-rule', 'ce-priority', 'ce-authtoken', 'ce-'), fc.oneof(fc.string(), fc.constantFrom('1.0', '0.3', 'Notice', 'Terminal shell in container')));
+const contentTypes = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/cloudevents+json',
+  'application/cloudevents-batch+json',
+  'text/plain',
+  'application/xml',
+  '',
+  'application/json;;;',
+  'APPLICATION/JSON',
+);
+const ceHeaders = fc.dictionary(
+  fc.constantFrom('ce-id', 'ce-source', 'ce-type', 'ce-specversion', 'ce-time', 'ce-rule', 'ce-priority', 'ce-authtoken', 'ce-'),
+  fc.oneof(fc.string(), fc.constantFrom('1.0', '0.3', 'Notice', 'Terminal shell in container')),
+);
 const pollutingKeys = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty');
 const anyJson = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 5 }), fc.dictionary(fc.oneof(fc.string(), pollutingKeys), tie('value'), { maxKeys: 5 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.string(),
+    fc.double(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(fc.oneof(fc.string(), pollutingKeys), tie('value'), { maxKeys: 5 }),
+  ),
 })).value;
 // Alerts close to valid: one field replaced with something else, or dropped.
-const mutatedAlert = fc.record({ key: fc.constantFrom(...Object.keys(valid), 'output_fields.k8s.pod.name', 'extra'), value: fc.oneof(anyJson, fc.constant(undefined)) }).map(({ key, value }) => {
-  const copy = structuredClone(valid);
-  if (key.startsWith('output_fields.')) copy.output_fields[key.slice('output_fields.'.length)] = value;
-  else copy[key] = value;
-  return JSON.stringify(copy) ?? '';
-});
+const mutatedAlert = fc
+  .record({
+    key: fc.constantFrom(...Object.keys(valid), 'output_fields.k8s.pod.name', 'extra'),
+    value: fc.oneof(anyJson, fc.constant(undefined)),
+  })
+  .map(({ key, value }) => {
+    const copy = structuredClone(valid);
+    if (key.startsWith('output_fields.')) copy.output_fields[key.slice('output_fields.'.length)] = value;
+    else copy[key] = value;
+    return JSON.stringify(copy) ?? '';
+  });
 const bodies = fc.oneof(
   mutatedAlert,
   anyJson.map((v) => JSON.stringify(v) ?? ''),
@@ -36,7 +63,11 @@ const bodies = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
   fc.nat(200).map((depth) => '['.repeat(depth * 50) + ']'.repeat(depth * 50)), // deep nesting
-  fc.constantFrom('{"__proto__":{"polluted":1},"rule":"r"}', '{"constructor":{"prototype":{"polluted":1}}}', '{"output_fields":{"__proto__":{}}}'),
+  fc.constantFrom(
+    '{"__proto__":{"polluted":1},"rule":"r"}',
+    '{"constructor":{"prototype":{"polluted":1}}}',
+    '{"output_fields":{"__proto__":{}}}',
+  ),
 );
 
 describe('fuzzing the alert parser', () => {
@@ -70,7 +101,10 @@ describe('fuzzing the alert parser', () => {
   it('handles huge strings within the body limit without a crash', () => {
     const huge = JSON.stringify({ ...valid, output: 'x'.repeat(300_000) });
     expect(outcomeOf({ 'content-type': 'application/json' }, huge)).toMatchObject({ status: 422, field: 'output' });
-    const manyFields = JSON.stringify({ ...valid, output_fields: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, i])) });
+    const manyFields = JSON.stringify({
+      ...valid,
+      output_fields: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, i])),
+    });
     expect(outcomeOf({ 'content-type': 'application/json' }, manyFields)).toMatchObject({ status: 422, field: 'output_fields' });
   });
 });

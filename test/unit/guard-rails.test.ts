@@ -45,7 +45,9 @@ describe('matching rules, priority, tags and source', () => {
   });
 
   it('accepts a JSON array of rules for names containing commas', () => {
-    expect(findMismatch(alertOf({ rule: 'Read sensitive file, untrusted' }), guards({ RULES: '["Read sensitive file, untrusted"]' }))).toBeUndefined();
+    expect(
+      findMismatch(alertOf({ rule: 'Read sensitive file, untrusted' }), guards({ RULES: '["Read sensitive file, untrusted"]' })),
+    ).toBeUndefined();
   });
 
   it('compares priorities by severity', () => {
@@ -54,17 +56,28 @@ describe('matching rules, priority, tags and source', () => {
   });
 
   it('requires every configured tag and a selected source', () => {
-    expect(findMismatch(alertOf({ tags: ['container', 'shell'] }), guards({ REQUIRED_TAGS: 'shell,mitre_execution' }))?.reason).toBe('missing-tags');
-    expect(findMismatch(alertOf({ tags: ['shell', 'mitre_execution'] }), guards({ REQUIRED_TAGS: 'shell,mitre_execution' }))).toBeUndefined();
+    expect(findMismatch(alertOf({ tags: ['container', 'shell'] }), guards({ REQUIRED_TAGS: 'shell,mitre_execution' }))?.reason).toBe(
+      'missing-tags',
+    );
+    expect(
+      findMismatch(alertOf({ tags: ['shell', 'mitre_execution'] }), guards({ REQUIRED_TAGS: 'shell,mitre_execution' })),
+    ).toBeUndefined();
     expect(findMismatch(alertOf({ source: 'k8s_audit' }), guards({ SOURCES: 'syscall' }))?.reason).toBe('source-not-selected');
   });
 
   it('rejects bad settings at start-up, naming each variable', () => {
-    const reader = new EnvReader({ MIN_PRIORITY: 'loud', RULES: '/(unclosed/', MIN_READY_REPLICAS: 'most', SKIP_OWNER_KINDS: 'Pets', DRY_RUN: 'maybe' });
+    const reader = new EnvReader({
+      MIN_PRIORITY: 'loud',
+      RULES: '/(unclosed/',
+      MIN_READY_REPLICAS: 'most',
+      SKIP_OWNER_KINDS: 'Pets',
+      DRY_RUN: 'maybe',
+    });
     readPipelineSettings(reader);
     DELETE_POD_SETTINGS.read(reader);
     expect(reader.problems.join('\n')).toMatch(/MIN_PRIORITY.*\n?.*/);
-    for (const name of ['MIN_PRIORITY', 'RULES', 'MIN_READY_REPLICAS', 'SKIP_OWNER_KINDS', 'DRY_RUN']) expect(reader.problems.join('\n')).toContain(name);
+    for (const name of ['MIN_PRIORITY', 'RULES', 'MIN_READY_REPLICAS', 'SKIP_OWNER_KINDS', 'DRY_RUN'])
+      expect(reader.problems.join('\n')).toContain(name);
   });
 });
 
@@ -80,14 +93,23 @@ describe('the target: both namespace and pod, valid names, not protected', () =>
     expect('reason' in target && target.reason).toBe(reason);
   });
 
-  it('protects the default namespaces, the function\'s own, and patterns', () => {
+  it("protects the default namespaces, the function's own, and patterns", () => {
     const config = guards({ PROTECTED_NAMESPACES: 'kube-*,prod-db' });
     expect(protectionOf('kube-system', config)).toBeDefined();
     expect(protectionOf('KUBE-SYSTEM', config)).toBeDefined();
     expect(protectionOf('prod-db', config)).toBeDefined();
     expect(protectionOf('falco-response', config)).toMatch(/where this function runs/);
     expect(protectionOf('default', config)).toBeUndefined();
-    for (const ns of ['kube-system', 'kube-public', 'kube-node-lease', 'falco', 'openfaas', 'openfaas-fn', 'knative-serving', 'knative-eventing']) {
+    for (const ns of [
+      'kube-system',
+      'kube-public',
+      'kube-node-lease',
+      'falco',
+      'openfaas',
+      'openfaas-fn',
+      'knative-serving',
+      'knative-eventing',
+    ]) {
       expect(protectionOf(ns, guards())).toBeDefined();
     }
   });
@@ -95,23 +117,46 @@ describe('the target: both namespace and pod, valid names, not protected', () =>
 
 const pod = (meta: Partial<V1Pod['metadata']> = {}, containerIDs: string[] = []): V1Pod => ({
   metadata: { name: 'alpine', namespace: 'falcoresponse', uid: 'u1', ...meta },
-  status: { containerStatuses: containerIDs.map((id, i) => ({ name: `c${i}`, containerID: id, image: 'alpine', imageID: 'sha', ready: true, restartCount: 0 })) },
+  status: {
+    containerStatuses: containerIDs.map((id, i) => ({
+      name: `c${i}`,
+      containerID: id,
+      image: 'alpine',
+      imageID: 'sha',
+      ready: true,
+      restartCount: 0,
+    })),
+  },
 });
 
 describe('checks on the pod', () => {
-  it('finds the alert\'s container by prefix, across runtimes and ephemeral containers', () => {
+  it("finds the alert's container by prefix, across runtimes and ephemeral containers", () => {
     expect(runsContainer(pod({}, ['containerd://6ac7d190134e0123456789abcdef']), '6ac7d190134e')).toBe(true);
     expect(runsContainer(pod({}, ['docker://6AC7D190134E0123']), '6ac7d190134e')).toBe(true);
     expect(runsContainer(pod({}, ['containerd://ffff']), '6ac7d190134e')).toBe(false);
     expect(runsContainer(pod({}, []), '6ac7d190134e')).toBe(true);
-    expect(runsContainer({ ...pod(), status: { ephemeralContainerStatuses: [{ name: 'debugger', containerID: 'cri-o://6ac7d190134eaa', image: 'busybox', imageID: '', ready: false, restartCount: 0 }] } }, '6ac7d190134e')).toBe(true);
+    expect(
+      runsContainer(
+        {
+          ...pod(),
+          status: {
+            ephemeralContainerStatuses: [
+              { name: 'debugger', containerID: 'cri-o://6ac7d190134eaa', image: 'busybox', imageID: '', ready: false, restartCount: 0 },
+            ],
+          },
+        },
+        '6ac7d190134e',
+      ),
+    ).toBe(true);
   });
 
   it('honours the opt-out label or annotation on the pod or its namespace, and ignore-until', () => {
     expect(optOutReason(pod({ labels: { 'falco-response.dev/ignore': 'true' } }), undefined)).toMatch(/label/);
     expect(optOutReason(pod({ annotations: { 'falco-response.dev/ignore': 'yes' } }), undefined)).toMatch(/annotation/);
     expect(optOutReason(pod({ labels: { 'falco-response.dev/ignore': 'false' } }), undefined)).toBeUndefined();
-    expect(optOutReason(pod(), { metadata: { name: 'falcoresponse', labels: { 'falco-response.dev/ignore': 'true' } } })).toMatch(/namespace/);
+    expect(optOutReason(pod(), { metadata: { name: 'falcoresponse', labels: { 'falco-response.dev/ignore': 'true' } } })).toMatch(
+      /namespace/,
+    );
     const later = new Date(Date.now() + 3600_000).toISOString();
     const earlier = new Date(Date.now() - 3600_000).toISOString();
     expect(optOutReason(pod({ annotations: { 'falco-response.dev/ignore-until': later } }), undefined)).toMatch(/ignored until/);
@@ -184,10 +229,16 @@ describe('label selectors and quarantine holes', () => {
 
 describe('GitOps detection', () => {
   it('recognises Flux and Argo CD labels and the Argo tracking annotation', () => {
-    expect(gitOpsManager({ metadata: { labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' } } })).toMatch(/Flux.*Kustomization apps/);
+    expect(
+      gitOpsManager({
+        metadata: { labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' } },
+      }),
+    ).toMatch(/Flux.*Kustomization apps/);
     expect(gitOpsManager({ metadata: { labels: { 'helm.toolkit.fluxcd.io/name': 'web' } } })).toMatch(/HelmRelease web/);
     expect(gitOpsManager({ metadata: { labels: { 'argocd.argoproj.io/instance': 'shop' } } })).toMatch(/Argo CD.*shop/);
-    expect(gitOpsManager({ metadata: { annotations: { 'argocd.argoproj.io/tracking-id': 'shop:apps/Deployment:ns/web' } } })).toMatch(/shop/);
+    expect(gitOpsManager({ metadata: { annotations: { 'argocd.argoproj.io/tracking-id': 'shop:apps/Deployment:ns/web' } } })).toMatch(
+      /shop/,
+    );
     expect(gitOpsManager({ metadata: { labels: { app: 'web' } } })).toBeUndefined();
   });
 });

@@ -39,11 +39,29 @@ function alertNaming(namespace: string, pod: string, fields: Record<string, unkn
 
 function binaryCloudEvent(alert: unknown, extra: Record<string, string> = {}) {
   const body = JSON.stringify(alert);
-  return { headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': 'falcosidekick', 'ce-type': 'falco.rule.output.v1', 'content-length': String(Buffer.byteLength(body)), ...extra }, body };
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'ce-specversion': '1.0',
+      'ce-id': '1',
+      'ce-source': 'falcosidekick',
+      'ce-type': 'falco.rule.output.v1',
+      'content-length': String(Buffer.byteLength(body)),
+      ...extra,
+    },
+    body,
+  };
 }
 
 function structuredCloudEvent(attributes: Record<string, unknown>, contentType = 'application/cloudevents+json') {
-  const body = JSON.stringify({ specversion: '1.0', id: '1', source: 'falcosidekick', type: 'falco.rule.output.v1', datacontenttype: 'application/json', ...attributes });
+  const body = JSON.stringify({
+    specversion: '1.0',
+    id: '1',
+    source: 'falcosidekick',
+    type: 'falco.rule.output.v1',
+    datacontenttype: 'application/json',
+    ...attributes,
+  });
   return { headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) }, body };
 }
 
@@ -57,7 +75,10 @@ function expectValidHeaders(answer: HttpAnswer) {
 describe('hole 1: slow bodies cannot starve authenticated alerts', () => {
   it('64 connections holding a structured CloudEvent body (Content-Length 100000) do not make a token-bearing alert wait or get 429', async () => {
     const fn = await startDeletePod({ AUTH_TOKEN: TOKEN, REQUEST_TIMEOUT_MS: '3000' });
-    const holds = await openSlowConnections(fn.url, 64, { headers: { 'Content-Type': 'application/cloudevents+json', 'Content-Length': '100000' }, partialBody: '{"specversion":' });
+    const holds = await openSlowConnections(fn.url, 64, {
+      headers: { 'Content-Type': 'application/cloudevents+json', 'Content-Length': '100000' },
+      partialBody: '{"specversion":',
+    });
     const started = Date.now();
     const answer = await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')), { authorization: `Bearer ${TOKEN}` });
     expect(answer.status).toBe(200);
@@ -75,7 +96,14 @@ describe('hole 1: slow bodies cannot starve authenticated alerts', () => {
     const fn = await startDeletePod({ AUTH_TOKEN: TOKEN });
     const requests: Array<Record<string, string>> = [
       { 'Content-Type': 'application/json', 'Content-Length': '100000' },
-      { 'Content-Type': 'application/json', 'Ce-Specversion': '1.0', 'Ce-Id': '1', 'Ce-Source': 's', 'Ce-Type': 't', 'Content-Length': '100000' },
+      {
+        'Content-Type': 'application/json',
+        'Ce-Specversion': '1.0',
+        'Ce-Id': '1',
+        'Ce-Source': 's',
+        'Ce-Type': 't',
+        'Content-Length': '100000',
+      },
     ];
     for (const headers of requests) {
       const [hold] = await openSlowConnections(fn.url, 1, { headers, partialBody: '{"rule":' });
@@ -91,7 +119,9 @@ describe('hole 1: slow bodies cannot starve authenticated alerts', () => {
     const withToken = structuredCloudEvent({ authtoken: TOKEN, data: invalidAlert });
     const answered = await sendRequest(fn.url, 'POST', '/', withToken.headers, withToken.body);
     expect(answered.status).toBe(422);
-    expect((HTTP.toEvent({ headers: answered.headers as Record<string, string>, body: answered.body }) as CloudEvent<any>).data).toMatchObject({ field: 'data.time' });
+    expect(
+      (HTTP.toEvent({ headers: answered.headers as Record<string, string>, body: answered.body }) as CloudEvent<any>).data,
+    ).toMatchObject({ field: 'data.time' });
     const without = structuredCloudEvent({ data: invalidAlert });
     const refused = await sendRequest(fn.url, 'POST', '/', without.headers, without.body);
     expect(refused.status).toBe(401);
@@ -115,7 +145,11 @@ describe('hole 2: container ids are checked, so they cannot grow the dedupe memo
   });
 
   it('as written: 4,000 alerts with distinct 65,000-character container ids, under a 256 MB heap limit, leave the process alive and its heap small', async () => {
-    const fn = await spawnFunction(join(root, 'functions/delete-pod/index.ts'), { KUBECONFIG: join(scratch, 'none'), LOG_LEVEL: 'info', NODE_OPTIONS: '--max-old-space-size=256' });
+    const fn = await spawnFunction(join(root, 'functions/delete-pod/index.ts'), {
+      KUBECONFIG: join(scratch, 'none'),
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: '--max-old-space-size=256',
+    });
     closers.push(() => fn.stop('SIGKILL'));
     const base = alertNaming('shop', 'missing-pod');
     let refused = 0;
@@ -138,7 +172,11 @@ describe('hole 2: container ids are checked, so they cannot grow the dedupe memo
 
 describe('log lines wait in a bounded buffer', () => {
   it('with stdout stalled, 400 alerts each logging 8 KiB of output are all answered; lines beyond LOG_BUFFER_BYTES are dropped and counted, not kept', async () => {
-    const fn = await spawnFunction(join(root, 'functions/delete-pod/index.ts'), { KUBECONFIG: join(scratch, 'none'), LOG_LEVEL: 'info', LOG_BUFFER_BYTES: String(64 * 1024) });
+    const fn = await spawnFunction(join(root, 'functions/delete-pod/index.ts'), {
+      KUBECONFIG: join(scratch, 'none'),
+      LOG_LEVEL: 'info',
+      LOG_BUFFER_BYTES: String(64 * 1024),
+    });
     closers.push(() => fn.stop('SIGKILL'));
     fn.child.stdout!.pause(); // a log pipe nobody reads: the kernel's 64 KiB fill, then ours
     const alert = { ...alertNaming('shop', 'web-1'), output: 'o'.repeat(8192) };
@@ -180,31 +218,44 @@ describe('hole 3: every reply header is valid HTTP, whatever the alert names', (
 describe('hole 4: PROTECTED_NAMESPACES compare in lower case', () => {
   it('PROTECTED_NAMESPACES=Shop,Kube-System protects kube-system/victim and SHOP/web-1', async () => {
     const fn = await startDeletePod({ PROTECTED_NAMESPACES: 'Shop,Kube-System', POD_NAMESPACE: 'Falco-Response' });
-    for (const [namespace, pod] of [['kube-system', 'victim'], ['SHOP', 'web-1'], ['shop', 'web-1'], ['falco-response', 'fn']]) {
+    for (const [namespace, pod] of [
+      ['kube-system', 'victim'],
+      ['SHOP', 'web-1'],
+      ['shop', 'web-1'],
+      ['falco-response', 'fn'],
+    ]) {
       const answer = await postJson(fn.url, alertNaming(namespace!, pod!));
       expect(JSON.parse(answer.body), `${namespace}/${pod}`).toMatchObject({ outcome: 'skipped', reason: 'protected-namespace' });
     }
-    expect(JSON.parse((await postJson(fn.url, alertNaming('payments', 'web-1'))).body)).toMatchObject({ outcome: 'dry-run', reason: 'no-cluster' });
+    expect(JSON.parse((await postJson(fn.url, alertNaming('payments', 'web-1'))).body)).toMatchObject({
+      outcome: 'dry-run',
+      reason: 'no-cluster',
+    });
   });
 });
 
 describe('the smaller findings', () => {
-  it.each([['application/cloudevents+json; charset=utf-8'], ['Application/CloudEvents+JSON'], ['APPLICATION/CLOUDEVENTS+JSON;charset=UTF-8']])(
-    'accepts a structured CloudEvent sent as %s',
-    async (contentType) => {
-      const fn = await startDeletePod();
-      const request = structuredCloudEvent({ data: alertNaming('shop', 'web-1') }, contentType);
-      const answer = await sendRequest(fn.url, 'POST', '/', request.headers, request.body);
-      expect(answer.status).toBe(200);
-      expect((HTTP.toEvent({ headers: answer.headers as Record<string, string>, body: answer.body }) as CloudEvent<any>).data).toMatchObject({ reason: 'no-cluster' });
-    },
-  );
+  it.each([
+    ['application/cloudevents+json; charset=utf-8'],
+    ['Application/CloudEvents+JSON'],
+    ['APPLICATION/CLOUDEVENTS+JSON;charset=UTF-8'],
+  ])('accepts a structured CloudEvent sent as %s', async (contentType) => {
+    const fn = await startDeletePod();
+    const request = structuredCloudEvent({ data: alertNaming('shop', 'web-1') }, contentType);
+    const answer = await sendRequest(fn.url, 'POST', '/', request.headers, request.body);
+    expect(answer.status).toBe(200);
+    expect((HTTP.toEvent({ headers: answer.headers as Record<string, string>, body: answer.body }) as CloudEvent<any>).data).toMatchObject({
+      reason: 'no-cluster',
+    });
+  });
 
   it('skips alerts dated in the future beyond MAX_CLOCK_SKEW_SECONDS, and takes a few seconds of skew', async () => {
     const fn = await startDeletePod();
     const future = JSON.parse((await postJson(fn.url, { ...alertNaming('shop', 'web-1'), time: '9999-12-31T23:59:59Z' })).body);
     expect(future).toMatchObject({ outcome: 'skipped', reason: 'alert-from-future' });
-    const skewed = JSON.parse((await postJson(fn.url, { ...alertNaming('shop', 'web-1'), time: new Date(Date.now() + 60_000).toISOString() })).body);
+    const skewed = JSON.parse(
+      (await postJson(fn.url, { ...alertNaming('shop', 'web-1'), time: new Date(Date.now() + 60_000).toISOString() })).body,
+    );
     expect(skewed).toMatchObject({ outcome: 'dry-run', reason: 'no-cluster' });
   });
 
@@ -219,7 +270,17 @@ describe('the smaller findings', () => {
     const binary = binaryCloudEvent(JSON.parse(alert));
     expect((await sendRequest(fn.url, 'POST', '/', { ...binary.headers, 'content-length': String(twice.length) }, twice)).status).toBe(400);
     const structured = `{"specversion":"1.0","id":"1","source":"s","type":"t","data":${twice}}`;
-    expect((await sendRequest(fn.url, 'POST', '/', { 'content-type': 'application/cloudevents+json', 'content-length': String(structured.length) }, structured)).status).toBe(400);
+    expect(
+      (
+        await sendRequest(
+          fn.url,
+          'POST',
+          '/',
+          { 'content-type': 'application/cloudevents+json', 'content-length': String(structured.length) },
+          structured,
+        )
+      ).status,
+    ).toBe(400);
     const escapedTwice = alert.replace('"k8s.ns.name":"shop"', '"k8s.ns.name":"kube-system","k8s\\u002ens.name":"shop"');
     expect((await postJson(fn.url, escapedTwice)).status).toBe(400);
   });
@@ -227,7 +288,10 @@ describe('the smaller findings', () => {
   it('refuses a structured CloudEvent with both data and data_base64, and data_base64 that is not UTF-8', async () => {
     const fn = await startDeletePod();
     const alert = alertNaming('shop', 'web-1');
-    const both = structuredCloudEvent({ data: alert, data_base64: Buffer.from(JSON.stringify(alertNaming('other', 'x'))).toString('base64') });
+    const both = structuredCloudEvent({
+      data: alert,
+      data_base64: Buffer.from(JSON.stringify(alertNaming('other', 'x'))).toString('base64'),
+    });
     const answer = await sendRequest(fn.url, 'POST', '/', both.headers, both.body);
     expect(answer.status).toBe(400);
     expect(answer.body).toContain('either data or data_base64');
@@ -256,7 +320,9 @@ describe('the smaller findings', () => {
     await postJson(fn.url, alertNaming('shop', 'web-1'));
     const metrics = (await sendRequest(fn.url, 'GET', '/metrics', {})).body;
     expect(metrics).toMatch(/falco_response_alerts_total\{outcome="skipped",reason="rule-not-selected",rule="\(not-selected\)"[^}]*\} 300/);
-    expect(metrics).toMatch(/falco_response_alerts_total\{outcome="dry-run",reason="no-cluster",rule="Terminal shell in container"[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /falco_response_alerts_total\{outcome="dry-run",reason="no-cluster",rule="Terminal shell in container"[^}]*\} 1/,
+    );
     expect(metrics).not.toContain('made-up rule');
   }, 60_000);
 });

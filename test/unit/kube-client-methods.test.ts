@@ -10,8 +10,13 @@ const scalable = ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationControl
 it('every workload method KubeClient composes exists on the API client of its kind', () => {
   const missing: string[] = [];
   for (const [kind, group] of Object.entries(WORKLOAD_API_GROUP)) {
-    const methods = [`readNamespaced${kind}`, ...(scalable.includes(kind) ? [`readNamespaced${kind}Scale`, `replaceNamespaced${kind}Scale`, `patchNamespaced${kind}`] : [])];
-    for (const method of methods) if (typeof (clients[group].prototype as unknown as Record<string, unknown>)[method] !== 'function') missing.push(`${group}.${method}`);
+    const methods = [
+      `readNamespaced${kind}`,
+      ...(scalable.includes(kind) ? [`readNamespaced${kind}Scale`, `replaceNamespaced${kind}Scale`, `patchNamespaced${kind}`] : []),
+    ];
+    for (const method of methods)
+      if (typeof (clients[group].prototype as unknown as Record<string, unknown>)[method] !== 'function')
+        missing.push(`${group}.${method}`);
   }
   expect(missing).toEqual([]);
   expect(Object.keys(WORKLOAD_API_GROUP)).toHaveLength(7);

@@ -43,17 +43,31 @@ describe('process lifecycle as OpenFaaS and Knative expect', () => {
       expect(JSON.parse(filtered.body)).not.toHaveProperty('notSelected');
       const metrics = await sendRequest(fn.url, 'GET', '/metrics', {});
       expect(metrics.body).toMatch(/falco_response_alerts_total\{outcome="dry-run",reason="no-cluster",rule="Terminal shell in container"/);
-      expect(metrics.body).toMatch(/falco_response_alerts_total\{outcome="skipped",reason="priority-below-minimum",rule="\(not-selected\)"[^}]*\} 1/);
+      expect(metrics.body).toMatch(
+        /falco_response_alerts_total\{outcome="skipped",reason="priority-below-minimum",rule="\(not-selected\)"[^}]*\} 1/,
+      );
     } finally {
       expect(await fn.stop()).toBe(0);
     }
-    return fn.output().split('\n').filter((line) => line.includes('"msg":"decision:')).map((line) => JSON.parse(line));
+    return fn
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"decision:'))
+      .map((line) => JSON.parse(line));
   }
 
-  it('serves a function from its entry point and logs one line per decision, with the alert\'s output when it acts or would', async () => {
+  it("serves a function from its entry point and logs one line per decision, with the alert's output when it acts or would", async () => {
     const decisions = await serveTwoAlerts({});
     expect(decisions).toHaveLength(2);
-    expect(decisions[0]).toMatchObject({ level: 30, function: 'delete-pod', namespace: 'falcoresponse', pod: 'alpine', outcome: 'dry-run', rule: 'Terminal shell in container', output: expect.stringContaining('A shell was spawned in a container') });
+    expect(decisions[0]).toMatchObject({
+      level: 30,
+      function: 'delete-pod',
+      namespace: 'falcoresponse',
+      pod: 'alpine',
+      outcome: 'dry-run',
+      rule: 'Terminal shell in container',
+      output: expect.stringContaining('A shell was spawned in a container'),
+    });
     expect(decisions[1]).toMatchObject({ level: 30, outcome: 'skipped', reason: 'priority-below-minimum' });
     expect(decisions[1]).not.toHaveProperty('output');
   });
@@ -87,7 +101,9 @@ describe('configuration is checked at start-up', () => {
   it('refuses to run open when the token file is empty or unreadable, or AUTH_TOKEN is blank', async () => {
     const empty = join(scratch, 'empty-token');
     writeFileSync(empty, '\n');
-    for (const env of [{ AUTH_TOKEN_FILE: empty }, { AUTH_TOKEN_FILE: join(scratch, 'missing') }, { AUTH_TOKEN: '   ' }] as Array<Record<string, string>>) {
+    for (const env of [{ AUTH_TOKEN_FILE: empty }, { AUTH_TOKEN_FILE: join(scratch, 'missing') }, { AUTH_TOKEN: '   ' }] as Array<
+      Record<string, string>
+    >) {
       const result = await runToExit(deletePodEntry, { ...offline, ...env });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/AUTH_TOKEN/);
@@ -97,13 +113,26 @@ describe('configuration is checked at start-up', () => {
 
 describe('one-shot mode (Argo Workflows, Tekton)', () => {
   it('reads the alert from BODY, prints the decision and exits 0', async () => {
-    const result = await runToExit(deletePodEntry, { ...offline, BODY: JSON.stringify(freshAlert(falcoAlert('terminal-shell-tekton'))) }, ['--once']);
+    const result = await runToExit(deletePodEntry, { ...offline, BODY: JSON.stringify(freshAlert(falcoAlert('terminal-shell-tekton'))) }, [
+      '--once',
+    ]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ function: 'delete-pod', outcome: 'dry-run', target: { namespace: 'falcoresponse', pod: 'alpine' } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      function: 'delete-pod',
+      outcome: 'dry-run',
+      target: { namespace: 'falcoresponse', pod: 'alpine' },
+    });
   });
 
   it('reads the alert from stdin, including a structured CloudEvent', async () => {
-    const event = { specversion: '1.0', id: '1', source: 'https://falco.org', type: 'falco.rule.output.v1', datacontenttype: 'application/json', data: freshAlert(falcoAlert('terminal-shell-flux')) };
+    const event = {
+      specversion: '1.0',
+      id: '1',
+      source: 'https://falco.org',
+      type: 'falco.rule.output.v1',
+      datacontenttype: 'application/json',
+      data: freshAlert(falcoAlert('terminal-shell-flux')),
+    };
     const result = await runToExit(deletePodEntry, offline, ['--once'], JSON.stringify(event));
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).target.pod).toBe('alpine-deployment-77789455d6-m7flp');

@@ -29,20 +29,30 @@ describe('requests refused before a decision', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('are counted by status in falco_response_rejected_requests_total, a wrong token as 401 (Falcosidekick logs those as sent)', async () => {
-    const fn = await spawnFunction(join(root, 'functions/delete-pod/index.ts'), { KUBECONFIG: join(scratch, 'none'), AUTH_TOKEN: 'right-token', BODY_LIMIT_BYTES: '1024' });
+    const fn = await spawnFunction(join(root, 'functions/delete-pod/index.ts'), {
+      KUBECONFIG: join(scratch, 'none'),
+      AUTH_TOKEN: 'right-token',
+      BODY_LIMIT_BYTES: '1024',
+    });
     try {
       const count = async (status: string) => {
         const text = (await sendRequest(fn.url, 'GET', '/metrics', {})).body;
-        return Number(new RegExp(`^falco_response_rejected_requests_total\\{status="${status}",function="delete-pod"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+        return Number(
+          new RegExp(`^falco_response_rejected_requests_total\\{status="${status}",function="delete-pod"\\} (\\d+)$`, 'm').exec(text)?.[1],
+        );
       };
       expect(await count('401')).toBe(0);
-      expect((await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')), { Authorization: 'Bearer wrong-token' })).status).toBe(401);
+      expect(
+        (await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')), { Authorization: 'Bearer wrong-token' })).status,
+      ).toBe(401);
       expect((await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')))).status).toBe(401);
       expect((await postJson(fn.url, { padding: 'x'.repeat(2048) }, { Authorization: 'Bearer right-token' })).status).toBe(413);
       expect(await count('401')).toBe(2);
       expect(await count('413')).toBe(1);
       // An accepted alert is a decision, not a refusal.
-      expect((await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')), { Authorization: 'Bearer right-token' })).status).toBe(200);
+      expect(
+        (await postJson(fn.url, freshAlert(falcoAlert('terminal-shell-tekton')), { Authorization: 'Bearer right-token' })).status,
+      ).toBe(200);
       expect(await count('401')).toBe(2);
     } finally {
       await fn.stop();

@@ -29,7 +29,22 @@ it('starts the quick starts with the Helm chart, then one per platform, after wh
 });
 
 it('operations cover observing, the command line, releasing, restoring and removing; the reference links its long pages', () => {
-  expect(subsections('Operations')).toEqual(['Observability', 'The command line: `falco-response`', 'Releasing a pod from quarantine', 'Restoring a scaled workload', 'Removing one path']);
-  expect(subsections('Reference')).toEqual(['How a function decides', 'Answers and status codes', 'Delivery guarantees', 'Configuration', 'Security', 'Internals', 'Files']);
-  for (const page of ['docs/how-it-decides.md', 'docs/configuration.md', 'docs/threat-model.md', 'docs/images.md']) expect(readme).toContain(`](${page})`);
+  expect(subsections('Operations')).toEqual([
+    'Observability',
+    'The command line: `falco-response`',
+    'Releasing a pod from quarantine',
+    'Restoring a scaled workload',
+    'Removing one path',
+  ]);
+  expect(subsections('Reference')).toEqual([
+    'How a function decides',
+    'Answers and status codes',
+    'Delivery guarantees',
+    'Configuration',
+    'Security',
+    'Internals',
+    'Files',
+  ]);
+  for (const page of ['docs/how-it-decides.md', 'docs/configuration.md', 'docs/threat-model.md', 'docs/images.md'])
+    expect(readme).toContain(`](${page})`);
 });

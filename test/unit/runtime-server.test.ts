@@ -32,7 +32,9 @@ describe('replaying requests recorded from a real Falcosidekick, byte for byte o
     const answer = await replay(file.startsWith('openfaas') ? gateway.url : fn.url, recorded);
     expect(answer.status).toBe(200);
     const isTestAlert = file.includes('test-alert');
-    const expected = isTestAlert ? { outcome: 'skipped', reason: 'no-target' } : { outcome: 'acted', reason: 'recorded', target: { namespace: 'falcoresponse', pod: 'alpine' } };
+    const expected = isTestAlert
+      ? { outcome: 'skipped', reason: 'no-target' }
+      : { outcome: 'acted', reason: 'recorded', target: { namespace: 'falcoresponse', pod: 'alpine' } };
     if (file.startsWith('cloudevents')) {
       const event = replyEvent(answer);
       expect(event.type).toBe(DECISION_EVENT_TYPE);
@@ -44,20 +46,21 @@ describe('replaying requests recorded from a real Falcosidekick, byte for byte o
     }
   });
 
-  it.each(recordedRequests().filter((r) => r.file.startsWith('cloudevents')).map((r) => [r.file, r]))(
-    '%s, re-sent as a structured CloudEvent, gets a structured CloudEvent reply',
-    async (_file, recorded) => {
-      const binary = HTTP.toEvent({ headers: recorded.headers, body: recorded.body }) as CloudEvent<unknown>;
-      const message = HTTP.structured(binary);
-      const answer = await sendRequest(fn.url, 'POST', '/', message.headers as Record<string, string>, String(message.body));
-      expect(answer.status).toBe(200);
-      expect(answer.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
-      expect(replyEvent(answer).data.alert.uuid).toBe(JSON.parse(recorded.body).uuid);
-    },
-  );
+  it.each(
+    recordedRequests()
+      .filter((r) => r.file.startsWith('cloudevents'))
+      .map((r) => [r.file, r]),
+  )('%s, re-sent as a structured CloudEvent, gets a structured CloudEvent reply', async (_file, recorded) => {
+    const binary = HTTP.toEvent({ headers: recorded.headers, body: recorded.body }) as CloudEvent<unknown>;
+    const message = HTTP.structured(binary);
+    const answer = await sendRequest(fn.url, 'POST', '/', message.headers as Record<string, string>, String(message.body));
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+    expect(replyEvent(answer).data.alert.uuid).toBe(JSON.parse(recorded.body).uuid);
+  });
 });
 
-describe('HTTP status codes follow the senders\' retry rules', () => {
+describe("HTTP status codes follow the senders' retry rules", () => {
   let fn: RecordingFunction;
   beforeAll(async () => {
     fn = await startRecordingFunction({ BODY_LIMIT_BYTES: '4096' });
@@ -122,7 +125,9 @@ describe('replying to CloudEvents with an empty body when so configured', () => 
   it('answers 200 with no body', async () => {
     const fn = await startRecordingFunction({}, undefined, 'empty');
     try {
-      const message = HTTP.binary(new CloudEvent({ id: '1', source: 's', type: 't', data: freshAlert(falcoAlert('terminal-shell-tekton')) }));
+      const message = HTTP.binary(
+        new CloudEvent({ id: '1', source: 's', type: 't', data: freshAlert(falcoAlert('terminal-shell-tekton')) }),
+      );
       const answer = await sendRequest(fn.url, 'POST', '/', message.headers as Record<string, string>, String(message.body));
       expect(answer.status).toBe(200);
       expect(answer.body).toBe('');

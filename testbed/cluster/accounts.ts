@@ -41,12 +41,22 @@ export async function serviceAccountToken(cluster: ClusterCoords, namespace: str
  * without which the ServiceAccount admission plugin refuses every pod.
  */
 export async function createTestNamespace(cluster: ClusterCoords, prefix: string, labels?: Record<string, string>): Promise<string> {
-  const cleanPrefix = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'test';
+  const cleanPrefix =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'test';
   const name = `${cleanPrefix}-${randomBytes(4).toString('hex')}`;
   const core = adminCoreApi(cluster);
   await core.createNamespace({ body: { metadata: { name, labels } } });
   if (cluster.reacting) {
-    await eventually(`ServiceAccount ${name}/default`, async () => (await core.readNamespacedServiceAccount({ namespace: name, name: 'default' })) !== undefined, 30_000, 100);
+    await eventually(
+      `ServiceAccount ${name}/default`,
+      async () => (await core.readNamespacedServiceAccount({ namespace: name, name: 'default' })) !== undefined,
+      30_000,
+      100,
+    );
   }
   return name;
 }

@@ -108,7 +108,8 @@ export function writesOf(cluster: { auditLogPath: string }, filter: WriteFilter 
 /** Who wrote in a namespace since a moment: username → number of writes (functions and controllers alike). */
 export function writersIn(cluster: { auditLogPath: string }, namespace: string, since?: number): Map<string, number> {
   const writers = new Map<string, number>();
-  for (const event of writesOf(cluster, { namespace, since, succeededOnly: true })) writers.set(event.user.username, (writers.get(event.user.username) ?? 0) + 1);
+  for (const event of writesOf(cluster, { namespace, since, succeededOnly: true }))
+    writers.set(event.user.username, (writers.get(event.user.username) ?? 0) + 1);
   return writers;
 }
 

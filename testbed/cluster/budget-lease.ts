@@ -7,7 +7,6 @@ import { kubeConfigFor } from './credentials.ts';
 import type { ClusterCoords } from './control-plane.ts';
 import { FUNCTION_NAMESPACE } from '../functions/function-under-test.ts';
 
-
 function api(cluster: ClusterCoords): CoordinationV1Api {
   return kubeConfigFor(cluster, cluster.adminToken).makeApiClient(CoordinationV1Api);
 }
@@ -33,7 +32,11 @@ export async function setSlotsAnnotation(cluster: ClusterCoords, value: string |
   const annotations = { ...lease.metadata?.annotations };
   if (value === undefined) delete annotations[BUDGET_SLOTS_ANNOTATION];
   else annotations[BUDGET_SLOTS_ANNOTATION] = value;
-  await api(cluster).replaceNamespacedLease({ namespace: FUNCTION_NAMESPACE, name, body: { ...lease, metadata: { ...lease.metadata, annotations } } });
+  await api(cluster).replaceNamespacedLease({
+    namespace: FUNCTION_NAMESPACE,
+    name,
+    body: { ...lease, metadata: { ...lease.metadata, annotations } },
+  });
 }
 
 export async function deleteLease(cluster: ClusterCoords, name = DEFAULT_BUDGET_LEASE): Promise<void> {

@@ -81,7 +81,11 @@ export async function startTestCluster(opts: StartTestClusterOptions = {}): Prom
     const components = reacting ? reactingIdentities() : [];
     writeFileSync(
       paths.tokens,
-      tokensCsv([{ token: adminToken, user: 'admin', uid: 'admin', groups: ['system:masters'] }, ...components.map((c) => c.token), ...(opts.extraTokens ?? [])]),
+      tokensCsv([
+        { token: adminToken, user: 'admin', uid: 'admin', groups: ['system:masters'] },
+        ...components.map((c) => c.token),
+        ...(opts.extraTokens ?? []),
+      ]),
       { mode: 0o600 },
     );
     writeServiceAccountKey(paths.saKey);
@@ -136,7 +140,10 @@ export async function startTestCluster(opts: StartTestClusterOptions = {}): Prom
       const proc = procs.start('kube-apiserver', bins.apiserver, apiserverArgs);
       await waitUntilReady(proc, 'ready (/readyz)', async () => {
         if (!existsSync(caPemPath)) return false; // written early in start-up
-        const res = await httpRequest(`${server}/readyz`, { ca: readFileSync(caPemPath, 'utf8'), headers: { Authorization: `Bearer ${adminToken}` } });
+        const res = await httpRequest(`${server}/readyz`, {
+          ca: readFileSync(caPemPath, 'utf8'),
+          headers: { Authorization: `Bearer ${adminToken}` },
+        });
         return res.status === 200;
       });
     };
@@ -160,7 +167,14 @@ export async function startTestCluster(opts: StartTestClusterOptions = {}): Prom
       });
     }
 
-    const coords: ClusterCoords = { ...base, kubeconfigPath: paths.kubeconfig, auditLogPath: paths.auditLog, dataDir: dir, reacting, nodes };
+    const coords: ClusterCoords = {
+      ...base,
+      kubeconfigPath: paths.kubeconfig,
+      auditLogPath: paths.auditLog,
+      dataDir: dir,
+      reacting,
+      nodes,
+    };
     let stopping: Promise<void> | undefined;
     return {
       ...coords,
@@ -182,4 +196,3 @@ export async function startTestCluster(opts: StartTestClusterOptions = {}): Prom
     throw error;
   }
 }
-

@@ -5,7 +5,12 @@ import type { ServerProcess } from '../process/supervisor.ts';
 
 export const READY_TIMEOUT_MS = 90_000;
 
-export async function waitUntilReady(proc: ServerProcess, what: string, probe: () => Promise<boolean>, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+export async function waitUntilReady(
+  proc: ServerProcess,
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
@@ -23,11 +28,18 @@ export async function waitUntilReady(proc: ServerProcess, what: string, probe: (
     }
     await sleep(100);
   }
-  throw new Error(`${proc.name} not ${what} after ${timeoutMs / 1000}s (last: ${lastProblem}).\n--- last lines of ${proc.logPath} ---\n${proc.output()}`);
+  throw new Error(
+    `${proc.name} not ${what} after ${timeoutMs / 1000}s (last: ${lastProblem}).\n--- last lines of ${proc.logPath} ---\n${proc.output()}`,
+  );
 }
 
 /** Polls `condition` until it returns a value other than undefined/false; for the cluster's reactions (pods appearing, going). */
-export async function eventually<T>(what: string, condition: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  condition: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastProblem = '';
   for (;;) {

@@ -42,6 +42,7 @@ export function ensureBundles(log: (line: string) => void = () => {}): boolean {
   if (bundlesAreFresh()) return false;
   log('bundling the functions (node scripts/bundle.mjs) ...');
   execFileSync(process.execPath, [join(repoRoot, 'scripts', 'bundle.mjs')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (!bundlesAreFresh()) throw new Error(`scripts/bundle.mjs ran but ${FUNCTION_NAMES.map(bundlePath).join(', ')} are still missing or stale`);
+  if (!bundlesAreFresh())
+    throw new Error(`scripts/bundle.mjs ran but ${FUNCTION_NAMES.map(bundlePath).join(', ')} are still missing or stale`);
   return true;
 }

@@ -33,7 +33,9 @@ export function imageNodeVersion(): string {
 
 export function assertImageNode(): void {
   if (process.versions.node !== imageNodeVersion()) {
-    throw new Error(`the functions must run on Node ${imageNodeVersion()} as in their images, but this is Node ${process.versions.node}: put node_modules/.bin first on PATH`);
+    throw new Error(
+      `the functions must run on Node ${imageNodeVersion()} as in their images, but this is Node ${process.versions.node}: put node_modules/.bin first on PATH`,
+    );
   }
 }
 
@@ -44,7 +46,11 @@ export function writeKubeconfig(dir: string, cluster: Pick<ClusterCoords, 'serve
   return path;
 }
 
-export async function startFunctionProcess(cluster: ClusterCoords, spec: ResponseFunctionSpec & { name: FunctionName }, env: Record<string, string> = {}): Promise<FunctionProcess> {
+export async function startFunctionProcess(
+  cluster: ClusterCoords,
+  spec: ResponseFunctionSpec & { name: FunctionName },
+  env: Record<string, string> = {},
+): Promise<FunctionProcess> {
   const token = await functionToken(cluster, spec);
   const dir = mkdtempSync(join(tmpdir(), `frf-e2e-${spec.name}-`));
   let spawned: SpawnedFunction;

@@ -50,7 +50,12 @@ export async function functionToken(cluster: ClusterCoords, spec: ResponseFuncti
     }),
   );
   // Its Role in its own namespace (the budget's Leases, by name), and the Leases as shipped.
-  await ensure(() => rbac.createNamespacedRole({ namespace: FUNCTION_NAMESPACE, body: { metadata: { name: role.metadata!.name! }, rules: namespacedRulesFor(spec) } }));
+  await ensure(() =>
+    rbac.createNamespacedRole({
+      namespace: FUNCTION_NAMESPACE,
+      body: { metadata: { name: role.metadata!.name! }, rules: namespacedRulesFor(spec) },
+    }),
+  );
   await ensure(() =>
     rbac.createNamespacedRoleBinding({
       namespace: FUNCTION_NAMESPACE,
@@ -63,7 +68,12 @@ export async function functionToken(cluster: ClusterCoords, spec: ResponseFuncti
   );
   // And its Role in the evidence namespace, as shipped: create Secrets there, nothing else.
   await ensure(() => core.createNamespace({ body: { metadata: { name: SHIPPED_EVIDENCE.namespace } } }));
-  await ensure(() => rbac.createNamespacedRole({ namespace: SHIPPED_EVIDENCE.namespace, body: { metadata: { name: role.metadata!.name! }, rules: evidenceNamespacedRules() } }));
+  await ensure(() =>
+    rbac.createNamespacedRole({
+      namespace: SHIPPED_EVIDENCE.namespace,
+      body: { metadata: { name: role.metadata!.name! }, rules: evidenceNamespacedRules() },
+    }),
+  );
   await ensure(() =>
     rbac.createNamespacedRoleBinding({
       namespace: SHIPPED_EVIDENCE.namespace,
@@ -98,13 +108,39 @@ function plainHttpKubeConfig(module: typeof import('@kubernetes/client-node'), s
   return config;
 }
 
-export async function startFunctionUnderTest(cluster: ClusterCoords, spec: ResponseFunctionSpec, env: Record<string, string> = {}, token?: string): Promise<FunctionUnderTest> {
+export async function startFunctionUnderTest(
+  cluster: ClusterCoords,
+  spec: ResponseFunctionSpec,
+  env: Record<string, string> = {},
+  token?: string,
+): Promise<FunctionUnderTest> {
   const saToken = token ?? (await functionToken(cluster, spec));
   // The cluster-wide budget is shared by everything in a run: tests of other behaviours leave
   // it off (test/integration/action-budget.test.ts pins it; the end-to-end bundles run with it).
-  const config = readFunctionConfig({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', POD_NAMESPACE: FUNCTION_NAMESPACE, KUBE_TIMEOUT_MS: '3000', BUDGET: 'off', ...env }, true, spec);
-  const built = buildFunction(spec, config, { loadKubeConfig: (module) => (cluster.server.startsWith('http:') ? plainHttpKubeConfig(module, cluster.server, saToken) : kubeConfigFor(cluster, saToken)) });
+  const config = readFunctionConfig(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOCK_FILE: '',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      POD_NAMESPACE: FUNCTION_NAMESPACE,
+      KUBE_TIMEOUT_MS: '3000',
+      BUDGET: 'off',
+      ...env,
+    },
+    true,
+    spec,
+  );
+  const built = buildFunction(spec, config, {
+    loadKubeConfig: (module) =>
+      cluster.server.startsWith('http:') ? plainHttpKubeConfig(module, cluster.server, saToken) : kubeConfigFor(cluster, saToken),
+  });
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = built.app.server.address() as AddressInfo;
-  return { ...built, url: `http://127.0.0.1:${port}`, identity: `system:serviceaccount:${FUNCTION_NAMESPACE}:${spec.name}`, close: () => built.app.close() };
+  return {
+    ...built,
+    url: `http://127.0.0.1:${port}`,
+    identity: `system:serviceaccount:${FUNCTION_NAMESPACE}:${spec.name}`,
+    close: () => built.app.close(),
+  };
 }

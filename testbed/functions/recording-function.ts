@@ -17,7 +17,11 @@ export const decideByTarget: AlertHandler = async (alert): Promise<Decision> =>
     ? acted('recorded', `would act on ${alert.namespace}/${alert.podName}`, { target: { namespace: alert.namespace, pod: alert.podName } })
     : skipped('no-target', 'the alert names no pod');
 
-export async function startRecordingFunction(env: Record<string, string> = {}, handle: AlertHandler = decideByTarget, cloudEventReplies?: 'event' | 'empty'): Promise<RecordingFunction> {
+export async function startRecordingFunction(
+  env: Record<string, string> = {},
+  handle: AlertHandler = decideByTarget,
+  cloudEventReplies?: 'event' | 'empty',
+): Promise<RecordingFunction> {
   const alerts: FalcoAlert[] = [];
   const replies = cloudEventReplies && { CLOUDEVENT_REPLY: cloudEventReplies };
   const config = runtimeConfigFromEnv({ PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', LOG_LEVEL: 'silent', ...replies, ...env });

@@ -13,8 +13,16 @@ export interface SpawnedFunction {
 
 const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
 
-export async function spawnFunction(entry: string, env: Record<string, string>, args: string[] = [], cwd?: string): Promise<SpawnedFunction> {
-  const proc = spawnProcess(process.execPath, [entry, ...args], { cwd, env: { ...baseEnv(), PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', ...env } });
+export async function spawnFunction(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  cwd?: string,
+): Promise<SpawnedFunction> {
+  const proc = spawnProcess(process.execPath, [entry, ...args], {
+    cwd,
+    env: { ...baseEnv(), PORT: '0', HOST: '127.0.0.1', LOCK_FILE: '', ...env },
+  });
   const deadline = Date.now() + 15_000;
   let url: string | undefined;
   while (!url) {
@@ -37,6 +45,11 @@ export async function spawnFunction(entry: string, env: Record<string, string>, 
 }
 
 /** Runs an entry to completion (one-shot mode, bad configuration). */
-export function runToExit(entry: string, env: Record<string, string>, args: string[] = [], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runToExit(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runCommandToExit(process.execPath, [entry, ...args], { env: { ...baseEnv(), LOCK_FILE: '', ...env }, input });
 }

@@ -26,6 +26,8 @@ async function applyCrd(cluster: ClusterCoords, crd: Manifest): Promise<void> {
 /** Installs Flux's CRDs and Argo CD's Application CRD (idempotent: server-side apply). */
 export async function installGitOpsCrds(cluster: ClusterCoords): Promise<void> {
   const { fluxCrds, argoApplicationCrd } = fluxArtifacts({ crdsOnly: true });
-  const crds = [...fluxCrds, argoApplicationCrd].flatMap((file) => parseYamlDocuments(readFileSync(file, 'utf8'), file).filter((doc) => doc.kind === 'CustomResourceDefinition'));
+  const crds = [...fluxCrds, argoApplicationCrd].flatMap((file) =>
+    parseYamlDocuments(readFileSync(file, 'utf8'), file).filter((doc) => doc.kind === 'CustomResourceDefinition'),
+  );
   for (const crd of crds) await applyCrd(cluster, crd);
 }

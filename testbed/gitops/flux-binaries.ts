@@ -20,18 +20,27 @@ export function fluxArtifacts({ crdsOnly = false } = {}): FluxArtifacts {
   const sc = versions.get('FLUX_SOURCE_CONTROLLER_VERSION');
   const kc = versions.get('FLUX_KUSTOMIZE_CONTROLLER_VERSION');
   const argo = versions.get('ARGO_CD_VERSION');
-  if (!sc || !kc || !argo) throw new Error('test/k8s/versions.env must set FLUX_SOURCE_CONTROLLER_VERSION, FLUX_KUSTOMIZE_CONTROLLER_VERSION and ARGO_CD_VERSION');
+  if (!sc || !kc || !argo)
+    throw new Error('test/k8s/versions.env must set FLUX_SOURCE_CONTROLLER_VERSION, FLUX_KUSTOMIZE_CONTROLLER_VERSION and ARGO_CD_VERSION');
   const dir = process.env.FRF_FLUX_CACHE || join(homedir(), '.cache', 'falco-response-functions', 'flux');
   const crdDir = join(dir, `crds-${sc}-${kc}`);
   const artifacts = {
     sourceController: join(dir, `source-controller-${sc}`),
     kustomizeController: join(dir, `kustomize-controller-${kc}`),
-    fluxCrds: existsSync(crdDir) ? readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).map((f) => join(crdDir, f)) : [],
+    fluxCrds: existsSync(crdDir)
+      ? readdirSync(crdDir)
+          .filter((f) => f.endsWith('.yaml'))
+          .map((f) => join(crdDir, f))
+      : [],
     argoApplicationCrd: join(dir, `argo-cd-${argo}`, 'application-crd.yaml'),
   };
-  const missing = [...(crdsOnly ? [] : [artifacts.sourceController, artifacts.kustomizeController]), artifacts.argoApplicationCrd].filter((path) => !existsSync(path));
+  const missing = [...(crdsOnly ? [] : [artifacts.sourceController, artifacts.kustomizeController]), artifacts.argoApplicationCrd].filter(
+    (path) => !existsSync(path),
+  );
   if (missing.length > 0 || artifacts.fluxCrds.length === 0) {
-    throw new Error(`Flux test binaries or CRDs missing: ${[...missing, ...(artifacts.fluxCrds.length ? [] : [crdDir])].join(', ')}\nBuild them (first build ~15 min on 2 cores) with:\n  cd ${repoRoot} && bash scripts/build-flux.sh`);
+    throw new Error(
+      `Flux test binaries or CRDs missing: ${[...missing, ...(artifacts.fluxCrds.length ? [] : [crdDir])].join(', ')}\nBuild them (first build ~15 min on 2 cores) with:\n  cd ${repoRoot} && bash scripts/build-flux.sh`,
+    );
   }
   return artifacts;
 }

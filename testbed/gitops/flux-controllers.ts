@@ -47,7 +47,11 @@ async function bind(cluster: ClusterCoords, namespace: string, account: string, 
   const rbac = kubeConfigFor(cluster, cluster.adminToken).makeApiClient(RbacAuthorizationV1Api);
   await ensure(() =>
     rbac.createClusterRoleBinding({
-      body: { metadata: { name: `testbed-${namespace}-${account}` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole }, subjects: [{ kind: 'ServiceAccount', name: account, namespace }] },
+      body: {
+        metadata: { name: `testbed-${namespace}-${account}` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+        subjects: [{ kind: 'ServiceAccount', name: account, namespace }],
+      },
     }),
   );
 }
@@ -67,11 +71,31 @@ export async function startFluxControllers(cluster: ClusterCoords): Promise<Flux
   const dir = mkdtempSync(join(tmpdir(), 'frf-flux-'));
   const procs = new Supervisor(dir);
   mkdirSync(join(dir, 'storage')); // source-controller refuses a storage path that does not exist
-  const kubeconfig = async (account: string) => writeKubeconfig(join(dir, `${account}.kubeconfig`), cluster, await serviceAccountToken(cluster, namespace, account));
+  const kubeconfig = async (account: string) =>
+    writeKubeconfig(join(dir, `${account}.kubeconfig`), cluster, await serviceAccountToken(cluster, namespace, account));
   const [scMetrics, scHealth, storage, kcMetrics, kcHealth] = await freePorts(5);
-  const common = (metrics: number, health: number) => ['--watch-all-namespaces=false', `--metrics-addr=127.0.0.1:${metrics}`, `--health-addr=127.0.0.1:${health}`, '--log-level=info', '--requeue-dependency=5s'];
-  const sourceController = procs.start('source-controller', bins.sourceController, [...common(scMetrics!, scHealth!), `--storage-path=${join(dir, 'storage')}`, `--storage-addr=127.0.0.1:${storage}`, `--storage-adv-addr=127.0.0.1:${storage}`], { KUBECONFIG: await kubeconfig('source-controller'), RUNTIME_NAMESPACE: namespace });
-  const kustomizeController = procs.start('kustomize-controller', bins.kustomizeController, common(kcMetrics!, kcHealth!), { KUBECONFIG: await kubeconfig('kustomize-controller'), RUNTIME_NAMESPACE: namespace });
+  const common = (metrics: number, health: number) => [
+    '--watch-all-namespaces=false',
+    `--metrics-addr=127.0.0.1:${metrics}`,
+    `--health-addr=127.0.0.1:${health}`,
+    '--log-level=info',
+    '--requeue-dependency=5s',
+  ];
+  const sourceController = procs.start(
+    'source-controller',
+    bins.sourceController,
+    [
+      ...common(scMetrics!, scHealth!),
+      `--storage-path=${join(dir, 'storage')}`,
+      `--storage-addr=127.0.0.1:${storage}`,
+      `--storage-adv-addr=127.0.0.1:${storage}`,
+    ],
+    { KUBECONFIG: await kubeconfig('source-controller'), RUNTIME_NAMESPACE: namespace },
+  );
+  const kustomizeController = procs.start('kustomize-controller', bins.kustomizeController, common(kcMetrics!, kcHealth!), {
+    KUBECONFIG: await kubeconfig('kustomize-controller'),
+    RUNTIME_NAMESPACE: namespace,
+  });
   try {
     await waitUntilReady(sourceController, 'ready', readyProbe(scHealth!));
     await waitUntilReady(kustomizeController, 'ready', readyProbe(kcHealth!));

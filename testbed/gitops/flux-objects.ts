@@ -27,8 +27,10 @@ export async function mergePatch(cluster: ClusterCoords, path: string, patch: Ma
   return answer.body;
 }
 
-export const gitRepositoryPath = (flux: FluxControllers, name: string) => `${SOURCE_API}/namespaces/${flux.namespace}/gitrepositories/${name}`;
-export const kustomizationPath = (flux: FluxControllers, name: string) => `${KUSTOMIZE_API}/namespaces/${flux.namespace}/kustomizations/${name}`;
+export const gitRepositoryPath = (flux: FluxControllers, name: string) =>
+  `${SOURCE_API}/namespaces/${flux.namespace}/gitrepositories/${name}`;
+export const kustomizationPath = (flux: FluxControllers, name: string) =>
+  `${KUSTOMIZE_API}/namespaces/${flux.namespace}/kustomizations/${name}`;
 
 export interface FluxSourceOptions {
   name: string;
@@ -44,7 +46,12 @@ export interface FluxSourceOptions {
 /** Secret + GitRepository (branch main) + Kustomization, all named `name`, in the controllers' namespace. */
 export async function createFluxSource(cluster: ClusterCoords, flux: FluxControllers, options: FluxSourceOptions): Promise<void> {
   const ns = flux.namespace;
-  await create(cluster, `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: options.name, namespace: ns }, stringData: options.credentials });
+  await create(cluster, `/api/v1/namespaces/${ns}/secrets`, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: options.name, namespace: ns },
+    stringData: options.credentials,
+  });
   await create(cluster, `${SOURCE_API}/namespaces/${ns}/gitrepositories`, {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'GitRepository',
@@ -55,17 +62,35 @@ export async function createFluxSource(cluster: ClusterCoords, flux: FluxControl
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: { name: options.name, namespace: ns },
-    spec: { interval: options.interval, path: options.path, prune: true, targetNamespace: options.targetNamespace, sourceRef: { kind: 'GitRepository', name: options.name }, timeout: '30s' },
+    spec: {
+      interval: options.interval,
+      path: options.path,
+      prune: true,
+      targetNamespace: options.targetNamespace,
+      sourceRef: { kind: 'GitRepository', name: options.name },
+      timeout: '30s',
+    },
   });
 }
 
 /** The Kustomization is Ready having applied `sha` (a commit of the served branch). */
-export async function waitForAppliedRevision(cluster: ClusterCoords, flux: FluxControllers, name: string, sha: string, timeoutMs = 90_000): Promise<Manifest> {
-  return eventually(`Kustomization ${name} to apply ${sha.slice(0, 12)}`, async () => {
-    const ks = await getObject(cluster, kustomizationPath(flux, name));
-    const ready = (ks.status?.conditions ?? []).find((c: Manifest) => c.type === 'Ready');
-    return ready?.status === 'True' && String(ks.status?.lastAppliedRevision ?? '').endsWith(sha) ? ks : undefined;
-  }, timeoutMs, 250);
+export async function waitForAppliedRevision(
+  cluster: ClusterCoords,
+  flux: FluxControllers,
+  name: string,
+  sha: string,
+  timeoutMs = 90_000,
+): Promise<Manifest> {
+  return eventually(
+    `Kustomization ${name} to apply ${sha.slice(0, 12)}`,
+    async () => {
+      const ks = await getObject(cluster, kustomizationPath(flux, name));
+      const ready = (ks.status?.conditions ?? []).find((c: Manifest) => c.type === 'Ready');
+      return ready?.status === 'True' && String(ks.status?.lastAppliedRevision ?? '').endsWith(sha) ? ks : undefined;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** Reconciliations kustomize-controller finished for Kustomization `name` so far, from its log. */

@@ -30,7 +30,17 @@ export interface GitServer {
 const GIT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1' };
 
 export function git(args: string[], cwd?: string): string {
-  return execFileSync('git', args, { cwd, env: { ...GIT_ENV, GIT_AUTHOR_NAME: 'a developer', GIT_AUTHOR_EMAIL: 'dev@example.test', GIT_COMMITTER_NAME: 'a developer', GIT_COMMITTER_EMAIL: 'dev@example.test' }, encoding: 'utf8' }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    env: {
+      ...GIT_ENV,
+      GIT_AUTHOR_NAME: 'a developer',
+      GIT_AUTHOR_EMAIL: 'dev@example.test',
+      GIT_COMMITTER_NAME: 'a developer',
+      GIT_COMMITTER_EMAIL: 'dev@example.test',
+    },
+    encoding: 'utf8',
+  }).trim();
 }
 
 function userOf(request: IncomingMessage, users: Map<string, string>): string | undefined | false {

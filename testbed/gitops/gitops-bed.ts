@@ -63,7 +63,12 @@ export const FLUX_INTERVAL_SECONDS = 5;
 /** A KubeClient as the admin (an operator running restore), built as the functions build theirs. */
 export async function adminKubeClient(cluster: ClusterCoords): Promise<KubeClient> {
   const module = await import('@kubernetes/client-node');
-  return new KubeClient(module, kubeConfigFor(cluster, cluster.adminToken), { timeoutMs: 10_000, retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000 }, controller: 'falco-response.dev/restore', instance: 'test' });
+  return new KubeClient(module, kubeConfigFor(cluster, cluster.adminToken), {
+    timeoutMs: 10_000,
+    retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+    controller: 'falco-response.dev/restore',
+    instance: 'test',
+  });
 }
 
 export function useGitOpsBed(): GitOpsBed {
@@ -74,7 +79,14 @@ export function useGitOpsBed(): GitOpsBed {
       const folder = `${bed.ns}/${name}`;
       const flux = `${bed.ns}-${name}`;
       const sha = commitApp(bed.git, folder, name, replicas);
-      await createFluxSource(bed.cluster, bed.flux, { name: flux, url: bed.git.url, credentials: FLUX_GIT_USER, path: `./apps/${folder}`, targetNamespace: bed.ns, interval: `${FLUX_INTERVAL_SECONDS}s` });
+      await createFluxSource(bed.cluster, bed.flux, {
+        name: flux,
+        url: bed.git.url,
+        credentials: FLUX_GIT_USER,
+        path: `./apps/${folder}`,
+        targetNamespace: bed.ns,
+        interval: `${FLUX_INTERVAL_SECONDS}s`,
+      });
       await waitForAppliedRevision(bed.cluster, bed.flux, flux, sha);
       const selector = { app: name };
       const pods = await waitForPods(bed.api, bed.ns, selector, replicas);
@@ -88,7 +100,11 @@ export function useGitOpsBed(): GitOpsBed {
     },
     async start(env: Record<string, string> = {}) {
       // Only the function's own settings are read here; its namespace as the in-process start sets it.
-      const configured = readFunctionConfig({ POD_NAMESPACE: FUNCTION_NAMESPACE, ...env, KUBECONFIG: '/nonexistent' }, true, scaleToZeroSpec).spec!;
+      const configured = readFunctionConfig(
+        { POD_NAMESPACE: FUNCTION_NAMESPACE, ...env, KUBECONFIG: '/nonexistent' },
+        true,
+        scaleToZeroSpec,
+      ).spec!;
       const account = `scale-to-zero-${(env.GITOPS_MODE ?? 'warn').toLowerCase()}-${(env.GITOPS_FALLBACK ?? 'suspend').toLowerCase()}`;
       const token = await functionToken(bed.cluster, configured, account);
       const fn = await startFunctionUnderTest(bed.cluster, scaleToZeroSpec, env, token);
@@ -103,7 +119,10 @@ export function useGitOpsBed(): GitOpsBed {
   beforeAll(async () => {
     bed.cluster = useCluster();
     bed.api = adminApis(bed.cluster);
-    bed.git = await startGitServer('fleet', { [FLUX_GIT_USER.username]: FLUX_GIT_USER.password, [FUNCTION_GIT_USER.username]: FUNCTION_GIT_USER.password });
+    bed.git = await startGitServer('fleet', {
+      [FLUX_GIT_USER.username]: FLUX_GIT_USER.password,
+      [FUNCTION_GIT_USER.username]: FUNCTION_GIT_USER.password,
+    });
     bed.flux = await startFluxControllers(bed.cluster);
   }, 180_000);
   beforeEach(async () => {

@@ -27,9 +27,14 @@ export function deploymentYaml(name: string, replicas: number): string {
   ].join('\n');
 }
 
-export const KUSTOMIZATION_YAML = '# Applied by Flux.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n';
+export const KUSTOMIZATION_YAML =
+  '# Applied by Flux.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n';
 
 /** `apps/<folder>/` with deployment.yaml and kustomization.yaml; returns the commit. */
 export function commitApp(server: GitServer, folder: string, name: string, replicas: number): string {
-  return commitFiles(server, { [`apps/${folder}/deployment.yaml`]: deploymentYaml(name, replicas), [`apps/${folder}/kustomization.yaml`]: KUSTOMIZATION_YAML }, `add ${name} to apps/${folder}`);
+  return commitFiles(
+    server,
+    { [`apps/${folder}/deployment.yaml`]: deploymentYaml(name, replicas), [`apps/${folder}/kustomization.yaml`]: KUSTOMIZATION_YAML },
+    `add ${name} to apps/${folder}`,
+  );
 }

@@ -10,7 +10,9 @@ import { parse } from 'yaml';
 import { repoRoot } from '../cluster/binaries.ts';
 import { eventually } from '../cluster/probes.ts';
 
-const CRD_FILES = ['kwok.x-k8s.io_logs.yaml', 'kwok.x-k8s.io_clusterlogs.yaml'].map((file) => join(repoRoot, 'testbed', 'kwok', 'crds', file));
+const CRD_FILES = ['kwok.x-k8s.io_logs.yaml', 'kwok.x-k8s.io_clusterlogs.yaml'].map((file) =>
+  join(repoRoot, 'testbed', 'kwok', 'crds', file),
+);
 
 export async function installKwokLogsCrd(admin: KubeConfig): Promise<void> {
   for (const file of CRD_FILES) await installCrd(admin, file);
@@ -26,7 +28,12 @@ export async function createEmptyClusterLogs(admin: KubeConfig, dataDir: string)
     group: 'kwok.x-k8s.io',
     version: 'v1alpha1',
     plural: 'clusterlogs',
-    body: { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'ClusterLogs', metadata: { name: 'every-container' }, spec: { selector: {}, logs: [{ logsFile: empty, previousLogsFile: empty }] } },
+    body: {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterLogs',
+      metadata: { name: 'every-container' },
+      spec: { selector: {}, logs: [{ logsFile: empty, previousLogsFile: empty }] },
+    },
   });
 }
 

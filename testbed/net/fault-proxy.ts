@@ -6,7 +6,10 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ClusterCoords } from '../cluster/control-plane.ts';
 
-export type Fault = { kind: 'pass' } | { kind: 'delay'; ms: number } | { kind: 'status'; status: number; retryAfter?: number; reason?: string };
+export type Fault =
+  | { kind: 'pass' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'status'; status: number; retryAfter?: number; reason?: string };
 
 export interface FaultProxy {
   url: string;
@@ -29,14 +32,35 @@ export async function startFaultProxy(cluster: Pick<ClusterCoords, 'server' | 'c
     requests.push({ method, path, fault: fault.kind });
     if (fault.kind === 'status') {
       request.resume();
-      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: fault.status, reason: fault.reason ?? 'InjectedFault', message: `injected ${fault.status}`, ...(fault.retryAfter ? { details: { retryAfterSeconds: fault.retryAfter } } : {}) });
-      response.writeHead(fault.status, { 'content-type': 'application/json', ...(fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {}) }).end(body);
+      const body = JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: fault.status,
+        reason: fault.reason ?? 'InjectedFault',
+        message: `injected ${fault.status}`,
+        ...(fault.retryAfter ? { details: { retryAfterSeconds: fault.retryAfter } } : {}),
+      });
+      response
+        .writeHead(fault.status, {
+          'content-type': 'application/json',
+          ...(fault.retryAfter ? { 'retry-after': String(fault.retryAfter) } : {}),
+        })
+        .end(body);
       return;
     }
     if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (response.destroyed) return;
     const forwarded = https.request(
-      { host: upstream.hostname, port: upstream.port, method, path, headers: { ...request.headers, host: upstream.host }, ca, agent: false },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method,
+        path,
+        headers: { ...request.headers, host: upstream.host },
+        ca,
+        agent: false,
+      },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);

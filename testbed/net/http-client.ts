@@ -4,7 +4,13 @@ import { readAnswer, type HttpAnswer } from './http.ts';
 
 export type { HttpAnswer };
 
-export function sendRequest(url: string, method: string, path: string, headers: Record<string, string> | string[], body?: string | Buffer): Promise<HttpAnswer> {
+export function sendRequest(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> | string[],
+  body?: string | Buffer,
+): Promise<HttpAnswer> {
   const target = new URL(url);
   const rawHeaders = Array.isArray(headers) ? [...headers] : Object.entries(headers).flat();
   // Recordings leave out Host, which every HTTP/1.1 client (Go's included) sends.
@@ -21,5 +27,11 @@ export function sendRequest(url: string, method: string, path: string, headers: 
 
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return sendRequest(url, 'POST', '/', { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...headers }, text);
+  return sendRequest(
+    url,
+    'POST',
+    '/',
+    { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...headers },
+    text,
+  );
 }

@@ -14,7 +14,9 @@ export function readAnswer(response: IncomingMessage): Promise<HttpAnswer> {
   return new Promise((done, fail) => {
     const chunks: Buffer[] = [];
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => done({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    response.on('end', () =>
+      done({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+    );
     response.on('error', fail);
   });
 }
@@ -31,7 +33,9 @@ export function httpRequest(url: string | URL, options: HttpRequestOptions = {})
   const { body, timeoutMs = 5_000, ...requestOptions } = options;
   const send = target.protocol === 'https:' ? https.request : http.request;
   return new Promise((done, fail) => {
-    const request = send(target, { agent: false, ...requestOptions, timeout: timeoutMs }, (response) => readAnswer(response).then(done, fail));
+    const request = send(target, { agent: false, ...requestOptions, timeout: timeoutMs }, (response) =>
+      readAnswer(response).then(done, fail),
+    );
     request.on('timeout', () => request.destroy(new Error(`${requestOptions.method ?? 'GET'} ${target.href}: timeout`)));
     request.on('error', fail);
     request.end(body);

@@ -9,7 +9,13 @@ export interface ApiAnswer {
   body: Record<string, any>;
 }
 
-export async function apiRequest(cluster: ClusterCoords, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiAnswer> {
+export async function apiRequest(
+  cluster: ClusterCoords,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<ApiAnswer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const answer = await httpRequest(new URL(path, cluster.server), {
     method,
@@ -75,16 +81,33 @@ const FIELD_MANAGER = 'falco-response-packaging-tests';
  */
 export async function dryRunCreate(cluster: ClusterCoords, manifest: Manifest): Promise<ApiAnswer & { as: 'create' | 'apply' }> {
   const { collection, item } = pathsOf(manifest);
-  const created = await apiRequest(cluster, 'POST', `${collection}?dryRun=All&fieldValidation=Strict&fieldManager=${FIELD_MANAGER}`, manifest);
+  const created = await apiRequest(
+    cluster,
+    'POST',
+    `${collection}?dryRun=All&fieldValidation=Strict&fieldManager=${FIELD_MANAGER}`,
+    manifest,
+  );
   if (!(created.status === 409 && created.body.reason === 'AlreadyExists')) return { ...created, as: 'create' };
-  const applied = await apiRequest(cluster, 'PATCH', `${item}?dryRun=All&fieldValidation=Strict&fieldManager=${FIELD_MANAGER}&force=true`, manifest, 'application/apply-patch+yaml');
+  const applied = await apiRequest(
+    cluster,
+    'PATCH',
+    `${item}?dryRun=All&fieldValidation=Strict&fieldManager=${FIELD_MANAGER}&force=true`,
+    manifest,
+    'application/apply-patch+yaml',
+  );
   return { ...applied, as: 'apply' };
 }
 
 /** Creates or updates for real (server-side apply), as `kubectl apply --server-side` would. */
 export async function apply(cluster: ClusterCoords, manifest: Manifest): Promise<ApiAnswer> {
   const { item } = pathsOf(manifest);
-  const answer = await apiRequest(cluster, 'PATCH', `${item}?fieldValidation=Strict&fieldManager=${FIELD_MANAGER}&force=true`, manifest, 'application/apply-patch+yaml');
+  const answer = await apiRequest(
+    cluster,
+    'PATCH',
+    `${item}?fieldValidation=Strict&fieldManager=${FIELD_MANAGER}&force=true`,
+    manifest,
+    'application/apply-patch+yaml',
+  );
   if (answer.status >= 300) throw new Error(`apply ${manifest.kind} ${manifest.metadata.name}: ${answer.status} ${answer.body.message}`);
   return answer;
 }

@@ -48,7 +48,11 @@ export function buildBundles(prefix = 'frf-bundles-'): BuiltBundles {
     sizes: JSON.parse(readFileSync(join(outDir, 'bundle-sizes.json'), 'utf8')) as BundleSizes,
     filesOf,
     fileOf,
-    codeOf: (fn) => filesOf(fn).filter((file) => file.endsWith('.cjs')).map((file) => fileOf(fn, file)).join('\n'),
+    codeOf: (fn) =>
+      filesOf(fn)
+        .filter((file) => file.endsWith('.cjs'))
+        .map((file) => fileOf(fn, file))
+        .join('\n'),
     copyAppTo: (fn, dir) => {
       const files = filesOf(fn).filter((file) => file !== 'Dockerfile');
       for (const file of files) copyFileSync(join(outDir, fn, file), join(dir, file));

@@ -15,13 +15,20 @@ const SERVING_CRD = 'test/fixtures/knative/serving-crd-service.yaml';
 /** The CRDs by file name (broker.yaml, monitoring.coreos.com_podmonitors.yaml, ...). */
 export function crdFiles(): Map<string, string> {
   const out = execFileSync(join(repoRoot, 'scripts/fetch-crds.sh'), { encoding: 'utf8' });
-  const files = new Map(out.trim().split('\n').map((line) => line.split(' ', 2) as [string, string]));
+  const files = new Map(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ', 2) as [string, string]),
+  );
   files.set('serving-crd-service.yaml', join(repoRoot, SERVING_CRD));
   return files;
 }
 
 export function crdDocuments(): Manifest[] {
-  return [...crdFiles().entries()].flatMap(([name, path]) => parseYamlDocuments(readFileSync(path, 'utf8'), name).filter((doc) => doc.kind === 'CustomResourceDefinition'));
+  return [...crdFiles().entries()].flatMap(([name, path]) =>
+    parseYamlDocuments(readFileSync(path, 'utf8'), name).filter((doc) => doc.kind === 'CustomResourceDefinition'),
+  );
 }
 
 async function waitEstablished(cluster: ClusterCoords, crd: Manifest): Promise<void> {

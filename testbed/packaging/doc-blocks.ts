@@ -14,7 +14,12 @@ export interface CommandBlock {
 
 /** README.md, docs/*.md and examples/<x>/README.md: the pages a newcomer follows. */
 export function commandPages(): string[] {
-  const docs = existsSync(join(repoRoot, 'docs')) ? readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`) : [];
+  const docs = existsSync(join(repoRoot, 'docs'))
+    ? readdirSync(join(repoRoot, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .sort()
+        .map((name) => `docs/${name}`)
+    : [];
   const examples = readdirSync(join(repoRoot, 'examples'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(repoRoot, 'examples', entry.name, 'README.md')))
     .map((entry) => `examples/${entry.name}/README.md`)
@@ -30,7 +35,14 @@ export function commandBlocks(file: string): CommandBlock[] {
       .split('\n')
       .map((line) => line.slice(Math.min(indent, line.length - line.trimStart().length)))
       .join('\n');
-    return { file, first: body.split('\n').find((line) => line.trim() !== '')!.trim(), text: body };
+    return {
+      file,
+      first: body
+        .split('\n')
+        .find((line) => line.trim() !== '')!
+        .trim(),
+      text: body,
+    };
   });
 }
 

@@ -42,8 +42,18 @@ export interface ToolRun {
   stderr: string;
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): ToolRun {
-  const result = spawnSync(command, args, { cwd: options.cwd ?? repoRoot, encoding: 'utf8', input: options.input, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env }, maxBuffer: 64 * 1024 * 1024 });
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): ToolRun {
+  const result = spawnSync(command, args, {
+    cwd: options.cwd ?? repoRoot,
+    encoding: 'utf8',
+    input: options.input,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

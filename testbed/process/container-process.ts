@@ -31,6 +31,10 @@ export async function waitUntilReady(proc: RunningProcess, url: string, timeoutM
 }
 
 /** Runs to completion with stdin closed; for one-shot mode. */
-export function runToCompletion(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runToCompletion(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runToExit(command, args, { cwd: options.cwd, env: containerEnv(options.env) });
 }

@@ -93,7 +93,11 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
 }
 
 /** Runs to completion, `input` on stdin (closed either way); stdout and stderr apart. */
-export function runToExit(command: string, args: string[], options: { cwd?: string; env: Record<string, string>; input?: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runToExit(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env: Record<string, string>; input?: string },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

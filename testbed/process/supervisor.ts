@@ -40,7 +40,11 @@ export class Supervisor {
       'for f in "$pids"/*.pgid; do [ -f "$f" ] && kill -KILL -- "-$(cat "$f")" 2>/dev/null; done',
       'rm -rf -- "$dir"',
     ].join('\n');
-    this.watchdog = spawnProcess('bash', ['-c', script, 'frf-k8s-watchdog', String(process.pid), dir, this.pidDir], { env: baseEnv(), group: true, logFile: '/dev/null' });
+    this.watchdog = spawnProcess('bash', ['-c', script, 'frf-k8s-watchdog', String(process.pid), dir, this.pidDir], {
+      env: baseEnv(),
+      group: true,
+      logFile: '/dev/null',
+    });
     liveSupervisors.add(this);
   }
 
@@ -66,7 +70,10 @@ export class Supervisor {
 
   /** Stops the named processes in this order (e.g. clients before the servers they use), then the rest, the watchdog, and removes the dir. */
   async stopAll(order: string[] = []): Promise<void> {
-    const names = [...order.filter((name) => this.processes.has(name)), ...[...this.processes.keys()].filter((name) => !order.includes(name))];
+    const names = [
+      ...order.filter((name) => this.processes.has(name)),
+      ...[...this.processes.keys()].filter((name) => !order.includes(name)),
+    ];
     for (const name of names) await this.processes.get(name)!.stop();
     await this.watchdog.stop();
     rmSync(this.dir, { recursive: true, force: true });

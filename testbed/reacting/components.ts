@@ -44,7 +44,10 @@ export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
 export function reactingIdentities(): ComponentIdentity[] {
   return [
-    { name: 'kube-controller-manager', token: { token: randomToken(), user: 'system:kube-controller-manager', uid: 'kube-controller-manager', groups: [] } },
+    {
+      name: 'kube-controller-manager',
+      token: { token: randomToken(), user: 'system:kube-controller-manager', uid: 'kube-controller-manager', groups: [] },
+    },
     { name: 'kube-scheduler', token: { token: randomToken(), user: 'system:kube-scheduler', uid: 'kube-scheduler', groups: [] } },
     { name: 'kwok', token: { token: randomToken(), user: KWOK_USER, uid: 'kwok', groups: [] } },
   ];
@@ -135,7 +138,9 @@ export async function startReactingComponents(procs: Supervisor, bins: K8sBinari
 
   const core = admin.makeApiClient(CoreV1Api);
   const nodes = await createNodes(core, options.nodes ?? 2);
-  await waitUntilReady(kwok, 'managing the nodes (all Ready)', async () => (await Promise.all(nodes.map((name) => nodeIsReady(core, name)))).every(Boolean));
+  await waitUntilReady(kwok, 'managing the nodes (all Ready)', async () =>
+    (await Promise.all(nodes.map((name) => nodeIsReady(core, name)))).every(Boolean),
+  );
   // The serviceaccount controller runs once `default` has its `default` ServiceAccount.
   await waitUntilReady(controllerManager, 'running its controllers', async () => {
     await core.readNamespacedServiceAccount({ namespace: 'default', name: 'default' });
@@ -148,12 +153,22 @@ export async function startReactingComponents(procs: Supervisor, bins: K8sBinari
 /** A pod in `default` scheduled and run by kwok: the whole chain works before any test relies on it. */
 async function probePod(core: CoreV1Api, died: () => string | undefined): Promise<void> {
   const name = `testbed-probe-${randomToken().slice(0, 8)}`;
-  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'probe', image: 'registry.k8s.io/pause:3.10' }] } } });
-  await eventually('the probe pod to be scheduled and Running', async () => {
-    const gone = died();
-    if (gone) throw new Error(`${gone} exited`);
-    const pod = await core.readNamespacedPod({ namespace: 'default', name });
-    return pod.status?.phase === 'Running' && !!pod.spec?.nodeName;
-  }, 60_000);
+  await core.createNamespacedPod({
+    namespace: 'default',
+    body: {
+      metadata: { name },
+      spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'probe', image: 'registry.k8s.io/pause:3.10' }] },
+    },
+  });
+  await eventually(
+    'the probe pod to be scheduled and Running',
+    async () => {
+      const gone = died();
+      if (gone) throw new Error(`${gone} exited`);
+      const pod = await core.readNamespacedPod({ namespace: 'default', name });
+      return pod.status?.phase === 'Running' && !!pod.spec?.nodeName;
+    },
+    60_000,
+  );
   await core.deleteNamespacedPod({ namespace: 'default', name, gracePeriodSeconds: 0 });
 }

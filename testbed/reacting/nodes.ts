@@ -16,7 +16,11 @@ export async function createNodes(core: CoreV1Api, count: number, from = 0, para
       names.slice(i, i + parallel).map((name) =>
         core.createNode({
           body: {
-            metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' }, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok' } },
+            metadata: {
+              name,
+              annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+              labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', type: 'kwok' },
+            },
             spec: {},
           },
         }),

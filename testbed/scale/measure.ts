@@ -21,8 +21,10 @@ export interface ActionSample {
   calls: string[];
 }
 
-const timeOf = (event: AuditEvent, field: 'requestReceivedTimestamp' | 'stageTimestamp') => Date.parse(event[field].replace(/(\.\d{3})\d+/, '$1'));
-const callName = (event: AuditEvent) => `${event.verb} ${event.objectRef?.resource ?? '?'}${event.objectRef?.subresource ? `/${event.objectRef.subresource}` : ''}`;
+const timeOf = (event: AuditEvent, field: 'requestReceivedTimestamp' | 'stageTimestamp') =>
+  Date.parse(event[field].replace(/(\.\d{3})\d+/, '$1'));
+const callName = (event: AuditEvent) =>
+  `${event.verb} ${event.objectRef?.resource ?? '?'}${event.objectRef?.subresource ? `/${event.objectRef.subresource}` : ''}`;
 
 export function pickRandom<T>(items: T[], count: number): T[] {
   const pool = [...items];
@@ -48,7 +50,10 @@ export async function measureActions(cluster: ClusterCoords, fn: FunctionProcess
     status: w.status,
     outcome: w.outcome,
     // Audit timestamps have microseconds, Date.now() milliseconds: 1 ms of slack at each end.
-    calls: events.filter((e) => timeOf(e, 'requestReceivedTimestamp') >= w.from - 1 && timeOf(e, 'stageTimestamp') <= w.to + 1).map(callName).sort(),
+    calls: events
+      .filter((e) => timeOf(e, 'requestReceivedTimestamp') >= w.from - 1 && timeOf(e, 'stageTimestamp') <= w.to + 1)
+      .map(callName)
+      .sort(),
   }));
 }
 
@@ -72,7 +77,12 @@ export interface IsolationTimeline {
   calls: string[];
 }
 
-export async function isolationTimeline(cluster: ClusterCoords, fn: FunctionProcess, pod: V1Pod, policies: number): Promise<IsolationTimeline> {
+export async function isolationTimeline(
+  cluster: ClusterCoords,
+  fn: FunctionProcess,
+  pod: V1Pod,
+  policies: number,
+): Promise<IsolationTimeline> {
   const alert = alertFor(pod.metadata!.namespace!, pod.metadata!.name!, shortContainerId(pod));
   const from = Date.now();
   const answer = await postJson(fn.url, alert);
@@ -116,7 +126,11 @@ function rssMiB(pid: number): number {
   }
 }
 
-interface Histogram { buckets: Array<[number, number]>; sum: number; count: number }
+interface Histogram {
+  buckets: Array<[number, number]>;
+  sum: number;
+  count: number;
+}
 
 async function kubeApiHistogram(url: string): Promise<Histogram> {
   const text = (await httpRequest(`${url}/metrics`)).body;
@@ -127,7 +141,8 @@ async function kubeApiHistogram(url: string): Promise<Histogram> {
     if (!line.startsWith('falco_response_kube_api_duration_seconds')) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     const le = /le="([^"]+)"/.exec(line)?.[1];
-    if (line.startsWith('falco_response_kube_api_duration_seconds_bucket') && le) totals.set(le === '+Inf' ? Infinity : Number(le), (totals.get(le === '+Inf' ? Infinity : Number(le)) ?? 0) + value);
+    if (line.startsWith('falco_response_kube_api_duration_seconds_bucket') && le)
+      totals.set(le === '+Inf' ? Infinity : Number(le), (totals.get(le === '+Inf' ? Infinity : Number(le)) ?? 0) + value);
     else if (line.startsWith('falco_response_kube_api_duration_seconds_sum')) sum += value;
     else if (line.startsWith('falco_response_kube_api_duration_seconds_count')) count += value;
   }
@@ -142,7 +157,11 @@ function bucketPercentile(h: Histogram, p: number): number {
 
 function histogramSince(after: Histogram, before: Histogram): Histogram {
   const earlier = new Map(before.buckets);
-  return { buckets: after.buckets.map(([le, n]) => [le, n - (earlier.get(le) ?? 0)] as [number, number]), sum: after.sum - before.sum, count: after.count - before.count };
+  return {
+    buckets: after.buckets.map(([le, n]) => [le, n - (earlier.get(le) ?? 0)] as [number, number]),
+    sum: after.sum - before.sum,
+    count: after.count - before.count,
+  };
 }
 
 /** One alert for each of `pods` at once (100 sockets), as a storm from Falcosidekick would come. */
@@ -169,6 +188,11 @@ export async function storm(fn: FunctionProcess, pods: V1Pod[]): Promise<StormRe
     statuses: tally(answers),
     allAcceptable: onlyAcceptableAnswers(answers),
     peakRssMiB: Math.max(peak, rssMiB(fn.pid)),
-    apiLatency: { calls: h.count, meanMs: h.count > 0 ? (h.sum / h.count) * 1000 : Number.NaN, p50Ms: bucketPercentile(h, 50), p99Ms: bucketPercentile(h, 99) },
+    apiLatency: {
+      calls: h.count,
+      meanMs: h.count > 0 ? (h.sum / h.count) * 1000 : Number.NaN,
+      p50Ms: bucketPercentile(h, 50),
+      p99Ms: bucketPercentile(h, 99),
+    },
   };
 }

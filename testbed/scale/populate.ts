@@ -42,19 +42,33 @@ export async function runningScalePods(api: AdminApis): Promise<V1Pod[]> {
  * scaled up when it exists) and waits until all those pods run, or `deadlineMs` passes
  * (then it returns what runs; the caller reports the shortfall).
  */
-export async function growPods(api: AdminApis, cluster: ClusterCoords, population: Population, namespaces: number, perNamespace: number, deadlineMs: number): Promise<number> {
+export async function growPods(
+  api: AdminApis,
+  cluster: ClusterCoords,
+  population: Population,
+  namespaces: number,
+  perNamespace: number,
+  deadlineMs: number,
+): Promise<number> {
   while (population.namespaces.length < namespaces) population.namespaces.push(await createTestNamespace(cluster, 'scale'));
   const wanted = namespaces * perNamespace;
   await Promise.all(
     population.namespaces.slice(0, namespaces).map(async (namespace) => {
       try {
-        await api.apps.patchNamespacedDeploymentScale({ namespace, name: 'load', body: [{ op: 'replace', path: '/spec/replicas', value: perNamespace }] });
+        await api.apps.patchNamespacedDeploymentScale({
+          namespace,
+          name: 'load',
+          body: [{ op: 'replace', path: '/spec/replicas', value: perNamespace }],
+        });
       } catch (error) {
         if ((error as { code?: number }).code !== 404) throw error;
         const labels = { [SCALE_APP_LABEL]: 'load' };
         await api.apps.createNamespacedDeployment({
           namespace,
-          body: { metadata: { name: 'load', labels }, spec: { replicas: perNamespace, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec() } } },
+          body: {
+            metadata: { name: 'load', labels },
+            spec: { replicas: perNamespace, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec() } },
+          },
         });
       }
     }),
@@ -62,14 +76,21 @@ export async function growPods(api: AdminApis, cluster: ClusterCoords, populatio
   // Counted from the Deployments' ready replicas (100 objects), not by listing 10,000 pods.
   const ready = async () => {
     const deployments = (await api.apps.listDeploymentForAllNamespaces({ labelSelector: `${SCALE_APP_LABEL}=load` })).items;
-    return deployments.filter((d) => population.namespaces.slice(0, namespaces).includes(d.metadata!.namespace!)).reduce((sum, d) => sum + (d.status?.readyReplicas ?? 0), 0);
+    return deployments
+      .filter((d) => population.namespaces.slice(0, namespaces).includes(d.metadata!.namespace!))
+      .reduce((sum, d) => sum + (d.status?.readyReplicas ?? 0), 0);
   };
   let running = 0;
   try {
-    await eventually(`${wanted} running pods`, async () => {
-      running = await ready();
-      return running >= wanted;
-    }, Math.max(1_000, deadlineMs - Date.now()), 2_000);
+    await eventually(
+      `${wanted} running pods`,
+      async () => {
+        running = await ready();
+        return running >= wanted;
+      },
+      Math.max(1_000, deadlineMs - Date.now()),
+      2_000,
+    );
   } catch {
     // deadline: the caller reports how far it got
   }

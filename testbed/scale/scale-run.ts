@@ -11,7 +11,16 @@ import { ensureBundles } from '../functions/bundles.ts';
 import { startFunctionProcess, type FunctionProcess } from '../functions/function-process.ts';
 import { adminApis } from '../workloads/admin-apis.ts';
 import { createDeployment } from '../workloads/controllers.ts';
-import { isolationTimeline, measureActions, percentile, pickRandom, storm, type ActionSample, type IsolationTimeline, type StormResult } from './measure.ts';
+import {
+  isolationTimeline,
+  measureActions,
+  percentile,
+  pickRandom,
+  storm,
+  type ActionSample,
+  type IsolationTimeline,
+  type StormResult,
+} from './measure.ts';
 import { growNodes, growPods, runningScalePods, type Population } from './populate.ts';
 import { setSlotsAnnotation } from '../cluster/budget-lease.ts';
 import { httpRequest } from '../net/http.ts';
@@ -87,7 +96,12 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     const api = adminApis(cluster);
     // MAX_IN_FLIGHT high too: the storm measures actions, not the 429s of the default in-flight cap (64).
     // The cluster-wide budget is off for these (its own storm below measures it).
-    const deleter = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), { MAX_ACTIONS: '100000', MAX_IN_FLIGHT: '2000', DEDUPE_WINDOW_SECONDS: '0', BUDGET: 'off' });
+    const deleter = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), {
+      MAX_ACTIONS: '100000',
+      MAX_IN_FLIGHT: '2000',
+      DEDUPE_WINDOW_SECONDS: '0',
+      BUDGET: 'off',
+    });
     started.push(deleter);
     const population: Population = { nodes: cluster.nodes.length, namespaces: [], pods: 0 };
     const report: ScaleReport = { sizes: [], isolation: [], problems: [], seconds: 0 };
@@ -101,7 +115,17 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
       for (let i = 0; i < policies; i += 50) {
         await Promise.all(
           Array.from({ length: Math.min(50, policies - i) }, (_, j) =>
-            api.networking.createNamespacedNetworkPolicy({ namespace, body: { metadata: { name: `allow-${i + j}` }, spec: { podSelector: { matchLabels: { app: `other-${i + j}` } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: {} }] }] } } }),
+            api.networking.createNamespacedNetworkPolicy({
+              namespace,
+              body: {
+                metadata: { name: `allow-${i + j}` },
+                spec: {
+                  podSelector: { matchLabels: { app: `other-${i + j}` } },
+                  policyTypes: ['Ingress'],
+                  ingress: [{ _from: [{ podSelector: {} }] }],
+                },
+              },
+            }),
           ),
         );
       }
@@ -125,8 +149,14 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
         podsRunning: running,
         growSeconds,
         samples,
-        p50Ms: percentile(acted.map((s) => s.ms), 50),
-        p99Ms: percentile(acted.map((s) => s.ms), 99),
+        p50Ms: percentile(
+          acted.map((s) => s.ms),
+          50,
+        ),
+        p99Ms: percentile(
+          acted.map((s) => s.ms),
+          99,
+        ),
         callsPerAction: [...new Set(acted.map((s) => s.calls.join(', ')))],
       });
       if (running < wanted) {
@@ -155,7 +185,14 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     }
 
     const budget = 50;
-    const budgeted = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), { MAX_ACTIONS: '100000', MAX_IN_FLIGHT: '2000', DEDUPE_WINDOW_SECONDS: '0', BUDGET: 'cluster', BUDGET_MAX_ACTIONS: String(budget), BUDGET_WINDOW_SECONDS: '3600' });
+    const budgeted = await startFunctionProcess(cluster, asProcessSpec(deletePodSpec), {
+      MAX_ACTIONS: '100000',
+      MAX_IN_FLIGHT: '2000',
+      DEDUPE_WINDOW_SECONDS: '0',
+      BUDGET: 'cluster',
+      BUDGET_MAX_ACTIONS: String(budget),
+      BUDGET_WINDOW_SECONDS: '3600',
+    });
     started.push(budgeted);
     await setSlotsAnnotation(cluster, undefined);
     const budgetPods = pickRandom(await runningScalePods(api), options.stormPods);
@@ -165,7 +202,10 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     const prober = (async () => {
       while (probing) {
         readyz.probes++;
-        const answer = await httpRequest(`${cluster.server}/readyz`, { ca: Buffer.from(cluster.caData, 'base64').toString(), headers: { Authorization: `Bearer ${cluster.adminToken}` } }).catch(() => ({ status: 0 }));
+        const answer = await httpRequest(`${cluster.server}/readyz`, {
+          ca: Buffer.from(cluster.caData, 'base64').toString(),
+          headers: { Authorization: `Bearer ${cluster.adminToken}` },
+        }).catch(() => ({ status: 0 }));
         if (answer.status !== 200) readyz.failures++;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

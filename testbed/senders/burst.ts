@@ -18,8 +18,20 @@ export async function burst(url: string, bodies: string[], sockets = 100): Promi
         (body) =>
           new Promise<BurstAnswer>((resolve, reject) => {
             const request = http.request(
-              { host: target.hostname, port: target.port, path: '/', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-              (response) => readAnswer(response).then((answer) => resolve({ status: answer.status, retryAfter: answer.headers['retry-after'] as string | undefined, body: answer.body }), reject),
+              {
+                host: target.hostname,
+                port: target.port,
+                path: '/',
+                method: 'POST',
+                agent,
+                headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+              },
+              (response) =>
+                readAnswer(response).then(
+                  (answer) =>
+                    resolve({ status: answer.status, retryAfter: answer.headers['retry-after'] as string | undefined, body: answer.body }),
+                  reject,
+                ),
             );
             request.on('error', reject);
             request.end(body);
@@ -40,5 +52,7 @@ export function tally(answers: BurstAnswer[]): Record<number, number> {
 
 /** Every answer is 2xx, or 429/503 with a Retry-After: nothing else, nothing dropped. */
 export function onlyAcceptableAnswers(answers: BurstAnswer[]): boolean {
-  return answers.every((a) => (a.status >= 200 && a.status < 300) || ((a.status === 429 || a.status === 503) && a.retryAfter !== undefined));
+  return answers.every(
+    (a) => (a.status >= 200 && a.status < 300) || ((a.status === 429 || a.status === 503) && a.retryAfter !== undefined),
+  );
 }

@@ -46,7 +46,11 @@ let builtPath: string | undefined;
 
 /** Path of the sender binary; builds it (seconds; Go's caches make it instant later) if needed. */
 export function cloudEventsSenderPath(): string {
-  builtPath ??= execFileSync('bash', [join(repoRoot, 'scripts', 'build-senders.sh')], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  builtPath ??= execFileSync('bash', [join(repoRoot, 'scripts', 'build-senders.sh')], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
     .trim()
     .split('\n')
     .at(-1)!;

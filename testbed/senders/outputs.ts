@@ -51,11 +51,15 @@ function jsonAnswer(status: number, body: string): OutputAnswer {
 /** Falcosidekick's own HTTP client headers for plain outputs, in its order. */
 function plainHeaders(body: string, custom: Record<string, string>): string[] {
   return [
-    'User-Agent', 'Falcosidekick',
-    'Content-Length', String(Buffer.byteLength(body)),
+    'User-Agent',
+    'Falcosidekick',
+    'Content-Length',
+    String(Buffer.byteLength(body)),
     ...Object.entries(custom).flat(),
-    'Content-Type', 'application/json; charset=utf-8',
-    'Accept-Encoding', 'gzip',
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Accept-Encoding',
+    'gzip',
   ];
 }
 
@@ -80,7 +84,9 @@ export const cloudEventsViaBroker: FalcosidekickOutput = {
   name: 'Knative Broker delivery (structured)',
   carriesToken: 'extension attribute',
   async send(to, alert, token) {
-    return cloudEventAnswer(await sendCloudEvent(to.url, alert, { mode: 'structured', broker: true, extensions: token ? { authtoken: token } : {} }));
+    return cloudEventAnswer(
+      await sendCloudEvent(to.url, alert, { mode: 'structured', broker: true, extensions: token ? { authtoken: token } : {} }),
+    );
   },
 };
 

@@ -15,7 +15,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const startedAt = performance.now();
   const cluster = await startTestCluster();
-  console.log(`[k8s] reacting test cluster (${cluster.nodes.length} kwok nodes) ready at ${cluster.server} in ${((performance.now() - startedAt) / 1000).toFixed(1)}s (${cluster.dataDir})`);
+  console.log(
+    `[k8s] reacting test cluster (${cluster.nodes.length} kwok nodes) ready at ${cluster.server} in ${((performance.now() - startedAt) / 1000).toFixed(1)}s (${cluster.dataDir})`,
+  );
   project.provide('cluster', coordsOf(cluster));
   return async () => {
     await cluster.stop();

@@ -28,7 +28,12 @@ export async function createPod(api: AdminApis, namespace: string, name: string,
   const pod = await api.core.createNamespacedPod({
     namespace,
     body: {
-      metadata: { name, labels: options.labels, annotations: options.annotations, ownerReferences: options.owner ? [options.owner] : undefined },
+      metadata: {
+        name,
+        labels: options.labels,
+        annotations: options.annotations,
+        ownerReferences: options.owner ? [options.owner] : undefined,
+      },
       spec: { containers: [{ name: 'app', image: 'alpine:3.20' }] },
     },
   });
@@ -43,7 +48,16 @@ export async function createPod(api: AdminApis, namespace: string, name: string,
         phase: 'Running',
         conditions: [{ type: 'Ready', status: options.ready === false ? 'False' : 'True', lastTransitionTime: now }],
         containerStatuses: [
-          { name: 'app', image: 'alpine:3.20', imageID: 'docker.io/library/alpine@sha256:beefed', containerID: `containerd://${options.containerId}`, ready: options.ready !== false, restartCount: 0, started: true, state: { running: { startedAt: now } } },
+          {
+            name: 'app',
+            image: 'alpine:3.20',
+            imageID: 'docker.io/library/alpine@sha256:beefed',
+            containerID: `containerd://${options.containerId}`,
+            ready: options.ready !== false,
+            restartCount: 0,
+            started: true,
+            state: { running: { startedAt: now } },
+          },
         ],
       },
     },
@@ -54,48 +68,91 @@ function ownerRef(kind: string, apiVersion: string, name: string, uid: string): 
   return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
 }
 
-const template = (labels: Record<string, string>) => ({ metadata: { labels }, spec: { containers: [{ name: 'app', image: 'alpine:3.20' }] } });
+const template = (labels: Record<string, string>) => ({
+  metadata: { labels },
+  spec: { containers: [{ name: 'app', image: 'alpine:3.20' }] },
+});
 
 /** Deployment → ReplicaSet → Pod, with ownerReferences and the Deployment's status as a controller would report it. */
-export async function createDeploymentChain(api: AdminApis, namespace: string, name: string, options: { replicas?: number; readyReplicas?: number; labels?: Record<string, string>; containerId?: string; podReady?: boolean } = {}) {
+export async function createDeploymentChain(
+  api: AdminApis,
+  namespace: string,
+  name: string,
+  options: { replicas?: number; readyReplicas?: number; labels?: Record<string, string>; containerId?: string; podReady?: boolean } = {},
+) {
   const selector = { app: name };
   const replicas = options.replicas ?? 2;
   const deployment = await api.apps.createNamespacedDeployment({
     namespace,
-    body: { metadata: { name, labels: options.labels }, spec: { replicas, selector: { matchLabels: selector }, template: template(selector) } },
+    body: {
+      metadata: { name, labels: options.labels },
+      spec: { replicas, selector: { matchLabels: selector }, template: template(selector) },
+    },
   });
   if (options.readyReplicas !== undefined) {
-    await api.apps.replaceNamespacedDeploymentStatus({ namespace, name, body: { ...deployment, status: { replicas, readyReplicas: options.readyReplicas, availableReplicas: options.readyReplicas } } });
+    await api.apps.replaceNamespacedDeploymentStatus({
+      namespace,
+      name,
+      body: { ...deployment, status: { replicas, readyReplicas: options.readyReplicas, availableReplicas: options.readyReplicas } },
+    });
   }
   const replicaSetName = `${name}-5d8f7c9b6`;
   const replicaSet = await api.apps.createNamespacedReplicaSet({
     namespace,
     body: {
-      metadata: { name: replicaSetName, labels: selector, ownerReferences: [ownerRef('Deployment', 'apps/v1', name, deployment.metadata!.uid!)] },
+      metadata: {
+        name: replicaSetName,
+        labels: selector,
+        ownerReferences: [ownerRef('Deployment', 'apps/v1', name, deployment.metadata!.uid!)],
+      },
       spec: { replicas, selector: { matchLabels: selector }, template: template(selector) },
     },
   });
   const podName = `${replicaSetName}-x7k2p`;
-  const pod = await createPod(api, namespace, podName, { labels: selector, owner: ownerRef('ReplicaSet', 'apps/v1', replicaSetName, replicaSet.metadata!.uid!), containerId: options.containerId, ready: options.podReady });
+  const pod = await createPod(api, namespace, podName, {
+    labels: selector,
+    owner: ownerRef('ReplicaSet', 'apps/v1', replicaSetName, replicaSet.metadata!.uid!),
+    containerId: options.containerId,
+    ready: options.podReady,
+  });
   return { deployment, replicaSet, pod, podName };
 }
 
-export async function createStatefulSetPod(api: AdminApis, namespace: string, name: string, options: { replicas?: number; containerId?: string } = {}) {
+export async function createStatefulSetPod(
+  api: AdminApis,
+  namespace: string,
+  name: string,
+  options: { replicas?: number; containerId?: string } = {},
+) {
   const selector = { app: name };
   const statefulSet = await api.apps.createNamespacedStatefulSet({
     namespace,
-    body: { metadata: { name }, spec: { replicas: options.replicas ?? 3, serviceName: name, selector: { matchLabels: selector }, template: template(selector) } },
+    body: {
+      metadata: { name },
+      spec: { replicas: options.replicas ?? 3, serviceName: name, selector: { matchLabels: selector }, template: template(selector) },
+    },
   });
   const podName = `${name}-0`;
-  const pod = await createPod(api, namespace, podName, { labels: selector, owner: ownerRef('StatefulSet', 'apps/v1', name, statefulSet.metadata!.uid!), containerId: options.containerId });
+  const pod = await createPod(api, namespace, podName, {
+    labels: selector,
+    owner: ownerRef('StatefulSet', 'apps/v1', name, statefulSet.metadata!.uid!),
+    containerId: options.containerId,
+  });
   return { statefulSet, pod, podName };
 }
 
 export async function createDaemonSetPod(api: AdminApis, namespace: string, name: string, options: { containerId?: string } = {}) {
   const selector = { app: name };
-  const daemonSet = await api.apps.createNamespacedDaemonSet({ namespace, body: { metadata: { name }, spec: { selector: { matchLabels: selector }, template: template(selector) } } });
+  const daemonSet = await api.apps.createNamespacedDaemonSet({
+    namespace,
+    body: { metadata: { name }, spec: { selector: { matchLabels: selector }, template: template(selector) } },
+  });
   const podName = `${name}-abcde`;
-  const pod = await createPod(api, namespace, podName, { labels: selector, owner: ownerRef('DaemonSet', 'apps/v1', name, daemonSet.metadata!.uid!), containerId: options.containerId });
+  const pod = await createPod(api, namespace, podName, {
+    labels: selector,
+    owner: ownerRef('DaemonSet', 'apps/v1', name, daemonSet.metadata!.uid!),
+    containerId: options.containerId,
+  });
   return { daemonSet, pod, podName };
 }
 

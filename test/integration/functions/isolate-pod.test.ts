@@ -14,7 +14,8 @@ import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed
 const bed = useFunctionTestBed(isolatePodSpec);
 const start = (env: Record<string, string> = {}) => bed.start(env);
 const send = (fn: FunctionUnderTest, alert: unknown) => bed.send(fn, alert);
-const writes = (fn: FunctionUnderTest, resource?: string) => countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, resource, since: bed.since, succeededOnly: true });
+const writes = (fn: FunctionUnderTest, resource?: string) =>
+  countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, resource, since: bed.since, succeededOnly: true });
 
 describe('isolate-pod', () => {
   it('quarantines exactly that pod with a deny-all NetworkPolicy, labels and annotates it, records an Event; a repeat is a no-op', async () => {
@@ -28,7 +29,10 @@ describe('isolate-pod', () => {
 
     const isolated = await podExists(bed.api, bed.ns, 'alpine');
     expect(isolated?.metadata?.labels?.[QUARANTINE_LABEL]).toBe(pod.metadata!.uid);
-    expect(isolated?.metadata?.annotations).toMatchObject({ 'falco-response.dev/isolated-by-rule': 'Terminal shell in container', 'falco-response.dev/quarantine-policy': 'falco-quarantine-alpine' });
+    expect(isolated?.metadata?.annotations).toMatchObject({
+      'falco-response.dev/isolated-by-rule': 'Terminal shell in container',
+      'falco-response.dev/quarantine-policy': 'falco-quarantine-alpine',
+    });
 
     const policy = await bed.api.networking.readNamespacedNetworkPolicy({ namespace: bed.ns, name: 'falco-quarantine-alpine' });
     expect(policy.spec).toMatchObject({ policyTypes: ['Ingress', 'Egress'] });
@@ -36,10 +40,15 @@ describe('isolate-pod', () => {
     expect(policy.spec?.egress ?? []).toEqual([]);
     expect(policy.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Pod', name: 'alpine', uid: pod.metadata!.uid });
     // What the policy selects, asked of the API server with its own selector.
-    const selector = Object.entries(policy.spec!.podSelector!.matchLabels!).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = Object.entries(policy.spec!.podSelector!.matchLabels!)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const selected = await bed.api.core.listNamespacedPod({ namespace: bed.ns, labelSelector: selector });
     expect(selected.items.map((p) => p.metadata?.name)).toEqual(['alpine']);
-    const managed = await bed.api.networking.listNamespacedNetworkPolicy({ namespace: bed.ns, labelSelector: 'app.kubernetes.io/managed-by=falco-response-functions' });
+    const managed = await bed.api.networking.listNamespacedNetworkPolicy({
+      namespace: bed.ns,
+      labelSelector: 'app.kubernetes.io/managed-by=falco-response-functions',
+    });
     expect(managed.items).toHaveLength(1);
 
     expect(writes(fn, 'networkpolicies')).toBe(1);
@@ -47,8 +56,14 @@ describe('isolate-pod', () => {
     expect((await eventsIn(bed.api, bed.ns)).map((e) => e.reason)).toEqual(['Isolated']);
 
     const again = await start();
-    expect((await send(again, alertFor(bed.ns, 'alpine', id.short))).decision).toMatchObject({ outcome: 'skipped', reason: 'already-isolated' });
-    expect((await send(fn, alertFor(bed.ns, 'alpine', id.short))).decision).toMatchObject({ outcome: 'skipped', reason: 'already-handled' });
+    expect((await send(again, alertFor(bed.ns, 'alpine', id.short))).decision).toMatchObject({
+      outcome: 'skipped',
+      reason: 'already-isolated',
+    });
+    expect((await send(fn, alertFor(bed.ns, 'alpine', id.short))).decision).toMatchObject({
+      outcome: 'skipped',
+      reason: 'already-handled',
+    });
     expect(writes(fn)).toBe(3); // policy, pod label, Event: nothing more after the repeats
   });
 
@@ -57,12 +72,20 @@ describe('isolate-pod', () => {
     await createPod(bed.api, bed.ns, 'alpine', { labels: { app: 'web' } });
     await bed.api.networking.createNamespacedNetworkPolicy({
       namespace: bed.ns,
-      body: { metadata: { name: 'allow-web-ingress' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: {} }] }] } },
+      body: {
+        metadata: { name: 'allow-web-ingress' },
+        spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: {} }] }] },
+      },
     });
     const { decision } = await send(fn, alertFor(bed.ns, 'alpine'));
-    expect(decision).toMatchObject({ outcome: 'acted', warnings: [expect.stringMatching(/quarantine incomplete: NetworkPolicy allow-web-ingress also selects the pod and allows ingress/)] });
+    expect(decision).toMatchObject({
+      outcome: 'acted',
+      warnings: [expect.stringMatching(/quarantine incomplete: NetworkPolicy allow-web-ingress also selects the pod and allows ingress/)],
+    });
     const events = await eventsIn(bed.api, bed.ns);
-    expect(events).toEqual([expect.objectContaining({ reason: 'IsolatedIncompletely', type: 'Warning', note: expect.stringContaining('allow-web-ingress') })]);
+    expect(events).toEqual([
+      expect.objectContaining({ reason: 'IsolatedIncompletely', type: 'Warning', note: expect.stringContaining('allow-web-ingress') }),
+    ]);
   });
 
   it('restores the deny-all when the policy of that name was edited', async () => {
@@ -70,7 +93,14 @@ describe('isolate-pod', () => {
     const pod = await createPod(bed.api, bed.ns, 'alpine');
     await bed.api.networking.createNamespacedNetworkPolicy({
       namespace: bed.ns,
-      body: { metadata: { name: 'falco-quarantine-alpine' }, spec: { podSelector: { matchLabels: { [QUARANTINE_LABEL]: pod.metadata!.uid! } }, policyTypes: ['Ingress', 'Egress'], egress: [{}] } },
+      body: {
+        metadata: { name: 'falco-quarantine-alpine' },
+        spec: {
+          podSelector: { matchLabels: { [QUARANTINE_LABEL]: pod.metadata!.uid! } },
+          policyTypes: ['Ingress', 'Egress'],
+          egress: [{}],
+        },
+      },
     });
     expect((await send(fn, alertFor(bed.ns, 'alpine'))).decision).toMatchObject({ outcome: 'acted' });
     const policy = await bed.api.networking.readNamespacedNetworkPolicy({ namespace: bed.ns, name: 'falco-quarantine-alpine' });

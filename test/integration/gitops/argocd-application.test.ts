@@ -41,13 +41,23 @@ describe('GITOPS_MODE=suspend on an Argo CD Application', () => {
     const created = await apiRequest(bed.cluster, 'POST', `${appsPath(bed.ns)}?fieldValidation=Strict`, application(bed.ns));
     expect(created.status).toBe(201);
     const env = { GITOPS_MODE: 'suspend', GITOPS_ARGOCD_NAMESPACE: bed.ns };
-    const configured = readFunctionConfig({ POD_NAMESPACE: 'falco-response', ...env, KUBECONFIG: '/nonexistent' }, true, scaleToZeroSpec).spec!;
-    const fn = await startFunctionUnderTest(bed.cluster, scaleToZeroSpec, env, await functionToken(bed.cluster, configured, 'scale-to-zero-suspend-argocd'));
+    const configured = readFunctionConfig({ POD_NAMESPACE: 'falco-response', ...env, KUBECONFIG: '/nonexistent' }, true, scaleToZeroSpec)
+      .spec!;
+    const fn = await startFunctionUnderTest(
+      bed.cluster,
+      scaleToZeroSpec,
+      env,
+      await functionToken(bed.cluster, configured, 'scale-to-zero-suspend-argocd'),
+    );
     // Argo CD's label tracking: the Application's name on everything it applies.
     const shop = await createDeployment(bed.api, bed.ns, 'shop', { replicas: 2, labels: { 'argocd.argoproj.io/instance': 'shop' } });
     const target = shop.pods[0]!;
     const { decision } = await bed.send(fn, alertFor(bed.ns, target.metadata!.name!, shortContainerId(target)));
-    expect(decision).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero', details: { gitops: { mode: 'suspend', suspended: `Argo CD Application ${bed.ns}/shop` } } });
+    expect(decision).toMatchObject({
+      outcome: 'acted',
+      reason: 'scaled-to-zero',
+      details: { gitops: { mode: 'suspend', suspended: `Argo CD Application ${bed.ns}/shop` } },
+    });
     await waitForPods(bed.api, bed.ns, shop.selector, 0);
 
     const app = (await apiRequest(bed.cluster, 'GET', `${appsPath(bed.ns)}/shop`)).body;
@@ -56,11 +66,21 @@ describe('GITOPS_MODE=suspend on an Argo CD Application', () => {
     const revalidated = await apiRequest(bed.cluster, 'PUT', `${appsPath(bed.ns)}/shop?dryRun=All&fieldValidation=Strict`, app);
     expect(revalidated.status).toBe(200);
     const deployment = await bed.api.apps.readNamespacedDeployment({ namespace: bed.ns, name: 'shop' });
-    expect(JSON.parse(deployment.metadata!.annotations![GITOPS_SUSPENDED_ANNOTATION]!)).toEqual({ owner: { tool: 'argocd', kind: 'Application', namespace: bed.ns, name: 'shop' }, automated: { prune: true, selfHeal: true } });
+    expect(JSON.parse(deployment.metadata!.annotations![GITOPS_SUSPENDED_ANNOTATION]!)).toEqual({
+      owner: { tool: 'argocd', kind: 'Application', namespace: bed.ns, name: 'shop' },
+      automated: { prune: true, selfHeal: true },
+    });
 
-    const restored = await restoreScaledWorkload({ kube: await adminKubeClient(bed.cluster), kind: 'Deployment', namespace: bed.ns, name: 'shop' });
+    const restored = await restoreScaledWorkload({
+      kube: await adminKubeClient(bed.cluster),
+      kind: 'Deployment',
+      namespace: bed.ns,
+      name: 'shop',
+    });
     expect(restored).toMatchObject({ mode: 'suspend', replicas: 2, resumed: `Argo CD Application ${bed.ns}/shop` });
-    expect((await apiRequest(bed.cluster, 'GET', `${appsPath(bed.ns)}/shop`)).body.spec.syncPolicy).toEqual(application(bed.ns).spec.syncPolicy);
+    expect((await apiRequest(bed.cluster, 'GET', `${appsPath(bed.ns)}/shop`)).body.spec.syncPolicy).toEqual(
+      application(bed.ns).spec.syncPolicy,
+    );
     await waitForPods(bed.api, bed.ns, shop.selector, 2);
   }, 120_000);
 });

@@ -11,8 +11,13 @@ import { freePort } from '../../../testbed/net/ports.ts';
 import { shortContainerId } from '../../../testbed/workloads/pods.ts';
 
 const bed = useGitOpsBed();
-const commitEnv = (extra: Record<string, string> = {}) => ({ GITOPS_MODE: 'commit', GIT_CREDENTIALS_DIR: bed.credentialsDir(FUNCTION_GIT_USER), ...extra });
-const gitRequestsByFunction = (since: number) => bed.git.requests.slice(since).filter((r) => r.user === FUNCTION_GIT_USER.username || r.status === 401);
+const commitEnv = (extra: Record<string, string> = {}) => ({
+  GITOPS_MODE: 'commit',
+  GIT_CREDENTIALS_DIR: bed.credentialsDir(FUNCTION_GIT_USER),
+  ...extra,
+});
+const gitRequestsByFunction = (since: number) =>
+  bed.git.requests.slice(since).filter((r) => r.user === FUNCTION_GIT_USER.username || r.status === 401);
 
 describe('commit mode when the push is refused or impossible', () => {
   it('a commit pushed meanwhile: the push is refused, redone on a fresh fetch, and the branch holds both commits', async () => {
@@ -20,11 +25,16 @@ describe('commit mode when the push is refused or impossible', () => {
     const fn = await bed.start(commitEnv());
     let concurrent = '';
     bed.git.beforePushAdvertisement = () => {
-      if (!concurrent) concurrent = commitFiles(bed.git, { [`${app.path}/NOTES.md`]: 'a colleague was here\n' }, 'a colleague commits meanwhile');
+      if (!concurrent)
+        concurrent = commitFiles(bed.git, { [`${app.path}/NOTES.md`]: 'a colleague was here\n' }, 'a colleague commits meanwhile');
     };
     const target = app.pods[0]!;
     const { decision } = await bed.send(fn, alertFor(bed.ns, target.metadata!.name!, shortContainerId(target)));
-    expect(decision).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero', details: { gitops: { mode: 'commit', pushAttempts: 2 } } });
+    expect(decision).toMatchObject({
+      outcome: 'acted',
+      reason: 'scaled-to-zero',
+      details: { gitops: { mode: 'commit', pushAttempts: 2 } },
+    });
     const [ours, theirs] = logOfMain(bed.git);
     expect(ours!.sha).toBe(decision.details.gitops.commit);
     expect(theirs!.sha).toBe(concurrent);
@@ -34,12 +44,19 @@ describe('commit mode when the push is refused or impossible', () => {
 
   it('wrong credentials: no commit is claimed; GITOPS_FALLBACK=suspend (the default) suspends the Kustomization instead', async () => {
     const app = await bed.deployApp('web', 2);
-    const fn = await bed.start({ GITOPS_MODE: 'commit', GIT_CREDENTIALS_DIR: bed.credentialsDir({ username: FUNCTION_GIT_USER.username, password: 'revoked-token' }) });
+    const fn = await bed.start({
+      GITOPS_MODE: 'commit',
+      GIT_CREDENTIALS_DIR: bed.credentialsDir({ username: FUNCTION_GIT_USER.username, password: 'revoked-token' }),
+    });
     const commits = logOfMain(bed.git).length;
     const target = app.pods[0]!;
     const { status, decision } = await bed.send(fn, alertFor(bed.ns, target.metadata!.name!, shortContainerId(target)));
     expect(status).toBe(200);
-    expect(decision).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero', details: { gitops: { mode: 'suspend', fallbackFrom: 'commit', suspended: `Flux Kustomization ${bed.flux.namespace}/${app.flux}` } } });
+    expect(decision).toMatchObject({
+      outcome: 'acted',
+      reason: 'scaled-to-zero',
+      details: { gitops: { mode: 'suspend', fallbackFrom: 'commit', suspended: `Flux Kustomization ${bed.flux.namespace}/${app.flux}` } },
+    });
     expect(decision.details.gitops.commitProblem).toMatch(/refused the credentials .*\(HTTP 401\) \[auth\]/);
     expect(decision.warnings.join(' ')).toMatch(/could not commit, suspended instead \(GITOPS_FALLBACK=suspend\)/);
     expect(decision.details.gitops.commit).toBeUndefined();
@@ -55,8 +72,14 @@ describe('commit mode when the push is refused or impossible', () => {
     const target = app.pods[0]!;
     const { status, decision } = await bed.send(fn, alertFor(bed.ns, target.metadata!.name!, shortContainerId(target)));
     expect(status).toBe(500);
-    expect(decision).toMatchObject({ outcome: 'error', reason: 'gitops-commit-failed', details: { previousReplicas: 2, gitops: { mode: 'commit', commit: null, failure: 'unreachable' } } });
-    expect(decision.message).toMatch(/^scaled Deployment .* from 2 to 0 replicas, but could not commit: the Git repository http:\/\/127\.0\.0\.1:\d+\/fleet\.git is unreachable .* will scale it back at its next sync$/);
+    expect(decision).toMatchObject({
+      outcome: 'error',
+      reason: 'gitops-commit-failed',
+      details: { previousReplicas: 2, gitops: { mode: 'commit', commit: null, failure: 'unreachable' } },
+    });
+    expect(decision.message).toMatch(
+      /^scaled Deployment .* from 2 to 0 replicas, but could not commit: the Git repository http:\/\/127\.0\.0\.1:\d+\/fleet\.git is unreachable .* will scale it back at its next sync$/,
+    );
     expect((await getObject(bed.cluster, kustomizationPath(bed.flux, app.flux))).spec.suspend).toBeUndefined();
   }, 240_000);
 });
@@ -70,7 +93,9 @@ describe('guard rails come before any Git access', () => {
     const target = app.pods[0]!;
     const { decision } = await bed.send(fn, alertFor(bed.ns, target.metadata!.name!, shortContainerId(target)));
     expect(decision.outcome).toBe('dry-run');
-    expect(decision.message).toContain(`commit replicas 0 for Deployment ${bed.ns}/web to ${bed.git.url} (branch main, path ./${app.path})`);
+    expect(decision.message).toContain(
+      `commit replicas 0 for Deployment ${bed.ns}/web to ${bed.git.url} (branch main, path ./${app.path})`,
+    );
     expect(gitRequestsByFunction(requests)).toEqual([]);
     expect(logOfMain(bed.git)).toHaveLength(commits);
     expect((await bed.api.apps.readNamespacedDeployment({ namespace: bed.ns, name: 'web' })).spec?.replicas).toBe(2);
@@ -98,11 +123,14 @@ describe('guard rails come before any Git access', () => {
     const target = app.pods[0]!;
     const alert = alertFor(bed.ns, target.metadata!.name!, shortContainerId(target));
     expect((await bed.send(protectedFn, alert)).decision).toMatchObject({ outcome: 'skipped', reason: 'protected-namespace' });
-    await bed.api.core.patchNamespacedPod({ namespace: bed.ns, name: target.metadata!.name!, body: [{ op: 'add', path: '/metadata/labels/falco-response.dev~1ignore', value: 'true' }] });
+    await bed.api.core.patchNamespacedPod({
+      namespace: bed.ns,
+      name: target.metadata!.name!,
+      body: [{ op: 'add', path: '/metadata/labels/falco-response.dev~1ignore', value: 'true' }],
+    });
     const fn = await bed.start(commitEnv());
     expect((await bed.send(fn, alert)).decision).toMatchObject({ outcome: 'skipped', reason: 'opted-out' });
     expect(gitRequestsByFunction(requests)).toEqual([]);
     expect((await bed.api.apps.readNamespacedDeployment({ namespace: bed.ns, name: 'web' })).spec?.replicas).toBe(2);
   }, 240_000);
 });
-

@@ -30,18 +30,18 @@ beforeAll(async () => {
   fn = await startFunctionUnderTest(cluster, deletePodSpec, { DRY_RUN: 'true', AUTH_TOKEN: TOKEN });
   const auth = { Authorization: `Bearer ${TOKEN}` };
   expect(JSON.parse((await postJson(fn.url, alertFor(NAMESPACE, 'shell', id), auth)).body)).toMatchObject({ outcome: 'dry-run' });
-  expect(JSON.parse((await postJson(fn.url, alertFor(NAMESPACE, 'gone', id), auth)).body)).toMatchObject({ outcome: 'skipped', reason: 'already-gone' });
+  expect(JSON.parse((await postJson(fn.url, alertFor(NAMESPACE, 'gone', id), auth)).body)).toMatchObject({
+    outcome: 'skipped',
+    reason: 'already-gone',
+  });
   expect((await postJson(fn.url, alertFor(NAMESPACE, 'shell', id), { Authorization: 'Bearer wrong' })).status).toBe(401);
   exposed = exposedSeries((await sendRequest(fn.url, 'GET', '/metrics', {})).body);
 });
 afterAll(() => fn?.close());
 
-const expressions = [
-  ...dashboardExpressions(),
-  ...alertRules().map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr })),
-];
+const expressions = [...dashboardExpressions(), ...alertRules().map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr }))];
 
-describe('PromQL of the dashboard and alert rules against a running function\'s /metrics', () => {
+describe("PromQL of the dashboard and alert rules against a running function's /metrics", () => {
   it('the scrape has the series these expressions read', () => {
     expect(exposed.get('falco_response_kube_api_duration_seconds_count')).toEqual(new Set(['operation', 'outcome', 'function']));
     expect(exposed.get('falco_response_alerts_total')).toEqual(new Set(['outcome', 'reason', 'rule', 'function']));
@@ -56,7 +56,7 @@ describe('PromQL of the dashboard and alert rules against a running function\'s 
     expect(names.labels.filter((label) => !labels.has(label))).toEqual([]);
   });
 
-  it('the dashboard\'s $function variable reads a series that exists before any alert', () => {
+  it("the dashboard's $function variable reads a series that exists before any alert", () => {
     const variable = dashboard().templating.list.find((v) => v.name === 'function')!;
     const [, metric, label] = /^label_values\((\w+), (\w+)\)$/.exec(variable.query)!;
     expect(exposed.get(metric!)).toContain(label);

@@ -3,7 +3,7 @@
 // its Knative Service and the identity and RBAC of knative/10-rbac.yaml, receives its alert as
 // the Broker delivers it (binary CloudEvent with the token extension) and acts, keeping its
 // evidence first in the evidence namespace the shipped RBAC makes.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,13 @@ async function deliverAsBroker(url: string, alert: Manifest) {
   const recorded = recordedRequest('cloudevents-binary-terminal-shell').headers;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(recorded)) if (/^ce-/i.test(name) || name === 'Content-Type') headers[name] = value;
-  Object.assign(headers, { 'Ce-Id': crypto.randomUUID(), 'Ce-Time': alert.time, 'Ce-Rule': alert.rule, 'Ce-Priority': alert.priority, 'Ce-Authtoken': TOKEN });
+  Object.assign(headers, {
+    'Ce-Id': crypto.randomUUID(),
+    'Ce-Time': alert.time,
+    'Ce-Rule': alert.rule,
+    'Ce-Priority': alert.priority,
+    'Ce-Authtoken': TOKEN,
+  });
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(alert) });
   return { status: response.status, type: response.headers.get('ce-type'), decision: (await response.json()) as Manifest };
 }
@@ -95,11 +101,22 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
       expect(answer.type).toBe('dev.falcoresponse.decision.v1');
       expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'deleted', target: { namespace: ns, pod: 'shell' } });
       await waitForPodGone(api, ns, 'shell');
-      expect(countWrites(cluster, { user: fn.identity, namespace: ns, resource: 'pods', verbs: ['delete'], since, succeededOnly: true })).toBe(1);
+      expect(
+        countWrites(cluster, { user: fn.identity, namespace: ns, resource: 'pods', verbs: ['delete'], since, succeededOnly: true }),
+      ).toBe(1);
       // The evidence, as the shipped RBAC lets it be kept: one Secret created in falco-response-evidence.
       const name = `delete-pod-${pod.metadata!.uid}`;
       expect(answer.decision.details.evidenceRecord).toMatchObject({ result: 'complete', secret: `falco-response-evidence/${name}` });
-      expect(countWrites(cluster, { user: fn.identity, namespace: 'falco-response-evidence', resource: 'secrets', verbs: ['create'], since, succeededOnly: true })).toBe(1);
+      expect(
+        countWrites(cluster, {
+          user: fn.identity,
+          namespace: 'falco-response-evidence',
+          resource: 'secrets',
+          verbs: ['create'],
+          since,
+          succeededOnly: true,
+        }),
+      ).toBe(1);
       const content = evidenceContentOf(await api.core.readNamespacedSecret({ namespace: 'falco-response-evidence', name }));
       expect(content.pod.metadata?.uid).toBe(pod.metadata!.uid);
       expect(content.alert).toMatchObject({ rule: 'Terminal shell in container' });
@@ -113,7 +130,10 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
     const fn = await startShipped('isolate-pod');
     try {
       const id = { short: shortContainerId(await createPod(api, ns, 'revshell')) };
-      const answer = await deliverAsBroker(fn.url, alertFor(ns, 'revshell', id.short, { rule: 'Redirect STDOUT/STDIN to Network Connection in Container' }));
+      const answer = await deliverAsBroker(
+        fn.url,
+        alertFor(ns, 'revshell', id.short, { rule: 'Redirect STDOUT/STDIN to Network Connection in Container' }),
+      );
       expect(answer.status).toBe(200);
       expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'isolated', target: { namespace: ns, pod: 'revshell' } });
       const policies = await api.networking.listNamespacedNetworkPolicy({ namespace: ns });
@@ -127,9 +147,16 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
     const fn = await startShipped('scale-to-zero');
     try {
       const { podName } = await createDeploymentWithPod(api, ns, 'compromised', { replicas: 2 });
-      const answer = await deliverAsBroker(fn.url, alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' }));
+      const answer = await deliverAsBroker(
+        fn.url,
+        alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' }),
+      );
       expect(answer.status).toBe(200);
-      expect(answer.decision).toMatchObject({ outcome: 'acted', reason: 'scaled-to-zero', target: { kind: 'Deployment', name: 'compromised' } });
+      expect(answer.decision).toMatchObject({
+        outcome: 'acted',
+        reason: 'scaled-to-zero',
+        target: { kind: 'Deployment', name: 'compromised' },
+      });
       expect((await api.apps.readNamespacedDeployment({ namespace: ns, name: 'compromised' })).spec?.replicas).toBe(0);
     } finally {
       expect(await fn.proc.stop('SIGTERM'), fn.proc.output()).toBe(0);
@@ -142,7 +169,11 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
       const { podName } = await createDeploymentWithPod(api, ns, 'innocent', { replicas: 2 });
       const shell = await deliverAsBroker(fn.url, alertFor(ns, podName));
       expect(shell.decision).toMatchObject({ outcome: 'skipped' });
-      const noToken = await fetch(fn.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' })) });
+      const noToken = await fetch(fn.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alertFor(ns, podName, undefined, { rule: 'Drop and execute new binary in container', priority: 'Critical' })),
+      });
       expect(noToken.status).toBe(401);
       expect((await api.apps.readNamespacedDeployment({ namespace: ns, name: 'innocent' })).spec?.replicas).toBe(2);
     } finally {

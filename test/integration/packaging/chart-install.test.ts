@@ -22,7 +22,14 @@ afterAll(() => rmSync(helmHome, { recursive: true, force: true }));
 
 // Helm's own state (cache, config, plugins) stays in a throwaway directory.
 function helm(args: string[]): ToolRun {
-  return run(helmPath(), args, { env: { KUBECONFIG: cluster.kubeconfigPath, HELM_CACHE_HOME: join(helmHome, 'cache'), HELM_CONFIG_HOME: join(helmHome, 'config'), HELM_DATA_HOME: join(helmHome, 'data') } });
+  return run(helmPath(), args, {
+    env: {
+      KUBECONFIG: cluster.kubeconfigPath,
+      HELM_CACHE_HOME: join(helmHome, 'cache'),
+      HELM_CONFIG_HOME: join(helmHome, 'config'),
+      HELM_DATA_HOME: join(helmHome, 'data'),
+    },
+  });
 }
 
 const helmOk = (result: ToolRun, what: string) => {
@@ -64,37 +71,71 @@ describe.each(Object.keys(PLATFORMS) as Platform[])('helm install / upgrade / un
     await removeLeftovers(objects);
   });
 
-  it.each(objects.map((doc) => [`${doc.kind} ${doc.metadata.name}`, doc] as const))('%s passes a server-side dry-run, fieldValidation=Strict', async (_name, doc) => {
-    const answer = await dryRunCreate(cluster, doc);
-    expect(answer.status, `${answer.as}: ${answer.body.message}`).toBeLessThan(300);
-  });
+  it.each(objects.map((doc) => [`${doc.kind} ${doc.metadata.name}`, doc] as const))(
+    '%s passes a server-side dry-run, fieldValidation=Strict',
+    async (_name, doc) => {
+      const answer = await dryRunCreate(cluster, doc);
+      expect(answer.status, `${answer.as}: ${answer.body.message}`).toBeLessThan(300);
+    },
+  );
 
   it('installs, upgrades and uninstalls, leaving nothing behind', async () => {
-    const installed = helm(['install', release, CHART, '--namespace', namespace, '-f', join(CHART, values), ...EXISTING_EVIDENCE_NAMESPACE]);
+    const installed = helm([
+      'install',
+      release,
+      CHART,
+      '--namespace',
+      namespace,
+      '-f',
+      join(CHART, values),
+      ...EXISTING_EVIDENCE_NAMESPACE,
+    ]);
     helmOk(installed, 'helm install');
     // NOTES.txt: how to check the install with Falcosidekick's test alert, and where its decision shows.
     expect(installed.stdout).toContain('curl -sS -X POST http://127.0.0.1:2801/test');
     expect(installed.stdout).toContain(`kubectl -n ${namespace} logs -l app.kubernetes.io/part-of=falco-response-functions`);
-    expect(installed.stdout).toContain(platform === 'knative' ? 'config.cloudevents.address: http://broker-ingress' : 'faas-cli deploy -f stack.yml');
+    expect(installed.stdout).toContain(
+      platform === 'knative' ? 'config.cloudevents.address: http://broker-ingress' : 'faas-cli deploy -f stack.yml',
+    );
     for (const object of objects) expect(await exists(object), `${object.kind} ${object.metadata.name} after install`).toBe(true);
 
     // Upgrade: something switched off, a setting changed.
     const upgraded = renderChart(platform, [...EXISTING_EVIDENCE_NAMESPACE, ...UPGRADES[platform]]);
-    helmOk(helm(['upgrade', release, CHART, '--namespace', namespace, '-f', join(CHART, values), ...EXISTING_EVIDENCE_NAMESPACE, ...UPGRADES[platform]]), 'helm upgrade');
+    helmOk(
+      helm([
+        'upgrade',
+        release,
+        CHART,
+        '--namespace',
+        namespace,
+        '-f',
+        join(CHART, values),
+        ...EXISTING_EVIDENCE_NAMESPACE,
+        ...UPGRADES[platform],
+      ]),
+      'helm upgrade',
+    );
     const removed = objects.filter((o) => !upgraded.some((u) => u.kind === o.kind && u.metadata.name === o.metadata.name));
     expect(removed.length).toBeGreaterThan(0);
     for (const object of removed) expect(await exists(object), `${object.kind} ${object.metadata.name} after upgrade`).toBe(false);
     for (const object of upgraded) expect(await exists(object), `${object.kind} ${object.metadata.name} after upgrade`).toBe(true);
     if (platform === 'knative') {
-      const service = (await apiRequest(cluster, 'GET', pathsOf(upgraded.find((o) => o.kind === 'Service' && o.metadata.name === 'isolate-pod')!).item)).body;
+      const service = (
+        await apiRequest(cluster, 'GET', pathsOf(upgraded.find((o) => o.kind === 'Service' && o.metadata.name === 'isolate-pod')!).item)
+      ).body;
       expect(envOf(service.spec.template.spec.containers[0]).MIN_PRIORITY).toBe('warning');
     }
     expect(helm(['history', release, '--namespace', namespace, '-o', 'json']).stdout).toContain('"revision":2');
 
     helmOk(helm(['uninstall', release, '--namespace', namespace]), 'helm uninstall');
-    for (const object of [...objects, ...upgraded]) expect(await exists(object), `${object.kind} ${object.metadata.name} after uninstall`).toBe(false);
+    for (const object of [...objects, ...upgraded])
+      expect(await exists(object), `${object.kind} ${object.metadata.name} after uninstall`).toBe(false);
     // Nor Helm's own release records.
-    const secrets = await apiRequest(cluster, 'GET', `/api/v1/namespaces/${namespace}/secrets?labelSelector=owner%3Dhelm,name%3D${release}`);
+    const secrets = await apiRequest(
+      cluster,
+      'GET',
+      `/api/v1/namespaces/${namespace}/secrets?labelSelector=owner%3Dhelm,name%3D${release}`,
+    );
     expect(secrets.body.items).toEqual([]);
   }, 120_000);
 });

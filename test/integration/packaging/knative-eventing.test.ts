@@ -13,12 +13,20 @@ import { toolVersion } from '../../../testbed/packaging/tools.ts';
 const cluster = useCluster();
 const EVENTING = new Set(['Broker', 'Trigger']);
 
-const shipped = yamlFilesIn('knative/eventing').flatMap((file) => readYamlDocuments(file).filter((doc) => EVENTING.has(doc.kind)).map((doc) => [`${file}: ${doc.kind} ${doc.metadata.name}`, doc] as const));
-const chart = renderChart('knative').filter((doc) => EVENTING.has(doc.kind)).map((doc) => [`chart: ${doc.kind} ${doc.metadata.name}`, doc] as const);
+const shipped = yamlFilesIn('knative/eventing').flatMap((file) =>
+  readYamlDocuments(file)
+    .filter((doc) => EVENTING.has(doc.kind))
+    .map((doc) => [`${file}: ${doc.kind} ${doc.metadata.name}`, doc] as const),
+);
+const chart = renderChart('knative')
+  .filter((doc) => EVENTING.has(doc.kind))
+  .map((doc) => [`chart: ${doc.kind} ${doc.metadata.name}`, doc] as const);
 
 beforeAll(async () => {
   const crds = await installCrds(cluster);
-  expect(crds.map((crd) => crd.metadata.name)).toEqual(expect.arrayContaining(['brokers.eventing.knative.dev', 'triggers.eventing.knative.dev']));
+  expect(crds.map((crd) => crd.metadata.name)).toEqual(
+    expect.arrayContaining(['brokers.eventing.knative.dev', 'triggers.eventing.knative.dev']),
+  );
   await ensureNamespace(cluster, 'falco-response');
 }, 120_000);
 

@@ -38,12 +38,26 @@ const coreAndRbac = CORE_AND_RBAC_FILES.flatMap((file) =>
 
 beforeAll(async () => {
   // The namespaces the objects live in must exist (the NamespaceLifecycle admission plugin checks, even on dry-run).
-  for (const namespace of ['falco-response', 'openfaas-fn', 'argo-events', 'falco-response-evidence']) await ensureNamespace(cluster, namespace);
+  for (const namespace of ['falco-response', 'openfaas-fn', 'argo-events', 'falco-response-evidence'])
+    await ensureNamespace(cluster, namespace);
 });
 
 describe('core and RBAC objects: server-side dry-run create, strict field validation', () => {
   it('covers every core and RBAC kind we ship', () => {
-    expect(new Set(coreAndRbac.map(([, doc]) => doc.kind))).toEqual(new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap', 'NetworkPolicy', 'Lease', 'CronJob']));
+    expect(new Set(coreAndRbac.map(([, doc]) => doc.kind))).toEqual(
+      new Set([
+        'Namespace',
+        'ServiceAccount',
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'Role',
+        'RoleBinding',
+        'ConfigMap',
+        'NetworkPolicy',
+        'Lease',
+        'CronJob',
+      ]),
+    );
   });
 
   it.each(coreAndRbac)('%s', async (_name, manifest) => {
@@ -78,7 +92,11 @@ describe(`Knative Services against Knative's Service CRD (knative.dev/serving ${
       const current = await apiRequest(cluster, 'GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
       const established = (current.body.status?.conditions ?? []).some((c: Manifest) => c.type === 'Established' && c.status === 'True');
       // Established, and the new API answers (discovery can lag the condition briefly).
-      if (established && (await apiRequest(cluster, 'GET', '/apis/serving.knative.dev/v1/namespaces/falco-response/services')).status === 200) break;
+      if (
+        established &&
+        (await apiRequest(cluster, 'GET', '/apis/serving.knative.dev/v1/namespaces/falco-response/services')).status === 200
+      )
+        break;
       if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not established: ${JSON.stringify(current.body.status)}`);
       await sleep(200);
     }
@@ -86,19 +104,34 @@ describe(`Knative Services against Knative's Service CRD (knative.dev/serving ${
 
   it('uses the recorded CRD file (scripts/fetch-knative-crds.sh writes it with its checksum)', () => {
     const [expected] = readFileSync(join(repoRoot, `${CRD_FILE}.sha256`), 'utf8').split(/\s+/);
-    expect(createHash('sha256').update(readFileSync(join(repoRoot, CRD_FILE))).digest('hex')).toBe(expected);
-    expect(crd).toMatchObject({ kind: 'CustomResourceDefinition', metadata: { name: 'services.serving.knative.dev' }, spec: { group: 'serving.knative.dev' } });
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(repoRoot, CRD_FILE)))
+        .digest('hex'),
+    ).toBe(expected);
+    expect(crd).toMatchObject({
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'services.serving.knative.dev' },
+      spec: { group: 'serving.knative.dev' },
+    });
   });
 
   it('covers the three functions and the dead-letter sink', () => {
-    expect(knativeServices().map(({ service }) => service.metadata.name).sort()).toEqual(['delete-pod', 'falco-response-dead-letters', 'isolate-pod', 'scale-to-zero']);
+    expect(
+      knativeServices()
+        .map(({ service }) => service.metadata.name)
+        .sort(),
+    ).toEqual(['delete-pod', 'falco-response-dead-letters', 'isolate-pod', 'scale-to-zero']);
   });
 
-  it.each(knativeServices().map(({ file, service }) => [`${file}: ${service.metadata.name}`, service] as const))('%s passes dryRun=All, fieldValidation=Strict', async (_name, service) => {
-    const answer = await dryRunCreate(cluster, service);
-    expect(answer.status, `${answer.as}: ${answer.body.message}`).toBeLessThan(300);
-    expect(answer.body.kind).toBe('Service');
-  });
+  it.each(knativeServices().map(({ file, service }) => [`${file}: ${service.metadata.name}`, service] as const))(
+    '%s passes dryRun=All, fieldValidation=Strict',
+    async (_name, service) => {
+      const answer = await dryRunCreate(cluster, service);
+      expect(answer.status, `${answer.as}: ${answer.body.message}`).toBeLessThan(300);
+      expect(answer.body.kind).toBe('Service');
+    },
+  );
 
   it('rejects a Service with an unknown container field (400, naming it): the schema really is strict', async () => {
     const service = structuredClone(knativeServices()[0]!.service);

@@ -21,36 +21,63 @@ function podOf(service: Manifest): Manifest {
   for (const field of KNATIVE_ONLY) delete spec[field];
   for (const container of spec.containers) {
     const port = container.ports?.[0]?.containerPort ?? 8080;
-    for (const probe of ['readinessProbe', 'livenessProbe']) if (container[probe]?.httpGet && !container[probe].httpGet.port) container[probe].httpGet.port = port;
+    for (const probe of ['readinessProbe', 'livenessProbe'])
+      if (container[probe]?.httpGet && !container[probe].httpGet.port) container[probe].httpGet.port = port;
   }
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${service.metadata.name}-pod`, namespace: NAMESPACE, labels: service.spec.template.metadata?.labels }, spec };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${service.metadata.name}-pod`, namespace: NAMESPACE, labels: service.spec.template.metadata?.labels },
+    spec,
+  };
 }
 
 /** The Pod the retention CronJob's Jobs make. */
 function retentionPod(): Manifest {
   const cronJob = readYamlDocuments('operations/evidence-retention.yaml').find((doc) => doc.kind === 'CronJob')!;
   const template = cronJob.spec.jobTemplate.spec.template;
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'evidence-prune-pod', namespace: NAMESPACE, labels: template.metadata?.labels }, spec: structuredClone(template.spec) };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'evidence-prune-pod', namespace: NAMESPACE, labels: template.metadata?.labels },
+    spec: structuredClone(template.spec),
+  };
 }
 
 const services = [
-  ...renderChart('knative').filter((doc) => doc.kind === 'Service').map((service) => [`chart (${PLATFORMS.knative.values}): ${service.metadata.name}`, service] as const),
+  ...renderChart('knative')
+    .filter((doc) => doc.kind === 'Service')
+    .map((service) => [`chart (${PLATFORMS.knative.values}): ${service.metadata.name}`, service] as const),
   ...knativeServices().map(({ file, service }) => [`${file}: ${service.metadata.name}`, service] as const),
 ];
 
 beforeAll(async () => {
-  const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } };
+  const namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: NAMESPACE,
+      labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+    },
+  };
   const created = await apiRequest(cluster, 'POST', '/api/v1/namespaces', namespace);
   expect([201, 409]).toContain(created.status);
   // The ServiceAccount admission plugin refuses a pod whose ServiceAccount does not exist.
-  for (const name of new Set([...services.map(([, service]) => service.spec.template.spec.serviceAccountName ?? 'default'), retentionPod().spec.serviceAccountName])) {
-    const account = await apiRequest(cluster, 'POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } });
+  for (const name of new Set([
+    ...services.map(([, service]) => service.spec.template.spec.serviceAccountName ?? 'default'),
+    retentionPod().spec.serviceAccountName,
+  ])) {
+    const account = await apiRequest(cluster, 'POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts`, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name },
+    });
     expect([201, 409]).toContain(account.status);
   }
 });
 
 describe('Pod Security "restricted", enforced by the API server', () => {
-  it('covers the chart\'s three functions and every Knative Service in knative/', () => {
+  it("covers the chart's three functions and every Knative Service in knative/", () => {
     expect(services.length).toBe(3 + knativeServices().length);
   });
 
@@ -59,7 +86,7 @@ describe('Pod Security "restricted", enforced by the API server', () => {
     expect(answer.status, answer.body.message).toBe(201);
   });
 
-  it('operations/evidence-retention.yaml: the CronJob\'s job pod is admitted', async () => {
+  it("operations/evidence-retention.yaml: the CronJob's job pod is admitted", async () => {
     const answer = await dryRunCreate(cluster, retentionPod());
     expect(answer.status, answer.body.message).toBe(201);
   });

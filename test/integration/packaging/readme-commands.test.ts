@@ -16,7 +16,8 @@ import { runToCompletion } from '../../../testbed/process/container-process.ts';
 /** The kubectl scripts/build-k8s.sh builds, of the same Kubernetes release as the test API server. */
 function kubectlBinary(): string {
   const path = join(k8sCacheDir(), `kubectl-${k8sVersions().kubernetes}`);
-  if (!existsSync(path)) throw new Error(`no kubectl at ${path}: run \`make k8s-binaries\` (scripts/build-k8s.sh builds it with kube-apiserver)`);
+  if (!existsSync(path))
+    throw new Error(`no kubectl at ${path}: run \`make k8s-binaries\` (scripts/build-k8s.sh builds it with kube-apiserver)`);
   return path;
 }
 
@@ -40,7 +41,10 @@ async function kubectl(session: Session, args: string): Promise<string> {
 }
 
 const secretValue = async (session: Session, namespace: string, name: string, key: string) =>
-  Buffer.from(await kubectl(session, `-n ${namespace} get secret ${name} -o jsonpath='{.data.${key.replace(/\./g, '\\.')}}'`), 'base64').toString('utf8');
+  Buffer.from(
+    await kubectl(session, `-n ${namespace} get secret ${name} -o jsonpath='{.data.${key.replace(/\./g, '\\.')}}'`),
+    'base64',
+  ).toString('utf8');
 
 const sessionVariable = async (session: Session, name: string) => (await sh(session, `printf '%s' "\${${name}:-}"`)).stdout;
 
@@ -68,7 +72,7 @@ const installKnativeServing = [
 // Standing in for installing Knative Eventing: its Broker and Trigger CRDs, from knative.dev/eventing's
 // Go module (scripts/fetch-crds.sh prints where), applied server-side as they are large.
 const installKnativeEventing = [
-  "scripts/fetch-crds.sh | awk '$1 == \"broker.yaml\" || $1 == \"trigger.yaml\" { print $2 }' | while read -r crd; do kubectl apply --server-side -f \"$crd\" >/dev/null; done",
+  'scripts/fetch-crds.sh | awk \'$1 == "broker.yaml" || $1 == "trigger.yaml" { print $2 }\' | while read -r crd; do kubectl apply --server-side -f "$crd" >/dev/null; done',
   'for crd in brokers.eventing.knative.dev triggers.eventing.knative.dev; do',
   '  for attempt in $(seq 100); do kubectl wait --for=condition=Established "crd/$crd" --timeout=30s >/dev/null 2>&1 && break; sleep 0.2; done',
   '  kubectl wait --for=condition=Established "crd/$crd" --timeout=30s >/dev/null',
@@ -93,13 +97,16 @@ const RUN_HERE: RunHere[] = [
     twice: true,
     async check(session) {
       const token = await sessionVariable(session, 'TOKEN');
-      expect(await secretValue(session, 'falco', 'falcosidekick-falco-response', 'webhook-customheaders')).toBe(`Authorization:Bearer ${token}`);
+      expect(await secretValue(session, 'falco', 'falcosidekick-falco-response', 'webhook-customheaders')).toBe(
+        `Authorization:Bearer ${token}`,
+      );
       expect(await secretValue(session, 'falco', 'falcosidekick-falco-response', 'cloudevents-extensions')).toBe(`authtoken:${token}`);
     },
   },
   {
     file: 'README.md',
-    first: "TOKEN=$(kubectl -n falco get secret falcosidekick-falco-response -o jsonpath='{.data.cloudevents-extensions}' | base64 -d | cut -d: -f2)",
+    first:
+      "TOKEN=$(kubectl -n falco get secret falcosidekick-falco-response -o jsonpath='{.data.cloudevents-extensions}' | base64 -d | cut -d: -f2)",
     before: 'unset TOKEN   # a new shell',
     async check(session) {
       expect(await sessionVariable(session, 'TOKEN')).toBe(readFileSync(join(session.home, '.falco-response-token'), 'utf8').trim());
@@ -110,19 +117,29 @@ const RUN_HERE: RunHere[] = [
     first: 'kubectl apply -f operations/',
     twice: true,
     async check(session) {
-      expect(await kubectl(session, '-n falco-response-evidence get cronjob falco-response-evidence-prune -o jsonpath={.spec.jobTemplate.spec.template.spec.containers[0].args}')).toBe(
-        '["evidence","prune","--older-than","30d","--evidence-namespace","falco-response-evidence"]',
+      expect(
+        await kubectl(
+          session,
+          '-n falco-response-evidence get cronjob falco-response-evidence-prune -o jsonpath={.spec.jobTemplate.spec.template.spec.containers[0].args}',
+        ),
+      ).toBe('["evidence","prune","--older-than","30d","--evidence-namespace","falco-response-evidence"]');
+      expect(await kubectl(session, 'get clusterrole falco-response-operator -o name')).toBe(
+        'clusterrole.rbac.authorization.k8s.io/falco-response-operator\n',
       );
-      expect(await kubectl(session, 'get clusterrole falco-response-operator -o name')).toBe('clusterrole.rbac.authorization.k8s.io/falco-response-operator\n');
     },
   },
   {
     file: 'README.md',
     first: 'kubectl apply -f openfaas/rbac-ce.yaml',
-    before: 'kubectl create namespace openfaas-fn --dry-run=client -o yaml | kubectl apply -f - >/dev/null   # OpenFaaS\'s namespaces.yml',
+    before: "kubectl create namespace openfaas-fn --dry-run=client -o yaml | kubectl apply -f - >/dev/null   # OpenFaaS's namespaces.yml",
     twice: true,
     async check(session) {
-      expect(await kubectl(session, 'get clusterrolebinding falco-response-openfaas-ce -o jsonpath={.subjects[0].namespace}/{.subjects[0].name}')).toBe('openfaas-fn/default');
+      expect(
+        await kubectl(
+          session,
+          'get clusterrolebinding falco-response-openfaas-ce -o jsonpath={.subjects[0].namespace}/{.subjects[0].name}',
+        ),
+      ).toBe('openfaas-fn/default');
       expect(await kubectl(session, '-n openfaas-fn get networkpolicy falco-response-ingress -o name')).toContain('falco-response-ingress');
     },
   },
@@ -132,9 +149,13 @@ const RUN_HERE: RunHere[] = [
     before: installKnativeServing,
     twice: true,
     async check(session) {
-      expect((await kubectl(session, '-n falco-response get ksvc -o name')).trim().split('\n').sort()).toEqual(['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => `service.serving.knative.dev/${fn}`));
+      expect((await kubectl(session, '-n falco-response get ksvc -o name')).trim().split('\n').sort()).toEqual(
+        ['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => `service.serving.knative.dev/${fn}`),
+      );
       expect(await secretValue(session, 'falco-response', 'falco-response-token', 'token')).toBe(await sessionVariable(session, 'TOKEN'));
-      expect(await kubectl(session, '-n falco-response get networkpolicy falco-response-ingress -o name')).toContain('falco-response-ingress');
+      expect(await kubectl(session, '-n falco-response get networkpolicy falco-response-ingress -o name')).toContain(
+        'falco-response-ingress',
+      );
     },
   },
   {
@@ -143,9 +164,15 @@ const RUN_HERE: RunHere[] = [
     before: installKnativeEventing,
     twice: true,
     async check(session) {
-      expect(await kubectl(session, '-n falco-response get broker falco-alerts -o jsonpath={.spec.delivery.deadLetterSink.ref.name}')).toBe('falco-response-dead-letters');
-      expect((await kubectl(session, '-n falco-response get trigger -o name')).trim().split('\n').sort()).toEqual(['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => `trigger.eventing.knative.dev/${fn}`));
-      expect(await kubectl(session, '-n falco-response get configmap,ksvc falco-response-dead-letters -o name')).toContain('configmap/falco-response-dead-letters');
+      expect(await kubectl(session, '-n falco-response get broker falco-alerts -o jsonpath={.spec.delivery.deadLetterSink.ref.name}')).toBe(
+        'falco-response-dead-letters',
+      );
+      expect((await kubectl(session, '-n falco-response get trigger -o name')).trim().split('\n').sort()).toEqual(
+        ['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => `trigger.eventing.knative.dev/${fn}`),
+      );
+      expect(await kubectl(session, '-n falco-response get configmap,ksvc falco-response-dead-letters -o name')).toContain(
+        'configmap/falco-response-dead-letters',
+      );
     },
   },
   {
@@ -159,7 +186,9 @@ const RUN_HERE: RunHere[] = [
     placeholders: { '<ns>': 'shop', '<pod>': 'web-1' },
     async check(session) {
       expect(await kubectl(session, '-n shop get networkpolicy -o name')).toBe('');
-      expect(await kubectl(session, "-n shop get pod web-1 -o jsonpath='{.metadata.labels}'")).not.toContain('falco-response.dev/quarantine');
+      expect(await kubectl(session, "-n shop get pod web-1 -o jsonpath='{.metadata.labels}'")).not.toContain(
+        'falco-response.dev/quarantine',
+      );
     },
   },
   {
@@ -190,7 +219,10 @@ const RUN_HERE: RunHere[] = [
       // The Knative path's RBAC is gone; the other paths' roles, applied earlier, are untouched.
       expect(await kubectl(session, 'get clusterrole -l falco-response.dev/rbac-path=knative -o name')).toBe('');
       expect(await kubectl(session, 'get serviceaccount -A -l falco-response.dev/rbac-path=knative -o name')).toBe('');
-      const remaining = (await kubectl(session, 'get clusterrole -l app.kubernetes.io/part-of=falco-response-functions -o name')).trim().split('\n').sort();
+      const remaining = (await kubectl(session, 'get clusterrole -l app.kubernetes.io/part-of=falco-response-functions -o name'))
+        .trim()
+        .split('\n')
+        .sort();
       expect(remaining).toEqual([
         'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-ce',
         'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-delete-pod',
@@ -215,32 +247,117 @@ const RUN_HERE: RunHere[] = [
     first: 'kubectl -n falco create secret generic falcosidekick-falco-response \\',
     twice: true,
     async check(session) {
-      expect(await secretValue(session, 'falco', 'falcosidekick-falco-response', 'webhook-customheaders')).toBe(`X-Gitlab-Token:${await sessionVariable(session, 'TOKEN')}`);
+      expect(await secretValue(session, 'falco', 'falcosidekick-falco-response', 'webhook-customheaders')).toBe(
+        `X-Gitlab-Token:${await sessionVariable(session, 'TOKEN')}`,
+      );
     },
   },
 ];
 
 /** Blocks that cannot run on this machine, and why. */
 const NOT_HERE: Array<{ file: string; first: string; reason: string }> = [
-  { file: 'README.md', first: 'make demo   # sets up, then runs the whole chain on this machine and shows what happens', reason: 'make demo and make test: test/e2e/demo.test.ts runs the demo, and the suite cannot run itself' },
-  { file: 'README.md', first: 'make install-cli   # falco-response and kubectl-falco_response in ~/.local/bin', reason: 'installs into the home directory; test/unit/cli/install.test.ts runs make install-cli into a temporary PREFIX and runs both names' },
-  { file: 'README.md', first: 'falco-response release pod/<pod> -n <ns> --dry-run   # what it would remove', reason: 'a quarantine needs isolate-pod to have acted: release (its --dry-run, refusals and exit codes) is pinned by test/integration/cli/falco-response.test.ts, and make demo runs it' },
-  { file: 'README.md', first: 'falco-response restore deployment/<name> -n <ns> --dry-run', reason: 'a workload at 0 needs scale-to-zero to have acted: restore is pinned by test/integration/cli/falco-response.test.ts, and make demo runs it' },
-  { file: 'README.md', first: 'make bundle', reason: 'pushes images (docker buildx, faas-cli up); make bundle alone is run by test/unit/packaging/bundle.test.ts' },
-  { file: 'docs/images.md', first: "docker buildx imagetools inspect node:24.9.0-alpine3.22 --format '{{json .Manifest.Digest}}'", reason: 'docker and crane, and a registry' },
-  { file: 'README.md', first: 'helm repo add falcosecurity https://falcosecurity.github.io/charts && helm repo update', reason: 'the falcosecurity chart repository cannot be reached from this machine' },
-  { file: 'README.md', first: 'helm repo add openfaas https://openfaas.github.io/faas-netes/ && helm repo update', reason: 'the openfaas chart repository cannot be reached from here, and faas-cli is not installable' },
-  { file: 'docs/configuration.md', first: "kubectl -n falco-response get lease falco-response-budget -o jsonpath='{.metadata.annotations.falco-response\\.dev/budget-slots}'", reason: 'running functions that take budget slots; the Lease and its budget-slots annotation are pinned by test/integration/action-budget.test.ts' },
-  { file: 'README.md', first: 'export REGISTRY=ghcr.io/your-org TAG=0.1.0', reason: 'the chart on Knative needs Knative Serving and Eventing installed; test/unit/packaging/chart-readme.test.ts renders this exact command with the real helm, test/integration/packaging/chart-install.test.ts installs, upgrades and uninstalls the chart with the CRDs' },
-  { file: 'README.md', first: 'helm install falco-response charts/falco-response-functions \\', reason: 'OpenFaaS and faas-cli; the helm install itself is rendered as written by test/unit/packaging/chart-readme.test.ts and installed by test/integration/packaging/chart-install.test.ts' },
-  { file: 'README.md', first: 'faas-cli secret create falco-response-token --from-literal "$TOKEN" ||', reason: 'faas-cli and an OpenFaaS gateway' },
-  { file: 'README.md', first: 'helm upgrade --install falco falcosecurity/falco -n falco -f falcosidekick/values-falco-chart-openfaas.yaml', reason: 'the falco chart (from its repository, not reachable here), and Falco needs a node to run on' },
-  { file: 'README.md', first: 'helm upgrade --install falco falcosecurity/falco -n falco -f falcosidekick/values-falco-chart-knative.yaml \\', reason: 'the falco chart (from its repository, not reachable here), and Falco needs a node to run on' },
-  { file: 'README.md', first: 'kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f -', reason: 'a pod that runs and a shell in it need a kubelet, and the alert needs Falco' },
-  { file: 'README.md', first: 'kubectl -n falco port-forward svc/falco-falcosidekick 2801:2801 &', reason: 'a real Falcosidekick; its /test alert\'s answer is pinned by test/unit/packaging/deploy-docs.test.ts' },
-  { file: 'README.md', first: 'kubectl -n falco-response wait broker/falco-alerts --for=condition=Ready --timeout=2m', reason: 'a Broker made ready by Knative Eventing\'s controller' },
-  { file: 'README.md', first: 'docker run --rm -e BODY="$BODY" -e DRY_RUN=true ghcr.io/your-org/falco-delete-pod:0.1.0 --once', reason: 'docker and a pushed image; the same one-shot run on the bundle is test/unit/packaging/pipeline-examples.test.ts' },
-  { file: 'docs/kn-commands.md', first: 'kn service create delete-pod \\', reason: 'kn (its flags are checked against the YAML by test/unit/packaging/kn-commands.test.ts)' },
+  {
+    file: 'README.md',
+    first: 'make demo   # sets up, then runs the whole chain on this machine and shows what happens',
+    reason: 'make demo and make test: test/e2e/demo.test.ts runs the demo, and the suite cannot run itself',
+  },
+  {
+    file: 'README.md',
+    first: 'make install-cli   # falco-response and kubectl-falco_response in ~/.local/bin',
+    reason:
+      'installs into the home directory; test/unit/cli/install.test.ts runs make install-cli into a temporary PREFIX and runs both names',
+  },
+  {
+    file: 'README.md',
+    first: 'falco-response release pod/<pod> -n <ns> --dry-run   # what it would remove',
+    reason:
+      'a quarantine needs isolate-pod to have acted: release (its --dry-run, refusals and exit codes) is pinned by test/integration/cli/falco-response.test.ts, and make demo runs it',
+  },
+  {
+    file: 'README.md',
+    first: 'falco-response restore deployment/<name> -n <ns> --dry-run',
+    reason:
+      'a workload at 0 needs scale-to-zero to have acted: restore is pinned by test/integration/cli/falco-response.test.ts, and make demo runs it',
+  },
+  {
+    file: 'README.md',
+    first: 'make bundle',
+    reason: 'pushes images (docker buildx, faas-cli up); make bundle alone is run by test/unit/packaging/bundle.test.ts',
+  },
+  {
+    file: 'docs/images.md',
+    first: "docker buildx imagetools inspect node:24.9.0-alpine3.22 --format '{{json .Manifest.Digest}}'",
+    reason: 'docker and crane, and a registry',
+  },
+  {
+    file: 'README.md',
+    first: 'helm repo add falcosecurity https://falcosecurity.github.io/charts && helm repo update',
+    reason: 'the falcosecurity chart repository cannot be reached from this machine',
+  },
+  {
+    file: 'README.md',
+    first: 'helm repo add openfaas https://openfaas.github.io/faas-netes/ && helm repo update',
+    reason: 'the openfaas chart repository cannot be reached from here, and faas-cli is not installable',
+  },
+  {
+    file: 'docs/configuration.md',
+    first:
+      "kubectl -n falco-response get lease falco-response-budget -o jsonpath='{.metadata.annotations.falco-response\\.dev/budget-slots}'",
+    reason:
+      'running functions that take budget slots; the Lease and its budget-slots annotation are pinned by test/integration/action-budget.test.ts',
+  },
+  {
+    file: 'README.md',
+    first: 'export REGISTRY=ghcr.io/your-org TAG=0.1.0',
+    reason:
+      'the chart on Knative needs Knative Serving and Eventing installed; test/unit/packaging/chart-readme.test.ts renders this exact command with the real helm, test/integration/packaging/chart-install.test.ts installs, upgrades and uninstalls the chart with the CRDs',
+  },
+  {
+    file: 'README.md',
+    first: 'helm install falco-response charts/falco-response-functions \\',
+    reason:
+      'OpenFaaS and faas-cli; the helm install itself is rendered as written by test/unit/packaging/chart-readme.test.ts and installed by test/integration/packaging/chart-install.test.ts',
+  },
+  {
+    file: 'README.md',
+    first: 'faas-cli secret create falco-response-token --from-literal "$TOKEN" ||',
+    reason: 'faas-cli and an OpenFaaS gateway',
+  },
+  {
+    file: 'README.md',
+    first: 'helm upgrade --install falco falcosecurity/falco -n falco -f falcosidekick/values-falco-chart-openfaas.yaml',
+    reason: 'the falco chart (from its repository, not reachable here), and Falco needs a node to run on',
+  },
+  {
+    file: 'README.md',
+    first: 'helm upgrade --install falco falcosecurity/falco -n falco -f falcosidekick/values-falco-chart-knative.yaml \\',
+    reason: 'the falco chart (from its repository, not reachable here), and Falco needs a node to run on',
+  },
+  {
+    file: 'README.md',
+    first: 'kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f -',
+    reason: 'a pod that runs and a shell in it need a kubelet, and the alert needs Falco',
+  },
+  {
+    file: 'README.md',
+    first: 'kubectl -n falco port-forward svc/falco-falcosidekick 2801:2801 &',
+    reason: "a real Falcosidekick; its /test alert's answer is pinned by test/unit/packaging/deploy-docs.test.ts",
+  },
+  {
+    file: 'README.md',
+    first: 'kubectl -n falco-response wait broker/falco-alerts --for=condition=Ready --timeout=2m',
+    reason: "a Broker made ready by Knative Eventing's controller",
+  },
+  {
+    file: 'README.md',
+    first: 'docker run --rm -e BODY="$BODY" -e DRY_RUN=true ghcr.io/your-org/falco-delete-pod:0.1.0 --once',
+    reason: 'docker and a pushed image; the same one-shot run on the bundle is test/unit/packaging/pipeline-examples.test.ts',
+  },
+  {
+    file: 'docs/kn-commands.md',
+    first: 'kn service create delete-pod \\',
+    reason: 'kn (its flags are checked against the YAML by test/unit/packaging/kn-commands.test.ts)',
+  },
   { file: 'docs/kn-commands.md', first: 'kn service create isolate-pod \\', reason: 'kn' },
   { file: 'docs/kn-commands.md', first: 'kn service create scale-to-zero \\', reason: 'kn' },
   { file: 'docs/kn-commands.md', first: 'kn broker create falco-alerts \\', reason: 'kn and Knative Eventing' },
@@ -248,8 +365,16 @@ const NOT_HERE: Array<{ file: string; first: string; reason: string }> = [
   { file: 'docs/kn-commands.md', first: 'kn trigger create isolate-pod \\', reason: 'kn and Knative Eventing' },
   { file: 'docs/kn-commands.md', first: 'kn trigger create scale-to-zero \\', reason: 'kn and Knative Eventing' },
   { file: 'docs/kn-commands.md', first: 'kn service describe delete-pod -n falco-response -o yaml', reason: 'kn' },
-  { file: 'examples/argo/README.md', first: 'kubectl -n argo-events create secret generic falco-response-token --from-literal=token="$TOKEN" \\', reason: 'Argo Events\' CRDs (EventBus, EventSource, Sensor)' },
-  { file: 'examples/tekton/README.md', first: 'kubectl apply -f knative/10-rbac.yaml   # namespace falco-response, ServiceAccount + ClusterRole of delete-pod', reason: 'Tekton\'s CRDs (Task, EventListener, ...)' },
+  {
+    file: 'examples/argo/README.md',
+    first: 'kubectl -n argo-events create secret generic falco-response-token --from-literal=token="$TOKEN" \\',
+    reason: "Argo Events' CRDs (EventBus, EventSource, Sensor)",
+  },
+  {
+    file: 'examples/tekton/README.md',
+    first: 'kubectl apply -f knative/10-rbac.yaml   # namespace falco-response, ServiceAccount + ClusterRole of delete-pod',
+    reason: "Tekton's CRDs (Task, EventListener, ...)",
+  },
 ];
 
 const blocks = commandPages().flatMap(commandBlocks);
@@ -279,7 +404,9 @@ afterAll(async () => {
 describe('the command blocks of the README, docs/ and the examples', () => {
   it('every block is either run below or listed with the reason it cannot run here', () => {
     expect(blocks.length).toBeGreaterThan(20);
-    const unaccounted = blocks.filter((block) => !RUN_HERE.some((entry) => named(block, entry)) && !NOT_HERE.some((entry) => named(block, entry)));
+    const unaccounted = blocks.filter(
+      (block) => !RUN_HERE.some((entry) => named(block, entry)) && !NOT_HERE.some((entry) => named(block, entry)),
+    );
     expect(unaccounted.map((block) => `${block.file}: ${block.first}`)).toEqual([]);
     const stale = [...RUN_HERE, ...NOT_HERE].filter((entry) => !blocks.some((block) => named(block, entry)));
     expect(stale.map((entry) => `${entry.file}: ${entry.first}`)).toEqual([]);
@@ -287,16 +414,19 @@ describe('the command blocks of the README, docs/ and the examples', () => {
     expect(commandPages().filter((page) => fenceLanguages(page).includes(''))).toEqual([]);
   });
 
-  it('uses the kubectl of the test API server\'s release', async () => {
+  it("uses the kubectl of the test API server's release", async () => {
     const version = JSON.parse(await kubectl(session, 'version -o json'));
     expect(version.clientVersion.gitVersion).toBe(k8sVersions().kubernetes);
     expect(version.serverVersion.gitVersion).toBe(k8sVersions().kubernetes);
   });
 
-  it.each(['knative/10-rbac.yaml', 'openfaas/rbac-pro.yaml'])('`kubectl apply -f %s` alone works on a fresh cluster (the file creates its namespace)', async (file) => {
-    const run = await sh(session, `kubectl apply -f ${file}`);
-    expect(run.code, run.stderr).toBe(0);
-  });
+  it.each(['knative/10-rbac.yaml', 'openfaas/rbac-pro.yaml'])(
+    '`kubectl apply -f %s` alone works on a fresh cluster (the file creates its namespace)',
+    async (file) => {
+      const run = await sh(session, `kubectl apply -f ${file}`);
+      expect(run.code, run.stderr).toBe(0);
+    },
+  );
 
   // In page order, as a reader goes: later blocks rely on what earlier ones made.
   const runnable = blocks.flatMap((block) => {

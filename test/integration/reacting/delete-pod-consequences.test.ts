@@ -26,11 +26,13 @@ import {
 import { createPod, functionEventsIn, podExists, shortContainerId, waitForPodGone } from '../../../testbed/workloads/pods.ts';
 
 const bed = useFunctionTestBed(deletePodSpec);
-const fnWrites = (fn: FunctionUnderTest, resource?: string) => countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, resource, since: bed.since, succeededOnly: true });
+const fnWrites = (fn: FunctionUnderTest, resource?: string) =>
+  countWrites(bed.cluster, { user: fn.identity, namespace: bed.ns, resource, since: bed.since, succeededOnly: true });
 const alertOn = (pod: V1Pod) => alertFor(bed.ns, pod.metadata!.name!, shortContainerId(pod));
 // Pods a controller created since a moment. Counted from the delete on, and as "at least": a
 // controller may also replace pods for reasons of its own on a loaded machine.
-const podCreatesBy = (user: string, since: number) => writesOf(bed.cluster, { user, namespace: bed.ns, resource: 'pods', verbs: ['create'], since, succeededOnly: true });
+const podCreatesBy = (user: string, since: number) =>
+  writesOf(bed.cluster, { user, namespace: bed.ns, resource: 'pods', verbs: ['create'], since, succeededOnly: true });
 
 /** Deletes `victim` through the function and returns the pods of the workload once it settled again. */
 async function deleteAndWaitForReplacement(fn: FunctionUnderTest, workload: Workload, victim: V1Pod, expectedPods: number) {
@@ -136,7 +138,10 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
       const workload = await create(bed.api, bed.ns, name, { replicas: 2 });
       const { decision, replacement, sentAt } = await deleteAndWaitForReplacement(fn, workload, workload.pods[0]!, 2);
       expect(decision.details.consequence).toBe('recreated');
-      expect(replacement.metadata!.ownerReferences?.[0]).toMatchObject({ kind: create === createReplicaSet ? 'ReplicaSet' : 'ReplicationController', name });
+      expect(replacement.metadata!.ownerReferences?.[0]).toMatchObject({
+        kind: create === createReplicaSet ? 'ReplicaSet' : 'ReplicationController',
+        name,
+      });
       const controller = create === createReplicaSet ? CONTROLLER.replicaSet : CONTROLLER.replicationController;
       expect(podCreatesBy(controller, sentAt).length).toBeGreaterThanOrEqual(1);
     }
@@ -173,7 +178,11 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
     await markUnready(bed.api, bed.ns, sick!.metadata!.name!);
     await waitForDeploymentReady(bed.api, bed.ns, 'api', 2);
     const refused = await bed.send(fn, alertOn(healthy!));
-    expect(refused.decision).toMatchObject({ outcome: 'skipped', reason: 'min-ready-replicas', message: expect.stringMatching(/2 ready of 3.*leave 1/) });
+    expect(refused.decision).toMatchObject({
+      outcome: 'skipped',
+      reason: 'min-ready-replicas',
+      message: expect.stringMatching(/2 ready of 3.*leave 1/),
+    });
     expect(fnWrites(fn)).toBe(0);
     // Deleting the unready pod leaves the 2 ready ones: allowed, and the ReplicaSet brings back a ready third.
     const allowed = await bed.send(fn, alertOn(sick!));
@@ -185,15 +194,30 @@ describe('delete-pod on the reacting cluster: what Kubernetes does next', () => 
   it('a PodDisruptionBudget does not stop delete-pod: a plain DELETE is not an eviction, the pod goes though the budget allows no disruption', async () => {
     const fn = await bed.start();
     const web = await createDeployment(bed.api, bed.ns, 'guarded', { replicas: 2 });
-    await bed.api.policy.createNamespacedPodDisruptionBudget({ namespace: bed.ns, body: { metadata: { name: 'guarded' }, spec: { minAvailable: 2, selector: { matchLabels: web.selector } } } });
+    await bed.api.policy.createNamespacedPodDisruptionBudget({
+      namespace: bed.ns,
+      body: { metadata: { name: 'guarded' }, spec: { minAvailable: 2, selector: { matchLabels: web.selector } } },
+    });
     // The disruption controller computes the budget: no disruption allowed with 2 of 2 required.
     await eventually('the disruption controller to compute the budget', async () => {
       const pdb = await bed.api.policy.readNamespacedPodDisruptionBudget({ namespace: bed.ns, name: 'guarded' });
-      return pdb.status?.observedGeneration === pdb.metadata?.generation && pdb.status?.currentHealthy === 2 && pdb.status?.disruptionsAllowed === 0 ? pdb : undefined;
+      return pdb.status?.observedGeneration === pdb.metadata?.generation &&
+        pdb.status?.currentHealthy === 2 &&
+        pdb.status?.disruptionsAllowed === 0
+        ? pdb
+        : undefined;
     });
-    expect(writesOf(bed.cluster, { user: CONTROLLER.disruption, namespace: bed.ns, resource: 'poddisruptionbudgets', since: bed.since }).length).toBeGreaterThan(0);
+    expect(
+      writesOf(bed.cluster, { user: CONTROLLER.disruption, namespace: bed.ns, resource: 'poddisruptionbudgets', since: bed.since }).length,
+    ).toBeGreaterThan(0);
     // An eviction would be refused now (429): that is what the budget guards against.
-    await expect(bed.api.core.createNamespacedPodEviction({ namespace: bed.ns, name: web.pods[1]!.metadata!.name!, body: { metadata: { name: web.pods[1]!.metadata!.name!, namespace: bed.ns } } })).rejects.toMatchObject({ code: 429 });
+    await expect(
+      bed.api.core.createNamespacedPodEviction({
+        namespace: bed.ns,
+        name: web.pods[1]!.metadata!.name!,
+        body: { metadata: { name: web.pods[1]!.metadata!.name!, namespace: bed.ns } },
+      }),
+    ).rejects.toMatchObject({ code: 429 });
     const { decision } = await bed.send(fn, alertOn(web.pods[0]!));
     expect(decision).toMatchObject({ outcome: 'acted', reason: 'deleted' });
     await waitForPodGone(bed.api, bed.ns, web.pods[0]!.metadata!.name!);

@@ -41,7 +41,9 @@ describe('isolate-pod on the reacting cluster: what Kubernetes does next', () =>
     expect(isolated.metadata?.uid).toBe(suspect!.metadata!.uid);
     expect(isReady(isolated)).toBe(true);
     expect(isolated.metadata?.labels?.[QUARANTINE_LABEL]).toBe(suspect!.metadata!.uid);
-    expect((await waitForPods(bed.api, bed.ns, web.selector, 2)).map((p) => p.metadata!.uid).sort()).toEqual(web.pods.map((p) => p.metadata!.uid).sort());
+    expect((await waitForPods(bed.api, bed.ns, web.selector, 2)).map((p) => p.metadata!.uid).sort()).toEqual(
+      web.pods.map((p) => p.metadata!.uid).sort(),
+    );
 
     // Someone deletes the quarantined pod (e.g. after examining it): the policy goes with it.
     const policy = quarantinePolicyName(name);
@@ -50,7 +52,16 @@ describe('isolate-pod on the reacting cluster: what Kubernetes does next', () =>
     await bed.api.core.deleteNamespacedPod({ namespace: bed.ns, name });
     await waitForPodGone(bed.api, bed.ns, name);
     await eventually(`NetworkPolicy ${policy} garbage-collected`, async () => !(await policyExists(policy)));
-    expect(writesOf(bed.cluster, { user: CONTROLLER.garbageCollector, namespace: bed.ns, resource: 'networkpolicies', verbs: ['delete'], since: deletedAt, succeededOnly: true }).map((e) => e.objectRef?.name)).toEqual([policy]);
+    expect(
+      writesOf(bed.cluster, {
+        user: CONTROLLER.garbageCollector,
+        namespace: bed.ns,
+        resource: 'networkpolicies',
+        verbs: ['delete'],
+        since: deletedAt,
+        succeededOnly: true,
+      }).map((e) => e.objectRef?.name),
+    ).toEqual([policy]);
 
     const pods = await waitForPods(bed.api, bed.ns, web.selector, 2);
     const replacement = pods.find((p) => !web.pods.some((old) => old.metadata!.uid === p.metadata!.uid))!;
@@ -64,10 +75,23 @@ describe('isolate-pod on the reacting cluster: what Kubernetes does next', () =>
     const web = await createDeployment(bed.api, bed.ns, 'web', { replicas: 2, terminationGracePeriodSeconds: 8 });
     const [suspect] = web.pods;
     const name = suspect!.metadata!.name!;
-    expect((await bed.send(fn, alertFor(bed.ns, name, shortContainerId(suspect!)))).decision).toMatchObject({ outcome: 'acted', reason: 'isolated' });
+    expect((await bed.send(fn, alertFor(bed.ns, name, shortContainerId(suspect!)))).decision).toMatchObject({
+      outcome: 'acted',
+      reason: 'isolated',
+    });
 
     // As `kubectl rollout restart` does: a new template annotation, so a new ReplicaSet.
-    await bed.api.apps.patchNamespacedDeployment({ namespace: bed.ns, name: 'web', body: [{ op: 'add', path: '/spec/template/metadata/annotations', value: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } }] });
+    await bed.api.apps.patchNamespacedDeployment({
+      namespace: bed.ns,
+      name: 'web',
+      body: [
+        {
+          op: 'add',
+          path: '/spec/template/metadata/annotations',
+          value: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() },
+        },
+      ],
+    });
     const terminating = await eventually(`the quarantined pod ${name} Terminating in the rollout`, async () => {
       const pod = await podExists(bed.api, bed.ns, name);
       return pod?.metadata?.deletionTimestamp ? pod : undefined;
@@ -78,7 +102,7 @@ describe('isolate-pod on the reacting cluster: what Kubernetes does next', () =>
     expect(policy.spec?.podSelector?.matchLabels).toEqual({ [QUARANTINE_LABEL]: suspect!.metadata!.uid });
 
     await waitForPodGone(bed.api, bed.ns, name, undefined, 60_000);
-    await eventually('the old pod\'s NetworkPolicy garbage-collected', async () => !(await policyExists(quarantinePolicyName(name))));
+    await eventually("the old pod's NetworkPolicy garbage-collected", async () => !(await policyExists(quarantinePolicyName(name))));
     const fresh = await waitForPods(bed.api, bed.ns, web.selector, 2);
     expect(fresh.every((p) => p.metadata?.labels?.[QUARANTINE_LABEL] === undefined)).toBe(true);
   }, 120_000);

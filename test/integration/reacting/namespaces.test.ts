@@ -28,16 +28,37 @@ describe('namespaces on the reacting cluster', () => {
     const fn = await bed.start();
     const optedOut = await createTestNamespace(bed.cluster, 'opted-out', { 'falco-response.dev/ignore': 'true' });
     const [shielded] = (await createDeployment(bed.api, optedOut, 'web', { replicas: 1 })).pods;
-    expect((await bed.send(fn, alertFor(optedOut, shielded!.metadata!.name!, shortContainerId(shielded!)))).decision).toMatchObject({ outcome: 'skipped', reason: 'opted-out' });
+    expect((await bed.send(fn, alertFor(optedOut, shielded!.metadata!.name!, shortContainerId(shielded!)))).decision).toMatchObject({
+      outcome: 'skipped',
+      reason: 'opted-out',
+    });
 
-    await bed.api.core.patchNamespace({ name: bed.ns, body: [{ op: 'add', path: '/metadata/annotations', value: { 'falco-response.dev/ignore-until': new Date(Date.now() + 3_600_000).toISOString() } }] });
+    await bed.api.core.patchNamespace({
+      name: bed.ns,
+      body: [
+        {
+          op: 'add',
+          path: '/metadata/annotations',
+          value: { 'falco-response.dev/ignore-until': new Date(Date.now() + 3_600_000).toISOString() },
+        },
+      ],
+    });
     const [debugged] = (await createDeployment(bed.api, bed.ns, 'web', { replicas: 1 })).pods;
     const alert = alertFor(bed.ns, debugged!.metadata!.name!, shortContainerId(debugged!));
     expect((await bed.send(fn, alert)).decision).toMatchObject({ outcome: 'skipped', reason: 'opted-out' });
     expect(countWrites(bed.cluster, { user: fn.identity, since: bed.since })).toBe(0);
     expect(await podExists(bed.api, bed.ns, debugged!.metadata!.name!)).toBeDefined();
 
-    await bed.api.core.patchNamespace({ name: bed.ns, body: [{ op: 'replace', path: '/metadata/annotations/falco-response.dev~1ignore-until', value: new Date(Date.now() - 60_000).toISOString() }] });
+    await bed.api.core.patchNamespace({
+      name: bed.ns,
+      body: [
+        {
+          op: 'replace',
+          path: '/metadata/annotations/falco-response.dev~1ignore-until',
+          value: new Date(Date.now() - 60_000).toISOString(),
+        },
+      ],
+    });
     const later = await bed.start(); // no dedupe memory of the skip
     expect((await bed.send(later, alert)).decision).toMatchObject({ outcome: 'acted', reason: 'deleted' });
     await waitForPodGone(bed.api, bed.ns, debugged!.metadata!.name!);
@@ -49,7 +70,10 @@ describe('namespaces on the reacting cluster', () => {
     try {
       const [pod] = (await createDeployment(bed.api, 'kube-system', name, { replicas: 1 })).pods;
       const since = Date.now();
-      expect((await bed.send(fn, alertFor('kube-system', pod!.metadata!.name!, shortContainerId(pod!)))).decision).toMatchObject({ outcome: 'skipped', reason: 'protected-namespace' });
+      expect((await bed.send(fn, alertFor('kube-system', pod!.metadata!.name!, shortContainerId(pod!)))).decision).toMatchObject({
+        outcome: 'skipped',
+        reason: 'protected-namespace',
+      });
       expect(countWrites(bed.cluster, { user: fn.identity, since })).toBe(0);
       expect(await podExists(bed.api, 'kube-system', pod!.metadata!.name!)).toBeDefined();
     } finally {
@@ -63,10 +87,15 @@ describe('namespaces on the reacting cluster', () => {
     const pod = await createPod(bed.api, doomed, 'worker', { terminationGracePeriodSeconds: 5 });
     const alert = alertFor(doomed, 'worker', shortContainerId(pod));
     await bed.api.core.deleteNamespace({ name: doomed });
-    await eventually('the namespace controller to terminate the pod', async () => (await podExists(bed.api, doomed, 'worker'))?.metadata?.deletionTimestamp !== undefined);
+    await eventually(
+      'the namespace controller to terminate the pod',
+      async () => (await podExists(bed.api, doomed, 'worker'))?.metadata?.deletionTimestamp !== undefined,
+    );
     expect((await bed.api.core.readNamespace({ name: doomed })).status?.phase).toBe('Terminating');
     expect((await bed.send(fn, alert)).decision).toMatchObject({ outcome: 'skipped', reason: 'already-terminating' });
-    expect(writesOf(bed.cluster, { user: CONTROLLER.namespace, namespace: doomed, resource: 'pods', since: bed.since }).length).toBeGreaterThan(0);
+    expect(
+      writesOf(bed.cluster, { user: CONTROLLER.namespace, namespace: doomed, resource: 'pods', since: bed.since }).length,
+    ).toBeGreaterThan(0);
 
     await eventually(`namespace ${doomed} gone`, () => namespaceGone(doomed), 90_000);
     const fresh = await bed.start();

@@ -19,7 +19,10 @@ describe('the scale run, small', () => {
     });
     expect(report.stopped).toBeUndefined();
     expect(report.problems).toEqual([]);
-    expect(report.sizes.map((s) => [s.nodes, s.podsRunning])).toEqual([[5, 50], [10, 100]]);
+    expect(report.sizes.map((s) => [s.nodes, s.podsRunning])).toEqual([
+      [5, 50],
+      [10, 100],
+    ]);
     for (const size of report.sizes) {
       expect(size.samples).toHaveLength(20);
       expect(size.samples.every((s) => s.status === 200 && s.outcome === 'acted')).toBe(true);

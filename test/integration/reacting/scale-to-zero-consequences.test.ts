@@ -13,7 +13,8 @@ import { kubectl } from '../../../testbed/workloads/kubectl.ts';
 import { podsMatching, shortContainerId } from '../../../testbed/workloads/pods.ts';
 
 const bed = useFunctionTestBed(scaleToZeroSpec);
-const podDeletesBy = (user: string, since: number) => writesOf(bed.cluster, { user, namespace: bed.ns, resource: 'pods', verbs: ['delete'], since, succeededOnly: true });
+const podDeletesBy = (user: string, since: number) =>
+  writesOf(bed.cluster, { user, namespace: bed.ns, resource: 'pods', verbs: ['delete'], since, succeededOnly: true });
 
 describe('scale-to-zero on the reacting cluster: what Kubernetes does next', () => {
   it('every pod of the Deployment terminates and none comes back: not through controller resyncs, not through an HPA; the README restore brings them back Running', async () => {
@@ -38,12 +39,18 @@ describe('scale-to-zero on the reacting cluster: what Kubernetes does next', () 
     const scaledAt = Date.now();
 
     await waitForPods(bed.api, bed.ns, web.selector, 0);
-    expect(podDeletesBy(CONTROLLER.replicaSet, bed.since).map((e) => e.objectRef?.name).sort()).toEqual(web.pods.map((p) => p.metadata!.name).sort());
+    expect(
+      podDeletesBy(CONTROLLER.replicaSet, bed.since)
+        .map((e) => e.objectRef?.name)
+        .sort(),
+    ).toEqual(web.pods.map((p) => p.metadata!.name).sort());
     // The HPA controller looked at the Deployment and stood down: it does not scale up from 0.
     // (No metrics server runs here, so what the HPA would do with metrics at replicas > 0 is not shown.)
     const hpa = await eventually('the HPA controller to disable scaling at 0 replicas', async () => {
       const read = await bed.api.autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: bed.ns, name: 'web' });
-      return read.status?.conditions?.find((c) => c.type === 'ScalingActive' && c.status === 'False' && c.reason === 'ScalingDisabled') ? read : undefined;
+      return read.status?.conditions?.find((c) => c.type === 'ScalingActive' && c.status === 'False' && c.reason === 'ScalingDisabled')
+        ? read
+        : undefined;
     });
     expect(hpa.status?.desiredReplicas ?? 0).toBe(0);
     // Longer than two resync periods of the controllers (--min-resync-period=5s): still 0, no pod created.
@@ -55,10 +62,20 @@ describe('scale-to-zero on the reacting cluster: what Kubernetes does next', () 
     expect(deployment.status?.replicas ?? 0).toBe(0);
     const [replicaSet] = (await bed.api.apps.listNamespacedReplicaSet({ namespace: bed.ns })).items;
     expect(replicaSet?.spec?.replicas).toBe(0);
-    expect(countWrites(bed.cluster, { user: CONTROLLER.horizontalPodAutoscaler, namespace: bed.ns, resource: 'deployments', since: bed.since })).toBe(0);
+    expect(
+      countWrites(bed.cluster, { user: CONTROLLER.horizontalPodAutoscaler, namespace: bed.ns, resource: 'deployments', since: bed.since }),
+    ).toBe(0);
 
     // The README's restore commands, with the real kubectl.
-    const previous = await kubectl(bed.cluster, ['-n', bed.ns, 'get', 'deploy', 'web', '-o', `jsonpath={.metadata.annotations.${PREVIOUS_REPLICAS_ANNOTATION.replace(/\./g, '\\.')}}`]);
+    const previous = await kubectl(bed.cluster, [
+      '-n',
+      bed.ns,
+      'get',
+      'deploy',
+      'web',
+      '-o',
+      `jsonpath={.metadata.annotations.${PREVIOUS_REPLICAS_ANNOTATION.replace(/\./g, '\\.')}}`,
+    ]);
     expect(previous).toBe('3');
     await kubectl(bed.cluster, ['-n', bed.ns, 'scale', 'deploy', 'web', `--replicas=${previous}`]);
     const back = await waitForPods(bed.api, bed.ns, web.selector, 3);

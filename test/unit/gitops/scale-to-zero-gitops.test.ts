@@ -22,7 +22,9 @@ describe('GITOPS_* settings', () => {
     const empty = mkdtempSync(join(tmpdir(), 'creds-'));
     expect(() => configure({ GITOPS_MODE: 'commit', GIT_CREDENTIALS_DIR: empty })).toThrow(/GIT_CREDENTIALS_DIR=.*no Git credentials/);
     writeFileSync(join(empty, 'password'), 'token\n');
-    expect(configure({ GITOPS_MODE: 'commit', GIT_CREDENTIALS_DIR: empty }).spec?.rbacRules).toEqual(SCALE_TO_ZERO_GITOPS_VARIANTS.find((v) => v.variant === 'commit')!.spec.rbacRules);
+    expect(configure({ GITOPS_MODE: 'commit', GIT_CREDENTIALS_DIR: empty }).spec?.rbacRules).toEqual(
+      SCALE_TO_ZERO_GITOPS_VARIANTS.find((v) => v.variant === 'commit')!.spec.rbacRules,
+    );
   });
 
   it('bad values are reported together at start-up', () => {
@@ -31,17 +33,40 @@ describe('GITOPS_* settings', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).problems.map((p) => p.split('=')[0])).toEqual(['GITOPS_MODE', 'GITOPS_FALLBACK', 'GIT_AUTHOR_EMAIL', 'GITOPS_ARGOCD_NAMESPACE']);
+      expect((error as ConfigError).problems.map((p) => p.split('=')[0])).toEqual([
+        'GITOPS_MODE',
+        'GITOPS_FALLBACK',
+        'GIT_AUTHOR_EMAIL',
+        'GITOPS_ARGOCD_NAMESPACE',
+      ]);
     }
   });
 });
 
 describe('the GitOps owner of a workload', () => {
   it('reads Flux Kustomization and HelmRelease labels, and Argo CD tracking by annotation or label', () => {
-    expect(gitOpsOwnerOf({ metadata: { namespace: 'shop', labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' } } })).toEqual({ tool: 'flux', kind: 'Kustomization', namespace: 'flux-system', name: 'apps' });
-    expect(gitOpsOwnerOf({ metadata: { namespace: 'shop', labels: { 'helm.toolkit.fluxcd.io/name': 'web', 'helm.toolkit.fluxcd.io/namespace': 'shop' } } })).toEqual({ tool: 'flux', kind: 'HelmRelease', namespace: 'shop', name: 'web' });
-    expect(gitOpsOwnerOf({ metadata: { annotations: { 'argocd.argoproj.io/tracking-id': 'team-a_shop:apps/Deployment:shop/web' } } })).toEqual({ tool: 'argocd', kind: 'Application', namespace: 'team-a', name: 'shop' });
-    expect(gitOpsOwnerOf({ metadata: { labels: { 'argocd.argoproj.io/instance': 'shop' } } }, 'gitops')).toEqual({ tool: 'argocd', kind: 'Application', namespace: 'gitops', name: 'shop' });
+    expect(
+      gitOpsOwnerOf({
+        metadata: {
+          namespace: 'shop',
+          labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' },
+        },
+      }),
+    ).toEqual({ tool: 'flux', kind: 'Kustomization', namespace: 'flux-system', name: 'apps' });
+    expect(
+      gitOpsOwnerOf({
+        metadata: { namespace: 'shop', labels: { 'helm.toolkit.fluxcd.io/name': 'web', 'helm.toolkit.fluxcd.io/namespace': 'shop' } },
+      }),
+    ).toEqual({ tool: 'flux', kind: 'HelmRelease', namespace: 'shop', name: 'web' });
+    expect(
+      gitOpsOwnerOf({ metadata: { annotations: { 'argocd.argoproj.io/tracking-id': 'team-a_shop:apps/Deployment:shop/web' } } }),
+    ).toEqual({ tool: 'argocd', kind: 'Application', namespace: 'team-a', name: 'shop' });
+    expect(gitOpsOwnerOf({ metadata: { labels: { 'argocd.argoproj.io/instance': 'shop' } } }, 'gitops')).toEqual({
+      tool: 'argocd',
+      kind: 'Application',
+      namespace: 'gitops',
+      name: 'shop',
+    });
     expect(gitOpsOwnerOf({ metadata: { labels: { app: 'web' } } })).toBeUndefined();
   });
 });
@@ -50,7 +75,8 @@ describe('the replicas edit', () => {
   it('without a kustomization.yaml, sets spec.replicas in the manifest itself, keeping comments and the other documents; the revert puts the count back', () => {
     const root = mkdtempSync(join(tmpdir(), 'repo-'));
     mkdirSync(join(root, 'apps'));
-    const original = '# the service\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n# the deployment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3 # normal load\n';
+    const original =
+      '# the service\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n# the deployment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3 # normal load\n';
     writeFileSync(join(root, 'apps/web.yaml'), original);
     const target = { root, path: './apps', kind: 'Deployment', namespace: 'shop', name: 'web' };
     const { edit, text } = editReplicas(target, 0);

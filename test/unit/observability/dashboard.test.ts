@@ -19,11 +19,24 @@ function typecheck(json: string, name: string) {
   const file = join(dir, `${name}.ts`);
   writeFileSync(file, `import type { Dashboard } from '@grafana/schema';\nexport const dashboard = (${json}) satisfies Dashboard;\n`);
   const tsc = join(repoRoot, 'node_modules/.bin/tsc');
-  return run(tsc, ['--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', file]);
+  return run(tsc, [
+    '--noEmit',
+    '--strict',
+    '--skipLibCheck',
+    '--target',
+    'es2022',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--types',
+    'node',
+    file,
+  ]);
 }
 
 describe('the Grafana dashboard', () => {
-  it('is a Dashboard by @grafana/schema\'s published type', () => {
+  it("is a Dashboard by @grafana/schema's published type", () => {
     const result = typecheck(text, 'shipped');
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -41,15 +54,29 @@ describe('the Grafana dashboard', () => {
 
   it('has the panels operators need: alerts by outcome and reason, actions, latencies, API errors, blast radius, 401s, in-flight', () => {
     const titles = dashboard.panels.map((panel: { title: string }) => panel.title);
-    for (const wanted of [/outcome and reason/, /^Actions$/, /Decision latency p50 \/ p99/, /Kubernetes API latency/, /Kubernetes API errors/, /Blast-radius/, /401/, /In-flight/]) {
-      expect(titles.some((title: string) => wanted.test(title)), String(wanted)).toBe(true);
+    for (const wanted of [
+      /outcome and reason/,
+      /^Actions$/,
+      /Decision latency p50 \/ p99/,
+      /Kubernetes API latency/,
+      /Kubernetes API errors/,
+      /Blast-radius/,
+      /401/,
+      /In-flight/,
+    ]) {
+      expect(
+        titles.some((title: string) => wanted.test(title)),
+        String(wanted),
+      ).toBe(true);
     }
     // Every query is per function.
     for (const panel of dashboard.panels) for (const target of panel.targets) expect(target.expr).toContain('function=~"$function"');
   });
 
   it('the chart ships the same JSON in a ConfigMap labelled grafana_dashboard', () => {
-    const configMap = renderChart('knative').find((doc) => doc.kind === 'ConfigMap' && doc.metadata.name === 'falco-response-functions-dashboard')!;
+    const configMap = renderChart('knative').find(
+      (doc) => doc.kind === 'ConfigMap' && doc.metadata.name === 'falco-response-functions-dashboard',
+    )!;
     expect(configMap.metadata.labels.grafana_dashboard).toBe('1');
     expect(JSON.parse(configMap.data['falco-response-functions.json'])).toEqual(dashboard);
   });

@@ -25,7 +25,7 @@ describe('promtool check rules', () => {
     expect(result.status).toBe(0);
   });
 
-  it('accepts the chart\'s PrometheusRule, with the configured silence time in FalcoResponseNoAlerts', () => {
+  it("accepts the chart's PrometheusRule, with the configured silence time in FalcoResponseNoAlerts", () => {
     const rule = renderChart('knative').find((doc) => doc.kind === 'PrometheusRule')!;
     expect(rule.spec.groups[0].rules.find((r: { alert: string }) => r.alert === 'FalcoResponseNoAlerts').for).toBe('12h');
     const file = join(scratch, 'chart-rules.yaml');
@@ -43,7 +43,9 @@ describe('promtool check rules', () => {
 });
 
 describe('promtool test rules', () => {
-  const tests = parse(readFileSync(TESTS, 'utf8')) as { tests: Array<{ alert_rule_test: Array<{ alertname: string; exp_alerts: unknown[] }> }> };
+  const tests = parse(readFileSync(TESTS, 'utf8')) as {
+    tests: Array<{ alert_rule_test: Array<{ alertname: string; exp_alerts: unknown[] }> }>;
+  };
   const cases = tests.tests.flatMap((test) => test.alert_rule_test);
 
   it('passes observability/prometheus-rules.test.yaml', () => {

@@ -51,7 +51,9 @@ async function externalModulesOf(dir: string): Promise<string[]> {
     metafile: true,
     logLevel: 'silent',
   });
-  const externals = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((edge) => edge.external).map((edge) => edge.path));
+  const externals = Object.values(result.metafile.inputs).flatMap((input) =>
+    input.imports.filter((edge) => edge.external).map((edge) => edge.path),
+  );
   return [...new Set(externals)].sort();
 }
 
@@ -60,7 +62,15 @@ describe('bundles', () => {
     expect(bundles.sizes.bundles.map((b) => b.function)).toEqual(FUNCTION_SPECS.map((spec) => spec.name));
     expect(bundles.sizes.trained).toBe(true);
     for (const entry of bundles.sizes.bundles) {
-      expect(bundles.filesOf(entry.function)).toEqual(['Dockerfile', 'app.cjs', 'app.cjs.v8cache', 'kube.cjs', 'kube.cjs.v8cache', 'start.cjs', 'train.cjs']);
+      expect(bundles.filesOf(entry.function)).toEqual([
+        'Dockerfile',
+        'app.cjs',
+        'app.cjs.v8cache',
+        'kube.cjs',
+        'kube.cjs.v8cache',
+        'start.cjs',
+        'train.cjs',
+      ]);
       const code = entry.files.filter((file) => file.kind === 'code');
       expect(code.map((file) => file.file).sort()).toEqual(['app.cjs', 'kube.cjs', 'start.cjs'].map((file) => `${entry.function}/${file}`));
       expect(entry.bytes).toBe(code.reduce((sum, file) => sum + file.bytes, 0));
@@ -71,35 +81,49 @@ describe('bundles', () => {
       expect(bundles.output).toMatch(new RegExp(`^${entry.function}\\s+\\d+\\s+${entry.bytes}\\s`, 'm'));
     }
     const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
-    console.log(`bundle sizes: ${bundles.sizes.bundles.map((b) => `${b.function} ${kib(b.bytes)} (${kib(b.startupBytes)} read at start-up, + ${kib(b.cacheBytes)} code caches)`).join(', ')}`);
+    console.log(
+      `bundle sizes: ${bundles.sizes.bundles.map((b) => `${b.function} ${kib(b.bytes)} (${kib(b.startupBytes)} read at start-up, + ${kib(b.cacheBytes)} code caches)`).join(', ')}`,
+    );
   });
 
   it('keeps the Kubernetes client out of start-up: it sits in kube.cjs, loaded on first use', () => {
     for (const entry of bundles.sizes.bundles) {
       const lazy = entry.files.filter((file) => file.loaded === 'on first use' && file.kind === 'code').map((file) => file.file);
       expect(lazy, entry.function).toEqual([`${entry.function}/kube.cjs`]);
-      const startupCode = entry.files.filter((file) => file.loaded === 'at start-up' && file.kind === 'code').map((file) => bundles.fileOf(entry.function, file.file.split('/')[1]!)).join('\n');
-      expect(startupCode.includes("require('./kube.cjs')") || startupCode.includes('require("./kube.cjs")'), `${entry.function} app.cjs does not require ./kube.cjs`).toBe(true);
+      const startupCode = entry.files
+        .filter((file) => file.loaded === 'at start-up' && file.kind === 'code')
+        .map((file) => bundles.fileOf(entry.function, file.file.split('/')[1]!))
+        .join('\n');
+      expect(
+        startupCode.includes("require('./kube.cjs')") || startupCode.includes('require("./kube.cjs")'),
+        `${entry.function} app.cjs does not require ./kube.cjs`,
+      ).toBe(true);
       // Model classes only @kubernetes/client-node defines (shared/ names them in types only).
       for (const clientNodeOnly of ['ObjectSerializer', 'V1PodSpec']) {
         expect(startupCode.includes(clientNodeOnly), `${entry.function} start-up code holds ${clientNodeOnly}`).toBe(false);
-        expect(bundles.fileOf(entry.function, 'kube.cjs').includes(clientNodeOnly), `${entry.function} kube.cjs lacks ${clientNodeOnly}`).toBe(true);
+        expect(
+          bundles.fileOf(entry.function, 'kube.cjs').includes(clientNodeOnly),
+          `${entry.function} kube.cjs lacks ${clientNodeOnly}`,
+        ).toBe(true);
       }
     }
   });
 
-  it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s contains its own handler and none of the other functions (app.cjs and kube.cjs alike)', (fn) => {
-    const own = bundles.fileOf(fn, 'app.cjs');
-    for (const marker of MARKERS[fn]!) expect(own.includes(marker), `${fn} app.cjs lacks its own "${marker}"`).toBe(true);
-    for (const file of CODE_FILES) {
-      const code = bundles.fileOf(fn, file);
-      for (const [other, markers] of Object.entries(MARKERS)) {
-        if (other === fn) continue;
-        // includes() rather than toContain(): a failure must not print megabytes of bundle.
-        for (const marker of markers) expect(code.includes(marker), `${fn} ${file} contains ${other}'s "${marker}"`).toBe(false);
+  it.each(FUNCTION_SPECS.map((spec) => spec.name))(
+    '%s contains its own handler and none of the other functions (app.cjs and kube.cjs alike)',
+    (fn) => {
+      const own = bundles.fileOf(fn, 'app.cjs');
+      for (const marker of MARKERS[fn]!) expect(own.includes(marker), `${fn} app.cjs lacks its own "${marker}"`).toBe(true);
+      for (const file of CODE_FILES) {
+        const code = bundles.fileOf(fn, file);
+        for (const [other, markers] of Object.entries(MARKERS)) {
+          if (other === fn) continue;
+          // includes() rather than toContain(): a failure must not print megabytes of bundle.
+          for (const marker of markers) expect(code.includes(marker), `${fn} ${file} contains ${other}'s "${marker}"`).toBe(false);
+        }
       }
-    }
-  });
+    },
+  );
 
   it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s loads nothing but Node built-ins and its own files at run time', async (fn) => {
     const externals = await externalModulesOf(join(bundles.outDir, fn));
@@ -128,7 +152,11 @@ describe('each bundle, copied alone into an empty directory, runs as its image d
     try {
       await waitUntilReady(proc, `http://127.0.0.1:${port}/readyz`);
       const alert = freshAlert(falcoAlert('terminal-shell-tekton'));
-      const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) });
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alert),
+      });
       const decision = await response.json();
       expect(response.status).toBe(200);
       expect(decision).toMatchObject({ function: fn, outcome: 'dry-run', target: { namespace: 'falcoresponse', pod: 'alpine' } });
@@ -138,13 +166,19 @@ describe('each bundle, copied alone into an empty directory, runs as its image d
     }
   });
 
-  it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s: one-shot mode (the image with args --once) decides on $BODY and exits 0', async (fn) => {
-    const dir = appDirWithOnly(fn);
-    const { command, args } = entrypointIn(dir);
-    const alert = freshAlert(falcoAlert('terminal-shell-tekton'));
-    const run = await runToCompletion(command, [...args, ...ONE_SHOT_ARGS], { cwd: dir, env: { ...offlineEnv(dir), BODY: JSON.stringify(alert) } });
-    expect(run.code, run.stderr).toBe(0);
-    const decision = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
-    expect(decision).toMatchObject({ function: fn, outcome: 'dry-run' });
-  });
+  it.each(FUNCTION_SPECS.map((spec) => spec.name))(
+    '%s: one-shot mode (the image with args --once) decides on $BODY and exits 0',
+    async (fn) => {
+      const dir = appDirWithOnly(fn);
+      const { command, args } = entrypointIn(dir);
+      const alert = freshAlert(falcoAlert('terminal-shell-tekton'));
+      const run = await runToCompletion(command, [...args, ...ONE_SHOT_ARGS], {
+        cwd: dir,
+        env: { ...offlineEnv(dir), BODY: JSON.stringify(alert) },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const decision = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+      expect(decision).toMatchObject({ function: fn, outcome: 'dry-run' });
+    },
+  );
 });

@@ -7,8 +7,11 @@ import { readYamlDocuments } from '../../../testbed/packaging/manifests.ts';
 
 const policies = (platform: Platform, extra: string[] = []) => renderChart(platform, extra).filter((doc) => doc.kind === 'NetworkPolicy');
 
-describe('the chart\'s NetworkPolicies', () => {
-  it.each([['knative', 'knative'], ['openfaas-ce', 'openfaas']] as const)('%s renders exactly %s\'s', (platform, source) => {
+describe("the chart's NetworkPolicies", () => {
+  it.each([
+    ['knative', 'knative'],
+    ['openfaas-ce', 'openfaas'],
+  ] as const)("%s renders exactly %s's", (platform, source) => {
     expect(policies(platform)).toEqual(readYamlDocuments(NETWORK_POLICY_SOURCES[source]));
   });
 

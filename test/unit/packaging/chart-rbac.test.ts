@@ -16,16 +16,30 @@ const MIRRORS: Record<Platform, keyof ReturnType<typeof generatedManifests>> = {
   'openfaas-pro': 'openfaas/rbac-pro.yaml',
 };
 
-const byName = (docs: Manifest[]) => Object.fromEntries(docs.filter((doc) => RBAC_KINDS.has(doc.kind)).map((doc) => [`${doc.kind}/${doc.metadata.namespace ?? ''}/${doc.metadata.name}`, doc]));
+const byName = (docs: Manifest[]) =>
+  Object.fromEntries(
+    docs.filter((doc) => RBAC_KINDS.has(doc.kind)).map((doc) => [`${doc.kind}/${doc.metadata.namespace ?? ''}/${doc.metadata.name}`, doc]),
+  );
 
-describe('the chart\'s RBAC equals the generated manifests', () => {
-  it.each(Object.entries(MIRRORS) as Array<[Platform, keyof ReturnType<typeof generatedManifests>]>)('%s renders exactly the RBAC objects of %s', (platform, file) => {
-    // All functions on, so every object the generator makes for the path must appear.
-    const rendered = byName(renderChart(platform, ['--set', 'functions.scale-to-zero.enabled=true', '--set', 'functions.scale-to-zero.image.repository=r.example/s', '--set-string', 'functions.scale-to-zero.image.tag=1']));
-    const operations = Object.entries(generatedOperationsManifests()).flatMap(([path, text]) => parseYamlDocuments(text, path));
-    const generated = byName([...parseYamlDocuments(generatedManifests()[file], file), ...operations]);
-    expect(Object.keys(generated).length).toBeGreaterThan(0);
-    expect(rendered).toEqual(generated);
-  });
-
+describe("the chart's RBAC equals the generated manifests", () => {
+  it.each(Object.entries(MIRRORS) as Array<[Platform, keyof ReturnType<typeof generatedManifests>]>)(
+    '%s renders exactly the RBAC objects of %s',
+    (platform, file) => {
+      // All functions on, so every object the generator makes for the path must appear.
+      const rendered = byName(
+        renderChart(platform, [
+          '--set',
+          'functions.scale-to-zero.enabled=true',
+          '--set',
+          'functions.scale-to-zero.image.repository=r.example/s',
+          '--set-string',
+          'functions.scale-to-zero.image.tag=1',
+        ]),
+      );
+      const operations = Object.entries(generatedOperationsManifests()).flatMap(([path, text]) => parseYamlDocuments(text, path));
+      const generated = byName([...parseYamlDocuments(generatedManifests()[file], file), ...operations]);
+      expect(Object.keys(generated).length).toBeGreaterThan(0);
+      expect(rendered).toEqual(generated);
+    },
+  );
 });

@@ -19,12 +19,32 @@ describe('README: the helm install commands', () => {
     expect(commands.some((c) => c.includes('platform=openfaas'))).toBe(true);
   });
 
-  it.each(commands.map((command) => [command.includes('platform=openfaas') ? 'openfaas' : 'knative', command] as const))('%s: renders as written', (platform, command) => {
-    const script = `set -euo pipefail\nhelm() { [ "$1" = install ] && shift; "$HELM" template "$@"; }\nexport REGISTRY=registry.example.com/sec TAG=0.1.0 TOKEN=${'a'.repeat(64)}\n${command}\n`;
-    const result = run('bash', ['-c', script], { env: { HELM: helmPath() } });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    const kinds = new Set(parseYamlDocuments(result.stdout).map((doc) => doc.kind));
-    expect([...kinds].sort()).toEqual(platform === 'knative' ? ['Broker', 'ClusterRole', 'ClusterRoleBinding', 'CronJob', 'Lease', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'Trigger'] : ['ClusterRole', 'ClusterRoleBinding', 'CronJob', 'Lease', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount']);
-  });
+  it.each(commands.map((command) => [command.includes('platform=openfaas') ? 'openfaas' : 'knative', command] as const))(
+    '%s: renders as written',
+    (platform, command) => {
+      const script = `set -euo pipefail\nhelm() { [ "$1" = install ] && shift; "$HELM" template "$@"; }\nexport REGISTRY=registry.example.com/sec TAG=0.1.0 TOKEN=${'a'.repeat(64)}\n${command}\n`;
+      const result = run('bash', ['-c', script], { env: { HELM: helmPath() } });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const kinds = new Set(parseYamlDocuments(result.stdout).map((doc) => doc.kind));
+      expect([...kinds].sort()).toEqual(
+        platform === 'knative'
+          ? [
+              'Broker',
+              'ClusterRole',
+              'ClusterRoleBinding',
+              'CronJob',
+              'Lease',
+              'Namespace',
+              'Role',
+              'RoleBinding',
+              'Secret',
+              'Service',
+              'ServiceAccount',
+              'Trigger',
+            ]
+          : ['ClusterRole', 'ClusterRoleBinding', 'CronJob', 'Lease', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount'],
+      );
+    },
+  );
 });

@@ -33,7 +33,7 @@ describe('chart env settings', () => {
   });
 
   const integers = [...chartSettings()].flatMap(([name, { shape }]) => (shape.kind === 'integer' ? [[name, shape] as const] : []));
-  it.each(integers)('%s: the schema\'s bounds are the function\'s own', (name, { min, max }) => {
+  it.each(integers)("%s: the schema's bounds are the function's own", (name, { min, max }) => {
     expect(accepts({ [name]: String(min) })).toBe(true);
     expect(accepts({ [name]: String(max) })).toBe(true);
     expect(accepts({ [name]: String(min - 1) })).toBe(false);
@@ -47,21 +47,27 @@ describe('chart env settings: the enumerations', () => {
     return shape.kind === 'enum' ? shape.values : [];
   };
 
-  it.each(['MIN_PRIORITY', 'LOG_LEVEL', 'UNSELECTED_LOG_LEVEL', 'CLOUDEVENT_REPLY', 'METRICS_AUTH'])('%s: every value the schema allows, the function accepts', (name) => {
-    const values = schemaOf(name);
-    expect(values.length).toBeGreaterThan(1);
-    // The chart always sets AUTH_TOKEN with auth on (METRICS_AUTH=token needs it).
-    for (const value of values) expect(accepts({ [name]: value, AUTH_TOKEN: 'chart-token' }), `${name}=${value}`).toBe(true);
-    expect(accepts({ [name]: 'not-a-value' })).toBe(false);
-  });
+  it.each(['MIN_PRIORITY', 'LOG_LEVEL', 'UNSELECTED_LOG_LEVEL', 'CLOUDEVENT_REPLY', 'METRICS_AUTH'])(
+    '%s: every value the schema allows, the function accepts',
+    (name) => {
+      const values = schemaOf(name);
+      expect(values.length).toBeGreaterThan(1);
+      // The chart always sets AUTH_TOKEN with auth on (METRICS_AUTH=token needs it).
+      for (const value of values) expect(accepts({ [name]: value, AUTH_TOKEN: 'chart-token' }), `${name}=${value}`).toBe(true);
+      expect(accepts({ [name]: 'not-a-value' })).toBe(false);
+    },
+  );
 });
 
-describe('the chart\'s functions', () => {
-  it('are the registry\'s (functions/index.ts), each with the RULES and MIN_PRIORITY its spec ships', () => {
+describe("the chart's functions", () => {
+  it("are the registry's (functions/index.ts), each with the RULES and MIN_PRIORITY its spec ships", () => {
     const values = parse(readFileSync(join(repoRoot, 'charts/falco-response-functions/values.yaml'), 'utf8'));
     expect(Object.keys(values.functions)).toEqual(FUNCTIONS.map((spec) => spec.name));
     for (const spec of FUNCTIONS) {
-      expect(values.functions[spec.name].env, spec.name).toMatchObject({ RULES: spec.deployment.rules, MIN_PRIORITY: spec.deployment.minPriority });
+      expect(values.functions[spec.name].env, spec.name).toMatchObject({
+        RULES: spec.deployment.rules,
+        MIN_PRIORITY: spec.deployment.minPriority,
+      });
     }
   });
 });

@@ -45,7 +45,14 @@ async function runOnce(dir: string, env: Record<string, string> = {}) {
   const alert = freshAlert(falcoAlert('terminal-shell-tekton'));
   const run = await runToCompletion(command, [...args, ...ONE_SHOT_ARGS], {
     cwd: dir,
-    env: { KUBECONFIG: join(dir, 'no-such-kubeconfig'), LOCK_FILE: '', HOME: dir, FAST_START_DEBUG: '1', BODY: JSON.stringify(alert), ...env },
+    env: {
+      KUBECONFIG: join(dir, 'no-such-kubeconfig'),
+      LOCK_FILE: '',
+      HOME: dir,
+      FAST_START_DEBUG: '1',
+      BODY: JSON.stringify(alert),
+      ...env,
+    },
   });
   expect(run.code, run.stderr).toBe(0);
   const decision = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
@@ -97,7 +104,16 @@ describe('start.cjs and the trained code caches', () => {
     const alert = freshAlert(falcoAlert('terminal-shell-tekton'));
     const run = await runToCompletion(command, [...args, ...ONE_SHOT_ARGS], {
       cwd: dir,
-      env: { KUBECONFIG: await unreachableKubeconfig(dir), POD_NAMESPACE: 'falco-response', LOCK_FILE: '', HOME: dir, FAST_START_DEBUG: '1', BODY: JSON.stringify(alert), KUBE_RETRIES: '1', KUBE_TIMEOUT_MS: '1000' },
+      env: {
+        KUBECONFIG: await unreachableKubeconfig(dir),
+        POD_NAMESPACE: 'falco-response',
+        LOCK_FILE: '',
+        HOME: dir,
+        FAST_START_DEBUG: '1',
+        BODY: JSON.stringify(alert),
+        KUBE_RETRIES: '1',
+        KUBE_TIMEOUT_MS: '1000',
+      },
     });
     expect(cacheReport(run.stderr), run.stderr).toEqual({ 'app.cjs': 'accepted', 'kube.cjs': 'accepted' });
     // It tried the cluster (and could not reach it): an answer all the same, not a crash.
@@ -128,7 +144,9 @@ describe('start.cjs and the trained code caches', () => {
   });
 
   it('with a cache of other code (another function), V8 rejects it: compiles as usual and still answers', async () => {
-    const dir = appDir((d) => writeFileSync(join(d, 'app.cjs.v8cache'), readFileSync(join(bundles.outDir, 'isolate-pod', 'app.cjs.v8cache'))));
+    const dir = appDir((d) =>
+      writeFileSync(join(d, 'app.cjs.v8cache'), readFileSync(join(bundles.outDir, 'isolate-pod', 'app.cjs.v8cache'))),
+    );
     expect(await runOnce(dir)).toEqual({ 'app.cjs': 'rejected' });
   });
 
@@ -142,10 +160,24 @@ describe('start.cjs and the trained code caches', () => {
     });
     const port = await freePort();
     const { command, args } = entrypointIn(dir);
-    const proc = startProcess(command, args, { cwd: dir, env: { KUBECONFIG: join(dir, 'no-such-kubeconfig'), LOCK_FILE: '', HOME: dir, FAST_START_DEBUG: '1', PORT: String(port), HOST: '127.0.0.1' } });
+    const proc = startProcess(command, args, {
+      cwd: dir,
+      env: {
+        KUBECONFIG: join(dir, 'no-such-kubeconfig'),
+        LOCK_FILE: '',
+        HOME: dir,
+        FAST_START_DEBUG: '1',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+    });
     try {
       await waitUntilReady(proc, `http://127.0.0.1:${port}/readyz`);
-      const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(freshAlert(falcoAlert('terminal-shell-tekton'))) });
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(freshAlert(falcoAlert('terminal-shell-tekton'))),
+      });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ function: FN, outcome: 'dry-run' });
       expect(cacheReport(proc.output())).toEqual({ 'app.cjs': 'rejected' });

@@ -42,28 +42,44 @@ async function deliver(headers: Record<string, string>, body: string): Promise<{
   const before = sink.output().length;
   const answer = await fetch(url, { method: 'POST', headers, body });
   for (let i = 0; i < 40 && sink.output().length === before; i++) await sleep(25);
-  const lines = sink.output().slice(before).trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const lines = sink
+    .output()
+    .slice(before)
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   return { status: answer.status, lines };
 }
 
 const shell = recordedRequest('cloudevents-binary-terminal-shell');
-const failed = { 'Ce-Knativeerrordest': 'http://delete-pod.falco-response.svc.cluster.local', 'Ce-Knativeerrorcode': '503', 'Ce-Knativeerrordata': Buffer.from('{"error":"kubernetes API unavailable"}').toString('base64') };
+const failed = {
+  'Ce-Knativeerrordest': 'http://delete-pod.falco-response.svc.cluster.local',
+  'Ce-Knativeerrorcode': '503',
+  'Ce-Knativeerrordata': Buffer.from('{"error":"kubernetes API unavailable"}').toString('base64'),
+};
 
 describe('the dead-letter sink', () => {
-  it('is the Service the Broker and the Triggers name, and runs the functions\' base image (no event_display)', () => {
+  it("is the Service the Broker and the Triggers name, and runs the functions' base image (no event_display)", () => {
     expect(service.metadata.name).toBe(DEAD_LETTER_SINK);
     expect(service.spec.template.spec.containers[0].image).toBe(functionBaseImage());
     expect(service.spec.template.spec.volumes).toEqual([{ name: 'sink', configMap: { name: configMap.metadata.name } }]);
     for (const { service: other } of knativeServices()) expect(JSON.stringify(other)).not.toContain('event_display');
   });
 
-  it('a binary-mode dead letter (the Broker\'s ce-* headers): logs id, rule, priority, the failed destination and its answer; not the token', async () => {
+  it("a binary-mode dead letter (the Broker's ce-* headers): logs id, rule, priority, the failed destination and its answer; not the token", async () => {
     const { status, lines } = await deliver({ ...shell.headers, 'Ce-Authtoken': TOKEN, ...failed }, shell.body);
     expect(status).toBe(202);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       level: 'warn',
-      event: { id: shell.headers['Ce-Id'], type: 'falco.rule.output.v1', rule: 'Terminal shell in container', knativeerrorcode: '503', knativeerrordest: failed['Ce-Knativeerrordest'] },
+      event: {
+        id: shell.headers['Ce-Id'],
+        type: 'falco.rule.output.v1',
+        rule: 'Terminal shell in container',
+        knativeerrorcode: '503',
+        knativeerrordest: failed['Ce-Knativeerrordest'],
+      },
       alert: { rule: 'Terminal shell in container', output: JSON.parse(shell.body).output },
       answer: '{"error":"kubernetes API unavailable"}',
     });
@@ -72,15 +88,30 @@ describe('the dead-letter sink', () => {
   });
 
   it('a structured-mode dead letter (every attribute in the JSON body): the same, still without the token', async () => {
-    const event = { specversion: '1.0', id: 'dl-2', source: 'https://falco.org', type: 'falco.rule.output.v1', rule: 'Terminal shell in container', authtoken: TOKEN, datacontenttype: 'application/json', data: JSON.parse(shell.body) };
+    const event = {
+      specversion: '1.0',
+      id: 'dl-2',
+      source: 'https://falco.org',
+      type: 'falco.rule.output.v1',
+      rule: 'Terminal shell in container',
+      authtoken: TOKEN,
+      datacontenttype: 'application/json',
+      data: JSON.parse(shell.body),
+    };
     const { status, lines } = await deliver({ 'content-type': 'application/cloudevents+json' }, JSON.stringify(event));
     expect(status).toBe(202);
-    expect(lines[0]).toMatchObject({ event: { id: 'dl-2', rule: 'Terminal shell in container' }, alert: { rule: 'Terminal shell in container' } });
+    expect(lines[0]).toMatchObject({
+      event: { id: 'dl-2', rule: 'Terminal shell in container' },
+      alert: { rule: 'Terminal shell in container' },
+    });
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
   });
 
   it('a body that is no JSON at all is still logged by its attributes and accepted', async () => {
-    const { status, lines } = await deliver({ 'ce-id': 'dl-3', 'ce-type': 'falco.rule.output.v1', 'ce-authtoken': TOKEN, 'content-type': 'text/plain' }, 'not json');
+    const { status, lines } = await deliver(
+      { 'ce-id': 'dl-3', 'ce-type': 'falco.rule.output.v1', 'ce-authtoken': TOKEN, 'content-type': 'text/plain' },
+      'not json',
+    );
     expect(status).toBe(202);
     expect(lines[0]).toMatchObject({ event: { id: 'dl-3' }, alert: {} });
     expect(JSON.stringify(lines)).not.toContain(TOKEN);

@@ -14,20 +14,39 @@ import { falcosidekickTestAlert } from '../../../testbed/alerts/fixtures.ts';
 
 // The deployment walk-through: the README's quick starts and operations, and the docs/ pages they link to.
 const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-const DOCS = readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => readFileSync(join(repoRoot, 'docs', name), 'utf8'));
+const DOCS = readdirSync(join(repoRoot, 'docs'))
+  .filter((name) => name.endsWith('.md'))
+  .map((name) => readFileSync(join(repoRoot, 'docs', name), 'utf8'));
 const DOC = [README.slice(README.indexOf('\n## Quick start'), README.indexOf('\n## Development')), ...DOCS].join('\n');
-const ROOTS = ['charts/', 'observability/', 'knative/', 'openfaas/', 'falco/', 'falcosidekick/', 'examples/', 'packaging/', 'scripts/', 'template/', 'docs/', 'test/'];
+const ROOTS = [
+  'charts/',
+  'observability/',
+  'knative/',
+  'openfaas/',
+  'falco/',
+  'falcosidekick/',
+  'examples/',
+  'packaging/',
+  'scripts/',
+  'template/',
+  'docs/',
+  'test/',
+];
 
 describe('README: Quick start', () => {
   it('names only files and folders that exist (dist/ and build/ are made by the build)', () => {
-    const named = [...DOC.matchAll(/`([a-z0-9._/<>-]+)`/g)].map((match) => match[1]!).filter((path) => ROOTS.some((root) => path.startsWith(root)) || path === 'stack.yml');
+    const named = [...DOC.matchAll(/`([a-z0-9._/<>-]+)`/g)]
+      .map((match) => match[1]!)
+      .filter((path) => ROOTS.some((root) => path.startsWith(root)) || path === 'stack.yml');
     const concrete = named.filter((path) => !path.includes('<') && !path.includes('*'));
     expect(concrete.length).toBeGreaterThan(15);
     expect(concrete.filter((path) => !existsSync(join(repoRoot, path)))).toEqual([]);
   });
 
   it('creates the Knative token Secret with the name and key the Services read', () => {
-    const reference = readYamlDocument('knative/20-delete-pod.yaml').spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'AUTH_TOKEN').valueFrom.secretKeyRef;
+    const reference = readYamlDocument('knative/20-delete-pod.yaml').spec.template.spec.containers[0].env.find(
+      (e: { name: string }) => e.name === 'AUTH_TOKEN',
+    ).valueFrom.secretKeyRef;
     expect(DOC).toContain(`create secret generic ${reference.name} --from-literal=${reference.key}="$TOKEN"`);
     expect(reference.name).toBe(AUTH_TOKEN_SECRET);
   });
@@ -38,7 +57,7 @@ describe('README: Quick start', () => {
     for (const secret of secrets) expect(DOC).toContain(`faas-cli secret create ${secret} `);
   });
 
-  it('creates Falcosidekick\'s Secret with every key the values files read', () => {
+  it("creates Falcosidekick's Secret with every key the values files read", () => {
     for (const file of ['falcosidekick/values-knative.yaml', 'falcosidekick/values-openfaas.yaml']) {
       for (const entry of readYamlDocument(file).config.extraEnv as Array<{ valueFrom: { secretKeyRef: { name: string; key: string } } }>) {
         expect(DOC).toContain(`create secret generic ${entry.valueFrom.secretKeyRef.name}`);
@@ -55,7 +74,7 @@ describe('README: Quick start', () => {
   });
 });
 
-describe('README: checking the path with Falcosidekick\'s test alert', () => {
+describe("README: checking the path with Falcosidekick's test alert", () => {
   const stack = parse(substituteStackVariables(readFileSync(join(repoRoot, 'stack.yml'), 'utf8'), {}));
   const documented = /answered `200 skipped ([a-z-]+)`/.exec(DOC)?.[1];
 
@@ -86,16 +105,20 @@ describe('README: checking the path with Falcosidekick\'s test alert', () => {
   });
 
   it('reads the Knative logs from the container name the YAML and kn both give (user-container)', () => {
-    const names = new Set(['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => knativeServiceOf(fn).spec.template.spec.containers[0].name));
+    const names = new Set(
+      ['delete-pod', 'isolate-pod', 'scale-to-zero'].map((fn) => knativeServiceOf(fn).spec.template.spec.containers[0].name),
+    );
     expect([...names]).toEqual(['user-container']);
-    const logCommands = [...DOC.matchAll(/kubectl -n falco-response logs -l serving\.knative\.dev\/service=delete-pod[^`]*/g)].map((m) => m[0]);
+    const logCommands = [...DOC.matchAll(/kubectl -n falco-response logs -l serving\.knative\.dev\/service=delete-pod[^`]*/g)].map(
+      (m) => m[0],
+    );
     expect(logCommands.length).toBeGreaterThan(0);
     for (const command of logCommands) expect(command).toContain('-c user-container');
   });
 });
 
 describe('README: friction on the way', () => {
-  it('reads the Broker\'s address from its status (it differs per broker class) and passes it to Falcosidekick', () => {
+  it("reads the Broker's address from its status (it differs per broker class) and passes it to Falcosidekick", () => {
     expect(DOC).toContain(`kubectl -n falco-response get broker falco-alerts -o jsonpath='{.status.address.url}'`);
     expect(DOC).toContain('--set falcosidekick.config.cloudevents.address="$BROKER_URL"');
     expect(readFileSync(join(repoRoot, 'falcosidekick/values-knative.yaml'), 'utf8')).toContain('{.status.address.url}');

@@ -9,7 +9,7 @@ import { debianToolPath, run } from '../../../testbed/packaging/tools.ts';
 const blocks = commandPages().flatMap(commandBlocks);
 const filled = (text: string) => text.replace(/<([a-z][a-z ]*)>/g, (_, name: string) => `example-${name.replace(/ /g, '-')}`);
 
-describe('shellcheck on the pages\' command blocks', () => {
+describe("shellcheck on the pages' command blocks", () => {
   const shellcheck = debianToolPath('shellcheck');
 
   it('finds the blocks, and shellcheck rejects a masked failure (export X=$(...))', () => {

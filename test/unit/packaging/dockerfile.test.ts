@@ -26,12 +26,20 @@ afterAll(() => bundles?.remove());
 const parse = (text: string) => DockerfileParser.parse(text);
 const keywords = (dockerfile: Dockerfile) => dockerfile.getInstructions().map((instruction) => instruction.getKeyword());
 const argsOf = (dockerfile: Dockerfile, keyword: string) =>
-  dockerfile.getInstructions().filter((instruction) => instruction.getKeyword() === keyword).map((instruction) => instruction.getArguments().map((arg) => arg.getValue()));
+  dockerfile
+    .getInstructions()
+    .filter((instruction) => instruction.getKeyword() === keyword)
+    .map((instruction) => instruction.getArguments().map((arg) => arg.getValue()));
 
 /** Files of `dir` matched by a COPY source (`*` and `?` within one name, as Docker's globs). */
 function matchingFiles(dir: string, source: string): string[] {
   if (source.includes('/') || source.includes('..')) throw new Error(`COPY source ${source} leaves the context's top level`);
-  const pattern = new RegExp(`^${source.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  const pattern = new RegExp(
+    `^${source
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
   return readdirSync(dir).filter((name) => pattern.test(name));
 }
 
@@ -69,8 +77,13 @@ describe('packaging/Dockerfile', () => {
   });
 
   it('documents how to pin the base image digest', () => {
-    const comments = dockerfile.getComments().map((comment) => comment.getContent()).join('\n');
-    expect(comments).toContain(`docker buildx imagetools inspect ${dockerfile.getFROMs()[0]!.getImageName()}:${dockerfile.getFROMs()[0]!.getImageTag()}`);
+    const comments = dockerfile
+      .getComments()
+      .map((comment) => comment.getContent())
+      .join('\n');
+    expect(comments).toContain(
+      `docker buildx imagetools inspect ${dockerfile.getFROMs()[0]!.getImageName()}:${dockerfile.getFROMs()[0]!.getImageTag()}`,
+    );
     expect(comments).toContain('crane digest');
     expect(comments).toMatch(/FROM node:\S+@sha256:<digest>/);
   });
@@ -98,7 +111,10 @@ describe('packaging/Dockerfile', () => {
 
   it('trains after copying the bundle, as root, before switching to the function user', () => {
     const instructions = dockerfile.getInstructions();
-    const training = instructions.findIndex((instruction) => instruction.getKeyword() === 'RUN' && instruction.getArguments().some((arg) => arg.getValue().endsWith('/train.cjs')));
+    const training = instructions.findIndex(
+      (instruction) =>
+        instruction.getKeyword() === 'RUN' && instruction.getArguments().some((arg) => arg.getValue().endsWith('/train.cjs')),
+    );
     const lastCopy = instructions.map((instruction) => instruction.getKeyword()).lastIndexOf('COPY');
     const user = instructions.findIndex((instruction) => instruction.getKeyword() === 'USER');
     expect(training).toBeGreaterThan(lastCopy);

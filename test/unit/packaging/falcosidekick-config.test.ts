@@ -12,7 +12,14 @@ import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
 import { KNATIVE_NAMESPACE } from '../../../packaging/names.ts';
 import { substituteStackVariables } from '../../../packaging/stack-schema.ts';
-import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import {
+  envOf,
+  knativeServiceOf,
+  readYamlDocument,
+  readYamlDocuments,
+  repoRoot,
+  type Manifest,
+} from '../../../testbed/packaging/manifests.ts';
 
 const stack = parse(substituteStackVariables(readFileSync(join(repoRoot, 'stack.yml'), 'utf8'), {}));
 const broker = readYamlDocuments('knative/eventing/10-broker.yaml').find((doc) => doc.kind === 'Broker')!;
@@ -67,8 +74,10 @@ function gatewayFunction(url: string): string {
 describe('Falcosidekick → Knative', () => {
   const values = readYamlDocument('falcosidekick/values-knative.yaml');
 
-  it('posts CloudEvents to the Broker\'s ingress', () => {
-    expect(values.config.cloudevents.address).toBe(`http://broker-ingress.knative-eventing.svc.cluster.local/${broker.metadata.namespace}/${broker.metadata.name}`);
+  it("posts CloudEvents to the Broker's ingress", () => {
+    expect(values.config.cloudevents.address).toBe(
+      `http://broker-ingress.knative-eventing.svc.cluster.local/${broker.metadata.namespace}/${broker.metadata.name}`,
+    );
     expect(broker.metadata.namespace).toBe(KNATIVE_NAMESPACE);
   });
 
@@ -79,10 +88,15 @@ describe('Falcosidekick → Knative', () => {
     }
   });
 
-  it('sends the token as the CloudEvent extension the functions read, through CLOUDEVENTS_EXTENSIONS (not the chart\'s unread config.cloudevents.extension)', () => {
+  it("sends the token as the CloudEvent extension the functions read, through CLOUDEVENTS_EXTENSIONS (not the chart's unread config.cloudevents.extension)", () => {
     expect(values.config.cloudevents).not.toHaveProperty('extension');
     expect(values.config.cloudevents).not.toHaveProperty('extensions');
-    expect(values.config.extraEnv).toEqual([{ name: 'CLOUDEVENTS_EXTENSIONS', valueFrom: { secretKeyRef: { name: 'falcosidekick-falco-response', key: 'cloudevents-extensions' } } }]);
+    expect(values.config.extraEnv).toEqual([
+      {
+        name: 'CLOUDEVENTS_EXTENSIONS',
+        valueFrom: { secretKeyRef: { name: 'falcosidekick-falco-response', key: 'cloudevents-extensions' } },
+      },
+    ]);
     const env = readEnvFile('falcosidekick/knative.env');
     const extensions = falcosidekickMap(env.CLOUDEVENTS_EXTENSIONS!);
     expect(Object.keys(extensions)).toEqual([defaults.authExtension]);
@@ -95,12 +109,17 @@ describe('Falcosidekick → Knative', () => {
   });
 
   it('stamps alerts with the cluster they come from (CUSTOMFIELDS), as CLUSTER_NAME matches it', () => {
-    for (const file of ['falcosidekick/values-knative.yaml', 'falcosidekick/values-openfaas.yaml']) expect(readYamlDocument(file).config.customfields).toMatch(/^cluster:[a-z0-9-]+$/);
-    for (const file of ['falcosidekick/knative.env', 'falcosidekick/openfaas.env']) expect(readEnvFile(file).CUSTOMFIELDS).toMatch(/^cluster:[a-z0-9-]+$/);
+    for (const file of ['falcosidekick/values-knative.yaml', 'falcosidekick/values-openfaas.yaml'])
+      expect(readYamlDocument(file).config.customfields).toMatch(/^cluster:[a-z0-9-]+$/);
+    for (const file of ['falcosidekick/knative.env', 'falcosidekick/openfaas.env'])
+      expect(readEnvFile(file).CUSTOMFIELDS).toMatch(/^cluster:[a-z0-9-]+$/);
   });
 
   it('knative.env sets what the values file sets', () => {
-    expect(readEnvFile('falcosidekick/knative.env')).toEqual({ ...envFromConfig(values.config), CLOUDEVENTS_EXTENSIONS: 'authtoken:CHANGE-ME' });
+    expect(readEnvFile('falcosidekick/knative.env')).toEqual({
+      ...envFromConfig(values.config),
+      CLOUDEVENTS_EXTENSIONS: 'authtoken:CHANGE-ME',
+    });
   });
 });
 
@@ -118,11 +137,16 @@ describe('Falcosidekick → OpenFaaS', () => {
   it('reaches every function in stack.yml exactly once', () => {
     expect(routes.map((route) => route.fn).sort()).toEqual(Object.keys(stack.functions).sort());
     expect(config.openfaas.functionnamespace).toBe(stack.functions[config.openfaas.functionname].namespace);
-    expect(`${config.openfaas.gatewayservice}.${config.openfaas.gatewaynamespace}:${config.openfaas.gatewayport}`).toBe('gateway.openfaas:8080');
+    expect(`${config.openfaas.gatewayservice}.${config.openfaas.gatewaynamespace}:${config.openfaas.gatewayport}`).toBe(
+      'gateway.openfaas:8080',
+    );
   });
 
   it('each output holds back no alert its function would act on', () => {
-    for (const { output, fn } of routes) expect(severity(config[output].minimumpriority), `${output} → ${fn}`).toBeLessThanOrEqual(severity(stack.functions[fn].environment.MIN_PRIORITY));
+    for (const { output, fn } of routes)
+      expect(severity(config[output].minimumpriority), `${output} → ${fn}`).toBeLessThanOrEqual(
+        severity(stack.functions[fn].environment.MIN_PRIORITY),
+      );
   });
 
   it('a function requires the token exactly when its output can carry it, in a form the function accepts', () => {
@@ -137,7 +161,9 @@ describe('Falcosidekick → OpenFaaS', () => {
       }
       if (carries === 'extension') {
         expect(extraEnv.CLOUDEVENTS_EXTENSIONS).toBeDefined();
-        expect(presentedHeaderToken({ ceExtensionHeader: falcosidekickMap(env.CLOUDEVENTS_EXTENSIONS!)[defaults.authExtension] })).toBe('CHANGE-ME');
+        expect(presentedHeaderToken({ ceExtensionHeader: falcosidekickMap(env.CLOUDEVENTS_EXTENSIONS!)[defaults.authExtension] })).toBe(
+          'CHANGE-ME',
+        );
       }
     }
   });
@@ -148,22 +174,29 @@ describe('Falcosidekick → OpenFaaS', () => {
   });
 
   it('openfaas.env sets what the values file sets', () => {
-    expect(env).toEqual({ ...envFromConfig(config), WEBHOOK_CUSTOMHEADERS: 'Authorization:Bearer CHANGE-ME', CLOUDEVENTS_EXTENSIONS: 'authtoken:CHANGE-ME' });
+    expect(env).toEqual({
+      ...envFromConfig(config),
+      WEBHOOK_CUSTOMHEADERS: 'Authorization:Bearer CHANGE-ME',
+      CLOUDEVENTS_EXTENSIONS: 'authtoken:CHANGE-ME',
+    });
   });
 });
 
 describe('the falco chart variants and the Falco rules snippet', () => {
   const rulesText = readFileSync(join(repoRoot, 'falco/falco-response-rules.yaml'), 'utf8');
 
-  it.each(['knative', 'openfaas'])('values-falco-chart-%s.yaml: falcosidekick.config is the plain chart\'s config, plus the rules snippet', (path) => {
-    const chart = readYamlDocument(`falcosidekick/values-falco-chart-${path}.yaml`);
-    expect(chart.falcosidekick.enabled).toBe(true);
-    expect(chart.falcosidekick.config).toEqual(readYamlDocument(`falcosidekick/values-${path}.yaml`).config);
-    expect(Object.keys(chart)).toEqual(['falcosidekick', 'customRules']);
-    expect(chart.customRules['falco-response-rules.yaml']).toBe(rulesText.trimEnd());
-  });
+  it.each(['knative', 'openfaas'])(
+    "values-falco-chart-%s.yaml: falcosidekick.config is the plain chart's config, plus the rules snippet",
+    (path) => {
+      const chart = readYamlDocument(`falcosidekick/values-falco-chart-${path}.yaml`);
+      expect(chart.falcosidekick.enabled).toBe(true);
+      expect(chart.falcosidekick.config).toEqual(readYamlDocument(`falcosidekick/values-${path}.yaml`).config);
+      expect(Object.keys(chart)).toEqual(['falcosidekick', 'customRules']);
+      expect(chart.customRules['falco-response-rules.yaml']).toBe(rulesText.trimEnd());
+    },
+  );
 
-  it('appends our images to user_known_contact_k8s_api_server_activities (Falco\'s override syntax), for our node process only', () => {
+  it("appends our images to user_known_contact_k8s_api_server_activities (Falco's override syntax), for our node process only", () => {
     const rules = parse(rulesText) as Manifest[];
     const macro = rules.find((item) => item.macro === 'user_known_contact_k8s_api_server_activities')!;
     expect(macro.override).toEqual({ condition: 'append' });

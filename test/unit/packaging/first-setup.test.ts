@@ -36,7 +36,11 @@ describe('the first make setup', () => {
     const path = [nodeDir, '/usr/local/bin', '/usr/bin', '/bin'].filter(Boolean).join(':');
     const { stdout, stderr } = await promisify(execFile)('bash', [join(scratch, 'scripts/install-deps.sh')], {
       cwd: scratch,
-      env: { PATH: path, HOME: process.env.HOME ?? scratch, ...(process.env.XDG_CACHE_HOME && { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME }) },
+      env: {
+        PATH: path,
+        HOME: process.env.HOME ?? scratch,
+        ...(process.env.XDG_CACHE_HOME && { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME }),
+      },
       timeout: 180_000,
       maxBuffer: 16 * 1024 * 1024,
     });

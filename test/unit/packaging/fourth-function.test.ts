@@ -47,7 +47,9 @@ const documentsOf = (path: string): any[] => parseAllDocuments(readCopy(path)).m
 
 beforeAll(() => {
   // What a clone holds (tracked files, and new ones not yet committed), without build output.
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     if (!existsSync(join(repoRoot, file))) continue; // deleted in the working tree
     mkdirSync(dirname(join(copy, file)), { recursive: true });
@@ -58,7 +60,10 @@ beforeAll(() => {
   mkdirSync(join(copy, 'functions', NAME));
   writeFileSync(join(copy, 'functions', NAME, 'spec.ts'), FOURTH_SPEC);
   writeFileSync(join(copy, 'functions', NAME, 'index.ts'), FOURTH_ENTRY);
-  writeFileSync(join(copy, 'functions/registry.ts'), `${readCopy('functions/registry.ts')}export { labelPodSpec } from './label-pod/spec.ts';\n`);
+  writeFileSync(
+    join(copy, 'functions/registry.ts'),
+    `${readCopy('functions/registry.ts')}export { labelPodSpec } from './label-pod/spec.ts';\n`,
+  );
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
@@ -72,18 +77,32 @@ describe('a fourth function added as a folder and one registry line', () => {
     expect(Object.keys(stack.functions)).toEqual(['delete-pod', 'isolate-pod', NAME, 'scale-to-zero']);
     expect(stack.functions[NAME]).toMatchObject({
       handler: `./dist/${NAME}`,
-      environment: { RULES: 'Read sensitive file untrusted', MIN_PRIORITY: 'warning', AUTH_TOKEN_FILE: '/var/openfaas/secrets/falco-response-token' },
+      environment: {
+        RULES: 'Read sensitive file untrusted',
+        MIN_PRIORITY: 'warning',
+        AUTH_TOKEN_FILE: '/var/openfaas/secrets/falco-response-token',
+      },
       annotations: { 'com.openfaas.serviceaccount': `falco-response-${NAME}` },
     });
     const [service] = documentsOf(`knative/20-${NAME}.yaml`);
-    expect(service).toMatchObject({ kind: 'Service', metadata: { name: NAME, namespace: 'falco-response' }, spec: { template: { spec: { serviceAccountName: `falco-response-${NAME}` } } } });
+    expect(service).toMatchObject({
+      kind: 'Service',
+      metadata: { name: NAME, namespace: 'falco-response' },
+      spec: { template: { spec: { serviceAccountName: `falco-response-${NAME}` } } },
+    });
     expect(service.spec.template.spec.containers[0].env).toContainEqual({ name: 'RULES', value: 'Read sensitive file untrusted' });
 
     const ownRule = { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] };
-    for (const [file, role] of [['knative/10-rbac.yaml', 'falco-response-knative-label-pod'], ['openfaas/rbac-pro.yaml', 'falco-response-openfaas-label-pod']] as const) {
+    for (const [file, role] of [
+      ['knative/10-rbac.yaml', 'falco-response-knative-label-pod'],
+      ['openfaas/rbac-pro.yaml', 'falco-response-openfaas-label-pod'],
+    ] as const) {
       const objects = documentsOf(file);
       expect(objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === role)?.rules, file).toContainEqual(ownRule);
-      expect(objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === `falco-response-${NAME}`), file).toBeDefined();
+      expect(
+        objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === `falco-response-${NAME}`),
+        file,
+      ).toBeDefined();
     }
     // Community Edition: its rule joins the union every function shares.
     expect(documentsOf('openfaas/rbac-ce.yaml').find((o) => o.kind === 'ClusterRole')?.rules).toContainEqual(ownRule);
@@ -94,8 +113,14 @@ describe('a fourth function added as a folder and one registry line', () => {
 
   it('the bundler builds its image folder beside the others', async () => {
     await node(['scripts/bundle.mjs', '--no-train']);
-    for (const file of ['app.cjs', 'kube.cjs', 'start.cjs', 'train.cjs', 'Dockerfile']) expect(existsSync(join(copy, 'dist', NAME, file)), file).toBe(true);
-    expect(JSON.parse(readCopy('dist/bundle-sizes.json')).bundles.map((b: { function: string }) => b.function)).toEqual(['delete-pod', 'isolate-pod', NAME, 'scale-to-zero']);
+    for (const file of ['app.cjs', 'kube.cjs', 'start.cjs', 'train.cjs', 'Dockerfile'])
+      expect(existsSync(join(copy, 'dist', NAME, file)), file).toBe(true);
+    expect(JSON.parse(readCopy('dist/bundle-sizes.json')).bundles.map((b: { function: string }) => b.function)).toEqual([
+      'delete-pod',
+      'isolate-pod',
+      NAME,
+      'scale-to-zero',
+    ]);
   });
 
   it('make serve serves it on its own port with the others, as a dry-run without a cluster', async () => {
@@ -121,9 +146,15 @@ describe('a fourth function added as a folder and one registry line', () => {
   });
 
   it('the end-to-end suites list it: its bundle is expected, and a function without an end-to-end case fails them', async () => {
-    const { stdout } = await node(['--input-type=module', '-e', "const m = await import('./testbed/functions/bundles.ts'); console.log(JSON.stringify(m.FUNCTION_NAMES));"]);
+    const { stdout } = await node([
+      '--input-type=module',
+      '-e',
+      "const m = await import('./testbed/functions/bundles.ts'); console.log(JSON.stringify(m.FUNCTION_NAMES));",
+    ]);
     expect(JSON.parse(stdout)).toContain(NAME);
     const cases = node(['--input-type=module', '-e', "await import('./test/e2e/response-cases.ts');"]);
-    await expect(cases).rejects.toMatchObject({ stderr: expect.stringContaining(`function ${NAME} is registered (functions/index.ts) but has no end-to-end case`) });
+    await expect(cases).rejects.toMatchObject({
+      stderr: expect.stringContaining(`function ${NAME} is registered (functions/index.ts) but has no end-to-end case`),
+    });
   });
 });

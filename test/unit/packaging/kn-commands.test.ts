@@ -19,7 +19,14 @@ function shellWords(line: string): string[] {
 /** Every command in the doc's ```sh blocks, continuation lines joined. */
 function commands(): string[][] {
   const blocks = [...DOC.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!);
-  return blocks.flatMap((block) => block.replace(/\\\n\s*/g, ' ').split('\n').filter((line) => line.trim() !== '')).map(shellWords);
+  return blocks
+    .flatMap((block) =>
+      block
+        .replace(/\\\n\s*/g, ' ')
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    )
+    .map(shellWords);
 }
 
 /** `--flag value` pairs (repeatable flags collect), boolean flags given as "true". */
@@ -48,10 +55,32 @@ const single = (flags: Map<string, string[]>, name: string) => {
   return values[0]!;
 };
 
-const keyValues = (values: string[] = []) => Object.fromEntries(values.flatMap((value) => value.split(',')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+const keyValues = (values: string[] = []) =>
+  Object.fromEntries(
+    values.flatMap((value) => value.split(',')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
 
 // The kn service create flags the doc may use (kn docs/cmd/kn_service_create.md).
-const SERVICE_FLAGS = ['namespace', 'image', 'service-account', 'cluster-local', 'label', 'port', 'env', 'env-value-from', 'scale-min', 'scale-max', 'concurrency-limit', 'timeout', 'probe-readiness', 'probe-readiness-opts', 'probe-liveness', 'probe-liveness-opts', 'request', 'limit'];
+const SERVICE_FLAGS = [
+  'namespace',
+  'image',
+  'service-account',
+  'cluster-local',
+  'label',
+  'port',
+  'env',
+  'env-value-from',
+  'scale-min',
+  'scale-max',
+  'concurrency-limit',
+  'timeout',
+  'probe-readiness',
+  'probe-readiness-opts',
+  'probe-liveness',
+  'probe-liveness-opts',
+  'request',
+  'limit',
+];
 
 describe.each(FUNCTION_SPECS.map((spec) => spec.name))('kn service create %s', (fn) => {
   const flags = flagsOf(find(['kn', 'service', 'create'], fn), ['cluster-local']);
@@ -100,11 +129,18 @@ describe.each(FUNCTION_SPECS.map((spec) => spec.name))('kn service create %s', (
   });
 
   it('probes the same paths with the same options', () => {
-    for (const [flag, probe] of [['probe-readiness', container.readinessProbe], ['probe-liveness', container.livenessProbe]] as const) {
+    for (const [flag, probe] of [
+      ['probe-readiness', container.readinessProbe],
+      ['probe-liveness', container.livenessProbe],
+    ] as const) {
       // kn's format http:host:port:path, host and port left empty as Knative requires.
       expect(single(flags, flag)).toBe(`http:::${probe.httpGet.path}`);
       const options = keyValues(flags.get(`${flag}-opts`));
-      const expected = Object.fromEntries(Object.entries(probe).filter(([key]) => key !== 'httpGet').map(([key, value]) => [key.charAt(0).toUpperCase() + key.slice(1), String(value)]));
+      const expected = Object.fromEntries(
+        Object.entries(probe)
+          .filter(([key]) => key !== 'httpGet')
+          .map(([key, value]) => [key.charAt(0).toUpperCase() + key.slice(1), String(value)]),
+      );
       expect(options).toEqual(expected);
     }
   });
@@ -118,7 +154,7 @@ describe.each(FUNCTION_SPECS.map((spec) => spec.name))('kn service create %s', (
 describe('kn broker and trigger commands', () => {
   const broker = readYamlDocuments('knative/eventing/10-broker.yaml').find((doc) => doc.kind === 'Broker')!;
 
-  it('kn broker create sets the Broker\'s delivery', () => {
+  it("kn broker create sets the Broker's delivery", () => {
     const flags = flagsOf(find(['kn', 'broker', 'create'], broker.metadata.name), []);
     expect(single(flags, 'namespace')).toBe(broker.metadata.namespace);
     const delivery = broker.spec.delivery;
@@ -128,7 +164,9 @@ describe('kn broker and trigger commands', () => {
     expect(single(flags, 'dl-sink')).toBe(`ksvc:${delivery.deadLetterSink.ref.name}`);
   });
 
-  it.each(readYamlDocuments('knative/eventing/20-triggers.yaml').map((trigger: Manifest) => [trigger.metadata.name as string, trigger] as const))('kn trigger create %s filters and delivers as the Trigger', (name, trigger) => {
+  it.each(
+    readYamlDocuments('knative/eventing/20-triggers.yaml').map((trigger: Manifest) => [trigger.metadata.name as string, trigger] as const),
+  )('kn trigger create %s filters and delivers as the Trigger', (name, trigger) => {
     const flags = flagsOf(find(['kn', 'trigger', 'create'], name), []);
     expect(single(flags, 'namespace')).toBe(trigger.metadata.namespace);
     expect(single(flags, 'broker')).toBe(trigger.spec.broker);

@@ -26,10 +26,13 @@ function attributesOf(headers: Record<string, string>): Record<string, string> {
 
 /** Knative's `spec.filter.attributes`: every listed attribute present with exactly that value. */
 function passesFilter(trigger: Manifest, attributes: Record<string, string>): boolean {
-  return Object.entries((trigger.spec.filter?.attributes ?? {}) as Record<string, string>).every(([name, value]) => attributes[name] === value);
+  return Object.entries((trigger.spec.filter?.attributes ?? {}) as Record<string, string>).every(
+    ([name, value]) => attributes[name] === value,
+  );
 }
 
-const reachedBy = (attributes: Record<string, string>) => triggers.filter((trigger) => passesFilter(trigger, attributes)).map((trigger) => trigger.spec.subscriber.ref.name as string);
+const reachedBy = (attributes: Record<string, string>) =>
+  triggers.filter((trigger) => passesFilter(trigger, attributes)).map((trigger) => trigger.spec.subscriber.ref.name as string);
 
 /** ISO 8601 durations as Knative's backoffDelay uses them (PT0.5S, PT2S, PT1M). */
 function durationSeconds(iso: string): number {
@@ -46,7 +49,10 @@ function withHeaders(request: RecordedRequest, changes: Record<string, string>):
 
 describe('Trigger filters against the CloudEvents Falcosidekick sends', () => {
   it('replays the recorded CloudEvents: the shell alert reaches delete-pod only, the /test alert reaches nothing', () => {
-    expect(cloudEventRecordings.map((r) => r.file).sort()).toEqual(['cloudevents-binary-terminal-shell.json', 'cloudevents-binary-test-alert.json']);
+    expect(cloudEventRecordings.map((r) => r.file).sort()).toEqual([
+      'cloudevents-binary-terminal-shell.json',
+      'cloudevents-binary-test-alert.json',
+    ]);
     const table = Object.fromEntries(cloudEventRecordings.map((request) => [request.file, reachedBy(attributesOf(request.headers))]));
     console.table(Object.entries(table).map(([event, functions]) => ({ event, reaches: functions.join(', ') || '(no function)' })));
     expect(table).toEqual({
@@ -58,7 +64,11 @@ describe('Trigger filters against the CloudEvents Falcosidekick sends', () => {
   it('routes the other rules to their functions (recorded headers with Ce-Rule/Ce-Priority changed)', () => {
     const shell = cloudEventRecordings.find((r) => r.file === 'cloudevents-binary-terminal-shell.json')!;
     const cases: Array<[string, Record<string, string>, string[]]> = [
-      ['reverse shell', { 'Ce-Rule': 'Redirect STDOUT/STDIN to Network Connection in Container', 'Ce-Priority': 'Notice' }, ['isolate-pod']],
+      [
+        'reverse shell',
+        { 'Ce-Rule': 'Redirect STDOUT/STDIN to Network Connection in Container', 'Ce-Priority': 'Notice' },
+        ['isolate-pod'],
+      ],
       ['dropped binary, Critical', { 'Ce-Rule': 'Drop and execute new binary in container', 'Ce-Priority': 'Critical' }, ['scale-to-zero']],
       ['dropped binary lowered to Warning', { 'Ce-Rule': 'Drop and execute new binary in container', 'Ce-Priority': 'Warning' }, []],
       ['another rule', { 'Ce-Rule': 'Read sensitive file untrusted', 'Ce-Priority': 'Warning' }, []],
@@ -69,20 +79,27 @@ describe('Trigger filters against the CloudEvents Falcosidekick sends', () => {
     expect(table.map((row) => row.reaches)).toEqual(cases.map(([, , expected]) => expected));
   });
 
-  it('no Trigger matches a function\'s own decision reply, so replies never loop back into a function', () => {
+  it("no Trigger matches a function's own decision reply, so replies never loop back into a function", () => {
     for (const mode of ['cloudevent-binary', 'cloudevent-structured'] as const) {
       const reply = renderReply(mode, 'delete-pod', { outcome: 'acted', target: { namespace: 'ns', pod: 'p' } });
-      const attributes = mode === 'cloudevent-binary' ? attributesOf(reply.headers) : Object.fromEntries(Object.entries(JSON.parse(reply.body)).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      const attributes =
+        mode === 'cloudevent-binary'
+          ? attributesOf(reply.headers)
+          : (Object.fromEntries(Object.entries(JSON.parse(reply.body)).filter(([, v]) => typeof v === 'string')) as Record<string, string>);
       expect(attributes.type).toBe('dev.falcoresponse.decision.v1');
       expect(reachedBy(attributes)).toEqual([]);
     }
   });
 
-  it.each(FUNCTION_SPECS.map((spec) => spec.name))('what the %s Trigger lets through, the function\'s own guard rails accept', (fn) => {
+  it.each(FUNCTION_SPECS.map((spec) => spec.name))("what the %s Trigger lets through, the function's own guard rails accept", (fn) => {
     const trigger = triggers.find((t) => t.metadata.name === fn)!;
     const { rule, priority, type } = trigger.spec.filter.attributes;
     expect(type).toBe('falco.rule.output.v1');
-    const guards = readFunctionConfig({ ...envOf(knativeServiceOf(fn).spec.template.spec.containers[0]), AUTH_TOKEN: 'x', KUBECONFIG: '/nonexistent' }).pipeline;
+    const guards = readFunctionConfig({
+      ...envOf(knativeServiceOf(fn).spec.template.spec.containers[0]),
+      AUTH_TOKEN: 'x',
+      KUBECONFIG: '/nonexistent',
+    }).pipeline;
     expect(guards.rules.some((pattern) => compileRulePattern(pattern.source).test(rule))).toBe(true);
     if (priority !== undefined) {
       expect(priority).toBe(priority.charAt(0).toUpperCase() + priority.slice(1).toLowerCase()); // Falcosidekick capitalises
@@ -103,9 +120,14 @@ describe('Broker and Trigger wiring', () => {
     expect(deadLetterSinks.has(sink.name), `${where}: dead-letter sink ${sink.name} is shipped`).toBe(true);
     // All retries end before the functions would skip the alert as too old (MAX_ALERT_AGE_SECONDS).
     const base = durationSeconds(delivery!.backoffDelay);
-    const waits = Array.from({ length: delivery!.retry }, (_, n) => (delivery!.backoffPolicy === 'exponential' ? base * 2 ** n : base * (n + 1)));
+    const waits = Array.from({ length: delivery!.retry }, (_, n) =>
+      delivery!.backoffPolicy === 'exponential' ? base * 2 ** n : base * (n + 1),
+    );
     const maxAge = readFunctionConfig({ KUBECONFIG: '/nonexistent' }).pipeline.maxAlertAgeSeconds;
-    expect(waits.reduce((a, b) => a + b, 0), where).toBeLessThan(maxAge);
+    expect(
+      waits.reduce((a, b) => a + b, 0),
+      where,
+    ).toBeLessThan(maxAge);
   }
 
   it('the Broker is eventing.knative.dev/v1 in falco-response, with retries and a dead-letter sink', () => {
@@ -113,17 +135,22 @@ describe('Broker and Trigger wiring', () => {
     expectDelivery(broker.spec.delivery, 'Broker');
   });
 
-  it('one Trigger per function, on that Broker, delivering to that function\'s Knative Service', () => {
+  it("one Trigger per function, on that Broker, delivering to that function's Knative Service", () => {
     expect(triggers.map((t) => t.metadata.name)).toEqual(FUNCTION_SPECS.map((spec) => spec.name));
     for (const trigger of triggers) {
-      expect(trigger).toMatchObject({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { namespace: KNATIVE_NAMESPACE }, spec: { broker: broker.metadata.name } });
+      expect(trigger).toMatchObject({
+        apiVersion: 'eventing.knative.dev/v1',
+        kind: 'Trigger',
+        metadata: { namespace: KNATIVE_NAMESPACE },
+        spec: { broker: broker.metadata.name },
+      });
       expect(trigger.spec.subscriber.ref).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: trigger.metadata.name });
       expect(knativeServiceOf(trigger.metadata.name).metadata.namespace).toBe(trigger.metadata.namespace);
       expectDelivery(trigger.spec.delivery, `Trigger ${trigger.metadata.name}`);
     }
   });
 
-  it('each function\'s Trigger selects a different rule, so no alert reaches two functions', () => {
+  it("each function's Trigger selects a different rule, so no alert reaches two functions", () => {
     const rules = triggers.map((t) => t.spec.filter.attributes.rule);
     expect(new Set(rules).size).toBe(rules.length);
   });

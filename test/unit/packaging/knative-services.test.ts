@@ -20,9 +20,29 @@ const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];
 const RESERVED_PORTS = [8012, 8013, 8022, 9090, 9091, 8008];
 const VALID_PORT_NAMES = ['', 'h2c', 'http1'];
 // SecurityContextMask (fieldmask.go): the container securityContext fields Knative allows.
-const ALLOWED_SECURITY_CONTEXT = ['capabilities', 'readOnlyRootFilesystem', 'runAsUser', 'runAsGroup', 'runAsNonRoot', 'allowPrivilegeEscalation', 'seccompProfile', 'privileged'];
+const ALLOWED_SECURITY_CONTEXT = [
+  'capabilities',
+  'readOnlyRootFilesystem',
+  'runAsUser',
+  'runAsGroup',
+  'runAsNonRoot',
+  'allowPrivilegeEscalation',
+  'seccompProfile',
+  'privileged',
+];
 // Revision spec fields these manifests may use without a Knative feature flag.
-const ALLOWED_REVISION_SPEC = ['containers', 'serviceAccountName', 'containerConcurrency', 'timeoutSeconds', 'volumes', 'imagePullSecrets', 'enableServiceLinks', 'automountServiceAccountToken', 'idleTimeoutSeconds', 'responseStartTimeoutSeconds'];
+const ALLOWED_REVISION_SPEC = [
+  'containers',
+  'serviceAccountName',
+  'containerConcurrency',
+  'timeoutSeconds',
+  'volumes',
+  'imagePullSecrets',
+  'enableServiceLinks',
+  'automountServiceAccountToken',
+  'idleTimeoutSeconds',
+  'responseStartTimeoutSeconds',
+];
 // Defaults of config-defaults: max-revision-timeout-seconds and container-concurrency-max-limit.
 const MAX_REVISION_TIMEOUT_SECONDS = 600;
 const MAX_CONTAINER_CONCURRENCY = 1000;
@@ -33,9 +53,22 @@ const userContainer = (service: Record<string, any>) => service.spec.template.sp
 
 describe('knative/ layout', () => {
   it('`kubectl apply -f knative/` creates the namespace, then RBAC, then the Services, then their NetworkPolicy', () => {
-    expect(yamlFilesIn('knative')).toEqual(['knative/00-namespace.yaml', 'knative/10-rbac.yaml', ...functionNames.map((fn) => `knative/20-${fn}.yaml`), 'knative/30-network-policy.yaml']);
-    expect(readYamlDocument('knative/00-namespace.yaml')).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: KNATIVE_NAMESPACE } });
-    expect(yamlFilesIn('knative/eventing')).toEqual(['knative/eventing/05-dead-letters.yaml', 'knative/eventing/10-broker.yaml', 'knative/eventing/20-triggers.yaml']);
+    expect(yamlFilesIn('knative')).toEqual([
+      'knative/00-namespace.yaml',
+      'knative/10-rbac.yaml',
+      ...functionNames.map((fn) => `knative/20-${fn}.yaml`),
+      'knative/30-network-policy.yaml',
+    ]);
+    expect(readYamlDocument('knative/00-namespace.yaml')).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: KNATIVE_NAMESPACE },
+    });
+    expect(yamlFilesIn('knative/eventing')).toEqual([
+      'knative/eventing/05-dead-letters.yaml',
+      'knative/eventing/10-broker.yaml',
+      'knative/eventing/20-triggers.yaml',
+    ]);
   });
 
   it('one Knative Service per function, plus the dead-letter sink', () => {
@@ -43,79 +76,82 @@ describe('knative/ layout', () => {
   });
 });
 
-describe.each(services.map(({ file, service }) => [service.metadata.name as string, file, service] as const))('Knative webhook rules: %s (%s)', (name, _file, service) => {
-  it('is a serving.knative.dev/v1 Service in falco-response, cluster-local', () => {
-    expect(service).toMatchObject({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { namespace: KNATIVE_NAMESPACE } });
-    expect(service.metadata.labels['networking.knative.dev/visibility']).toBe('cluster-local');
-    expect(service.metadata.labels['app.kubernetes.io/part-of']).toBe(PART_OF);
-  });
-
-  it('has autoscaling annotations only on the revision template', () => {
-    const onService = Object.keys(service.metadata.annotations ?? {}).filter((key) => key.startsWith('autoscaling.knative.dev/'));
-    expect(onService).toEqual([]);
-    const onTemplate = service.spec.template.metadata?.annotations ?? {};
-    for (const [key, value] of Object.entries(onTemplate)) {
-      if (!key.startsWith('autoscaling.knative.dev/')) continue;
-      expect(typeof value, key).toBe('string');
-    }
-    const min = onTemplate['autoscaling.knative.dev/min-scale'];
-    const max = onTemplate['autoscaling.knative.dev/max-scale'];
-    if (min !== undefined && max !== undefined) expect(Number(min)).toBeLessThanOrEqual(Number(max));
-  });
-
-  it('uses only revision spec fields Knative allows without feature flags', () => {
-    expect(Object.keys(service.spec.template.spec).filter((key) => !ALLOWED_REVISION_SPEC.includes(key))).toEqual([]);
-    expect(Object.keys(service.spec).filter((key) => !['template', 'traffic'].includes(key))).toEqual([]);
-  });
-
-  it('has one container with exactly one port: allowed name, TCP, not a port the queue-proxy reserves', () => {
-    const containers = service.spec.template.spec.containers;
-    expect(containers).toHaveLength(1);
-    expect(containers[0].name).not.toBe('queue-proxy');
-    const ports = containers[0].ports ?? [];
-    expect(ports).toHaveLength(1);
-    expect(VALID_PORT_NAMES).toContain(ports[0].name ?? '');
-    expect([undefined, 'TCP']).toContain(ports[0].protocol);
-    expect(RESERVED_PORTS).not.toContain(ports[0].containerPort);
-  });
-
-  it('sets no reserved environment variable', () => {
-    const names = (userContainer(service).env ?? []).map((entry: { name: string }) => entry.name);
-    expect(names.filter((n: string) => RESERVED_ENV.includes(n))).toEqual([]);
-    expect(new Set(names).size).toBe(names.length);
-  });
-
-  it('probes over HTTP on the container port (unset or its name)', () => {
-    const port = userContainer(service).ports[0];
-    for (const probe of [userContainer(service).readinessProbe, userContainer(service).livenessProbe].filter(Boolean)) {
-      expect(probe.httpGet).toBeDefined();
-      expect([undefined, port.name]).toContain(probe.httpGet.port);
-    }
-  });
-
-  it('uses only the securityContext fields Knative allows, and a hardened one', () => {
-    const context = userContainer(service).securityContext;
-    expect(Object.keys(context).filter((key) => !ALLOWED_SECURITY_CONTEXT.includes(key))).toEqual([]);
-    // The dead-letter sink runs the stock node image, whose default user is root: it names the image's `node` user.
-    expect(context).toEqual({
-      ...(name === 'falco-response-dead-letters' ? { runAsUser: 1000 } : {}),
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
+describe.each(services.map(({ file, service }) => [service.metadata.name as string, file, service] as const))(
+  'Knative webhook rules: %s (%s)',
+  (name, _file, service) => {
+    it('is a serving.knative.dev/v1 Service in falco-response, cluster-local', () => {
+      expect(service).toMatchObject({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { namespace: KNATIVE_NAMESPACE } });
+      expect(service.metadata.labels['networking.knative.dev/visibility']).toBe('cluster-local');
+      expect(service.metadata.labels['app.kubernetes.io/part-of']).toBe(PART_OF);
     });
-  });
 
-  it('stays within the default revision timeout and concurrency limits', () => {
-    const spec = service.spec.template.spec;
-    if (spec.timeoutSeconds !== undefined) expect(spec.timeoutSeconds).toBeLessThanOrEqual(MAX_REVISION_TIMEOUT_SECONDS);
-    if (spec.containerConcurrency !== undefined) {
-      expect(spec.containerConcurrency).toBeGreaterThanOrEqual(0);
-      expect(spec.containerConcurrency).toBeLessThanOrEqual(MAX_CONTAINER_CONCURRENCY);
-    }
-  });
-});
+    it('has autoscaling annotations only on the revision template', () => {
+      const onService = Object.keys(service.metadata.annotations ?? {}).filter((key) => key.startsWith('autoscaling.knative.dev/'));
+      expect(onService).toEqual([]);
+      const onTemplate = service.spec.template.metadata?.annotations ?? {};
+      for (const [key, value] of Object.entries(onTemplate)) {
+        if (!key.startsWith('autoscaling.knative.dev/')) continue;
+        expect(typeof value, key).toBe('string');
+      }
+      const min = onTemplate['autoscaling.knative.dev/min-scale'];
+      const max = onTemplate['autoscaling.knative.dev/max-scale'];
+      if (min !== undefined && max !== undefined) expect(Number(min)).toBeLessThanOrEqual(Number(max));
+    });
+
+    it('uses only revision spec fields Knative allows without feature flags', () => {
+      expect(Object.keys(service.spec.template.spec).filter((key) => !ALLOWED_REVISION_SPEC.includes(key))).toEqual([]);
+      expect(Object.keys(service.spec).filter((key) => !['template', 'traffic'].includes(key))).toEqual([]);
+    });
+
+    it('has one container with exactly one port: allowed name, TCP, not a port the queue-proxy reserves', () => {
+      const containers = service.spec.template.spec.containers;
+      expect(containers).toHaveLength(1);
+      expect(containers[0].name).not.toBe('queue-proxy');
+      const ports = containers[0].ports ?? [];
+      expect(ports).toHaveLength(1);
+      expect(VALID_PORT_NAMES).toContain(ports[0].name ?? '');
+      expect([undefined, 'TCP']).toContain(ports[0].protocol);
+      expect(RESERVED_PORTS).not.toContain(ports[0].containerPort);
+    });
+
+    it('sets no reserved environment variable', () => {
+      const names = (userContainer(service).env ?? []).map((entry: { name: string }) => entry.name);
+      expect(names.filter((n: string) => RESERVED_ENV.includes(n))).toEqual([]);
+      expect(new Set(names).size).toBe(names.length);
+    });
+
+    it('probes over HTTP on the container port (unset or its name)', () => {
+      const port = userContainer(service).ports[0];
+      for (const probe of [userContainer(service).readinessProbe, userContainer(service).livenessProbe].filter(Boolean)) {
+        expect(probe.httpGet).toBeDefined();
+        expect([undefined, port.name]).toContain(probe.httpGet.port);
+      }
+    });
+
+    it('uses only the securityContext fields Knative allows, and a hardened one', () => {
+      const context = userContainer(service).securityContext;
+      expect(Object.keys(context).filter((key) => !ALLOWED_SECURITY_CONTEXT.includes(key))).toEqual([]);
+      // The dead-letter sink runs the stock node image, whose default user is root: it names the image's `node` user.
+      expect(context).toEqual({
+        ...(name === 'falco-response-dead-letters' ? { runAsUser: 1000 } : {}),
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    });
+
+    it('stays within the default revision timeout and concurrency limits', () => {
+      const spec = service.spec.template.spec;
+      if (spec.timeoutSeconds !== undefined) expect(spec.timeoutSeconds).toBeLessThanOrEqual(MAX_REVISION_TIMEOUT_SECONDS);
+      if (spec.containerConcurrency !== undefined) {
+        expect(spec.containerConcurrency).toBeGreaterThanOrEqual(0);
+        expect(spec.containerConcurrency).toBeLessThanOrEqual(MAX_CONTAINER_CONCURRENCY);
+      }
+    });
+  },
+);
 
 describe.each(functionNames)('the Knative Service of %s against the function', (fn) => {
   const service = knativeServiceOf(fn);

@@ -43,16 +43,22 @@ describe('knative/30-network-policy.yaml', () => {
   const policy = readYamlDocument('knative/30-network-policy.yaml');
 
   it('restricts ingress (only) of falco-response', () => {
-    expect(policy).toMatchObject({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: KNATIVE_NAMESPACE }, spec: { policyTypes: ['Ingress'] } });
+    expect(policy).toMatchObject({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { namespace: KNATIVE_NAMESPACE },
+      spec: { policyTypes: ['Ingress'] },
+    });
   });
 
   it('selects the pods of every Knative Service we ship: the three functions and the dead-letter sink', () => {
     const services = knativeServices();
     expect(services.length).toBe(4);
-    for (const { service } of services) expect(selects(policy.spec.podSelector, service.spec.template.metadata?.labels ?? {}), service.metadata.name).toBe(true);
+    for (const { service } of services)
+      expect(selects(policy.spec.podSelector, service.spec.template.metadata?.labels ?? {}), service.metadata.name).toBe(true);
   });
 
-  it('admits Knative Serving (activator, autoscaler), Knative Eventing (the Broker\'s deliveries), the networking layer and Falcosidekick, nobody else', () => {
+  it("admits Knative Serving (activator, autoscaler), Knative Eventing (the Broker's deliveries), the networking layer and Falcosidekick, nobody else", () => {
     const admitted = peers(policy);
     expect(admitted.map((peer) => peer.namespace).sort()).toEqual(['falco', 'knative-eventing', 'knative-serving', 'kourier-system']);
     const fromFalco = admitted.find((peer) => peer.namespace === 'falco')!;
@@ -65,13 +71,19 @@ describe('knative/30-network-policy.yaml', () => {
 describe('openfaas/network-policy.yaml', () => {
   const policy = readYamlDocument('openfaas/network-policy.yaml');
 
-  it('restricts ingress (only) of the functions\' namespace', () => {
-    expect(policy).toMatchObject({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: OPENFAAS_FUNCTION_NAMESPACE }, spec: { policyTypes: ['Ingress'] } });
+  it("restricts ingress (only) of the functions' namespace", () => {
+    expect(policy).toMatchObject({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { namespace: OPENFAAS_FUNCTION_NAMESPACE },
+      spec: { policyTypes: ['Ingress'] },
+    });
     for (const fn of Object.values(stack.functions as Record<string, Manifest>)) expect(fn.namespace).toBe(OPENFAAS_FUNCTION_NAMESPACE);
   });
 
   it('selects each function of stack.yml by its labels, and not another function of openfaas-fn', () => {
-    for (const [name, fn] of Object.entries(stack.functions as Record<string, Manifest>)) expect(selects(policy.spec.podSelector, { ...fn.labels, faas_function: name }), name).toBe(true);
+    for (const [name, fn] of Object.entries(stack.functions as Record<string, Manifest>))
+      expect(selects(policy.spec.podSelector, { ...fn.labels, faas_function: name }), name).toBe(true);
     expect(selects(policy.spec.podSelector, { faas_function: 'someone-elses' })).toBe(false);
   });
 

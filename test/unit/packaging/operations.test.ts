@@ -23,13 +23,27 @@ describe('operations/operator-rbac.yaml', () => {
   const docs = readYamlDocuments('operations/operator-rbac.yaml');
 
   it('makes the evidence namespace first, then the ClusterRole falco-response-operator of exactly what the commands declare', () => {
-    expect(docs.map((doc) => `${doc.kind}/${doc.metadata.name}`)).toEqual([`Namespace/${SHIPPED_EVIDENCE.namespace}`, `ClusterRole/${OPERATOR_ROLE}`, `Role/${OPERATOR_ROLE}`]);
+    expect(docs.map((doc) => `${doc.kind}/${doc.metadata.name}`)).toEqual([
+      `Namespace/${SHIPPED_EVIDENCE.namespace}`,
+      `ClusterRole/${OPERATOR_ROLE}`,
+      `Role/${OPERATOR_ROLE}`,
+    ]);
     const role = named(docs, 'ClusterRole', OPERATOR_ROLE);
     expect(permissionSet(role.rules)).toEqual(permissionSet(OPERATOR_CLUSTER_RULES));
-    expect(permissionSet(role.rules)).toEqual(expect.arrayContaining(['/pods:patch', 'networking.k8s.io/networkpolicies:delete', 'apps/deployments/scale:update', 'authentication.k8s.io/selfsubjectreviews:create']));
+    expect(permissionSet(role.rules)).toEqual(
+      expect.arrayContaining([
+        '/pods:patch',
+        'networking.k8s.io/networkpolicies:delete',
+        'apps/deployments/scale:update',
+        'authentication.k8s.io/selfsubjectreviews:create',
+      ]),
+    );
     // No Secret cluster-wide, and no group granted a resource of another (one rule per Flux group).
     expect(permissionSet(role.rules).filter((p) => p.includes('secrets'))).toEqual([]);
-    expect(permissionSet(role.rules).filter((p) => p.startsWith('helm.toolkit.fluxcd.io/'))).toEqual(['helm.toolkit.fluxcd.io/helmreleases:get', 'helm.toolkit.fluxcd.io/helmreleases:patch']);
+    expect(permissionSet(role.rules).filter((p) => p.startsWith('helm.toolkit.fluxcd.io/'))).toEqual([
+      'helm.toolkit.fluxcd.io/helmreleases:get',
+      'helm.toolkit.fluxcd.io/helmreleases:patch',
+    ]);
   });
 
   it('reads and prunes the evidence Secrets in the evidence namespace only, and binds nothing', () => {
@@ -38,7 +52,9 @@ describe('operations/operator-rbac.yaml', () => {
     expect(permissionSet(role.rules)).toEqual(permissionSet(OPERATOR_EVIDENCE_RULES));
     expect(permissionSet(role.rules)).toEqual(['/secrets:delete', '/secrets:get', '/secrets:list']);
     expect(docs.filter((doc) => doc.kind.endsWith('Binding'))).toEqual([]);
-    expect(readFileSync(join(repoRoot, 'operations/operator-rbac.yaml'), 'utf8')).toContain(`kubectl create clusterrolebinding ${OPERATOR_ROLE} --clusterrole=${OPERATOR_ROLE}`);
+    expect(readFileSync(join(repoRoot, 'operations/operator-rbac.yaml'), 'utf8')).toContain(
+      `kubectl create clusterrolebinding ${OPERATOR_ROLE} --clusterrole=${OPERATOR_ROLE}`,
+    );
   });
 });
 
@@ -54,7 +70,14 @@ describe('operations/evidence-retention.yaml', () => {
     expect(job.spec.concurrencyPolicy).toBe('Forbid');
     const [container] = job.spec.jobTemplate.spec.template.spec.containers;
     expect(container.image).toMatch(new RegExp(`/${CLI_IMAGE_NAME}:`));
-    expect(container.args).toEqual(['evidence', 'prune', '--older-than', RETENTION_DEFAULTS.olderThan, '--evidence-namespace', SHIPPED_EVIDENCE.namespace]);
+    expect(container.args).toEqual([
+      'evidence',
+      'prune',
+      '--older-than',
+      RETENTION_DEFAULTS.olderThan,
+      '--evidence-namespace',
+      SHIPPED_EVIDENCE.namespace,
+    ]);
   });
 
   it('its arguments are a command line the command line accepts: 30 days', () => {
@@ -70,32 +93,45 @@ describe('operations/evidence-retention.yaml', () => {
     expect(spec.serviceAccountName).toBe(PRUNE_NAME);
     expect(permissionSet(named(docs, 'Role', PRUNE_NAME).rules)).toEqual(permissionSet(EVIDENCE_PRUNE_RULES));
     expect(permissionSet(EVIDENCE_PRUNE_RULES)).toEqual(['/secrets:delete', '/secrets:list']);
-    expect(named(docs, 'RoleBinding', PRUNE_NAME)).toMatchObject({ roleRef: { kind: 'Role', name: PRUNE_NAME }, subjects: [{ kind: 'ServiceAccount', name: PRUNE_NAME, namespace: SHIPPED_EVIDENCE.namespace }] });
+    expect(named(docs, 'RoleBinding', PRUNE_NAME)).toMatchObject({
+      roleRef: { kind: 'Role', name: PRUNE_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: PRUNE_NAME, namespace: SHIPPED_EVIDENCE.namespace }],
+    });
     expect(docs.filter((doc) => doc.kind.startsWith('Cluster'))).toEqual([]);
     // As the functions' pods: non-root, nothing writable, no privilege.
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(spec.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(spec.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
   });
 });
 
-describe('packaging/cli/Dockerfile: the command line\'s image', () => {
+describe("packaging/cli/Dockerfile: the command line's image", () => {
   const source = readFileSync(join(repoRoot, 'packaging/cli/Dockerfile'), 'utf8');
   const dockerfile = DockerfileParser.parse(source);
   const functions = DockerfileParser.parse(readFileSync(join(repoRoot, 'packaging/Dockerfile'), 'utf8'));
-  const argsOf = (keyword: string) => dockerfile.getInstructions().filter((i) => i.getKeyword() === keyword).map((i) => i.getArguments().map((a) => a.getValue()));
+  const argsOf = (keyword: string) =>
+    dockerfile
+      .getInstructions()
+      .filter((i) => i.getKeyword() === keyword)
+      .map((i) => i.getArguments().map((a) => a.getValue()));
   const context = join(repoRoot, 'dist', 'cli');
 
   beforeAll(() => {
     execFileSync(process.execPath, [join(repoRoot, 'cli', 'bundle.mjs')], { cwd: repoRoot, stdio: 'pipe' });
   }, 60_000);
 
-  it('has the functions\' base image, exactly', () => {
+  it("has the functions' base image, exactly", () => {
     expect(dockerfile.getFROMs()).toHaveLength(1);
-    expect(`${dockerfile.getFROMs()[0]!.getImageName()}:${dockerfile.getFROMs()[0]!.getImageTag()}`).toBe(`${functions.getFROMs()[0]!.getImageName()}:${functions.getFROMs()[0]!.getImageTag()}`);
+    expect(`${dockerfile.getFROMs()[0]!.getImageName()}:${dockerfile.getFROMs()[0]!.getImageTag()}`).toBe(
+      `${functions.getFROMs()[0]!.getImageName()}:${functions.getFROMs()[0]!.getImageTag()}`,
+    );
   });
 
   it('copies only what `make cli` puts in dist/cli/ (its build context), with this Dockerfile beside it', () => {
-    const sources = argsOf('COPY').map((args) => args.slice(0, -1)).flat();
+    const sources = argsOf('COPY').flatMap((args) => args.slice(0, -1));
     expect(sources).toEqual(['falco-response.cjs']);
     for (const file of sources) expect(existsSync(join(context, file)), file).toBe(true);
     expect(readFileSync(join(context, 'Dockerfile'), 'utf8')).toBe(source);
@@ -109,8 +145,11 @@ describe('packaging/cli/Dockerfile: the command line\'s image', () => {
     expect(order.lastIndexOf('COPY')).toBeLessThan(order.indexOf('USER'));
   });
 
-  it('starts the bundle with node, and the CronJob\'s args are appended to it: the bundle answers them', () => {
-    const entrypoint = dockerfile.getENTRYPOINTs()[0]!.getJSONStrings().map((arg) => arg.getJSONValue());
+  it("starts the bundle with node, and the CronJob's args are appended to it: the bundle answers them", () => {
+    const entrypoint = dockerfile
+      .getENTRYPOINTs()[0]!
+      .getJSONStrings()
+      .map((arg) => arg.getJSONValue());
     expect(entrypoint).toEqual(['node', '/app/falco-response.cjs']);
     expect(dockerfile.getCMDs()).toHaveLength(0);
     const help = execFileSync(process.execPath, [join(context, 'falco-response.cjs'), 'evidence', '--help'], { encoding: 'utf8' });

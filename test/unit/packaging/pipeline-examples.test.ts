@@ -10,7 +10,14 @@ import { ARGO_NAMESPACE, AUTH_TOKEN_SECRET, clusterRoleName, KNATIVE_NAMESPACE, 
 import { entrypointIn, IMAGE_ENTRYPOINT, ONE_SHOT_ARGS } from '../../../packaging/start-command.ts';
 import { buildBundles, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
 import { configFromManifestEnv, configVariablesRead } from '../../../testbed/packaging/config.ts';
-import { envOf, knativeServiceOf, readYamlDocument, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import {
+  envOf,
+  knativeServiceOf,
+  readYamlDocument,
+  readYamlDocuments,
+  repoRoot,
+  type Manifest,
+} from '../../../testbed/packaging/manifests.ts';
 import { runToCompletion } from '../../../testbed/process/container-process.ts';
 import { freshAlert, recordedRequest } from '../../../testbed/alerts/fixtures.ts';
 
@@ -43,7 +50,12 @@ function expectOneShotContainer(container: Manifest, bodyReference: string) {
   expect(Object.keys(env).filter((name) => name !== 'BODY' && !known.has(name))).toEqual([]);
   const { BODY: _body, ...settings } = env;
   expect(() => configFromManifestEnv(settings)).not.toThrow();
-  expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  expect(container.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+  });
   return settings;
 }
 
@@ -66,7 +78,7 @@ describe('Argo Events + Argo Workflows', () => {
   const workflow = trigger.argoWorkflow.source.resource;
   const template = workflow.spec.templates.find((t: Manifest) => t.name === workflow.spec.entrypoint);
 
-  it('the Sensor listens to the EventSource and passes only the function\'s rule', () => {
+  it("the Sensor listens to the EventSource and passes only the function's rule", () => {
     const dependency = sensor.spec.dependencies[0];
     expect(dependency.eventSourceName).toBe(eventSource.metadata.name);
     expect(Object.keys(eventSource.spec.webhook)).toContain(dependency.eventName);
@@ -77,7 +89,9 @@ describe('Argo Events + Argo Workflows', () => {
     expect(trigger.argoWorkflow.operation).toBe('submit');
     expect(workflow).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow' });
     const index = workflow.spec.arguments.parameters.findIndex((p: Manifest) => p.name === 'alert');
-    expect(trigger.argoWorkflow.parameters).toEqual([{ src: { dependencyName: sensor.spec.dependencies[0].name, dataKey: 'body' }, dest: `spec.arguments.parameters.${index}.value` }]);
+    expect(trigger.argoWorkflow.parameters).toEqual([
+      { src: { dependencyName: sensor.spec.dependencies[0].name, dataKey: 'body' }, dest: `spec.arguments.parameters.${index}.value` },
+    ]);
     expect(template.inputs.parameters.map((p: Manifest) => p.name)).toContain('alert');
   });
 
@@ -92,12 +106,14 @@ describe('Argo Events + Argo Workflows', () => {
     expect(notAnAlert.code).toBe(2); // not retried by the expression above
   });
 
-  it('the workflow runs as the function\'s ServiceAccount, bound to the ClusterRole generated for this example', () => {
+  it("the workflow runs as the function's ServiceAccount, bound to the ClusterRole generated for this example", () => {
     const account = workflow.spec.serviceAccountName;
     expect(account).toBe(serviceAccountName(FN));
     const namespace = sensor.metadata.namespace;
     const functionRbac = readYamlDocuments('examples/argo/function-rbac.yaml');
-    expect(functionRbac).toContainEqual(expect.objectContaining({ kind: 'ServiceAccount', metadata: expect.objectContaining({ name: account, namespace }) }));
+    expect(functionRbac).toContainEqual(
+      expect.objectContaining({ kind: 'ServiceAccount', metadata: expect.objectContaining({ name: account, namespace }) }),
+    );
     const binding = functionRbac.find((doc) => doc.kind === 'ClusterRoleBinding' && doc.roleRef.name === clusterRoleName(FN, 'argo'))!;
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName(FN, 'argo') });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account, namespace }]);
@@ -109,7 +125,11 @@ describe('Argo Events + Argo Workflows', () => {
 
   it('an EventBus named `default` is shipped in the namespace of the EventSource and the Sensor (neither names another)', () => {
     const bus = readYamlDocument('examples/argo/event-bus.yaml');
-    expect(bus).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'EventBus', metadata: { name: 'default', namespace: ARGO_NAMESPACE } });
+    expect(bus).toMatchObject({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'EventBus',
+      metadata: { name: 'default', namespace: ARGO_NAMESPACE },
+    });
     expect(Object.keys(bus.spec)).toEqual(['jetstream']);
     for (const object of [eventSource, sensor]) {
       expect(object.metadata.namespace).toBe(ARGO_NAMESPACE);
@@ -117,9 +137,11 @@ describe('Argo Events + Argo Workflows', () => {
     }
   });
 
-  it('the EventSource requires the shared token (authSecret: the Bearer token Falcosidekick\'s webhook output sends)', () => {
+  it("the EventSource requires the shared token (authSecret: the Bearer token Falcosidekick's webhook output sends)", () => {
     expect(eventSource.spec.webhook[sensor.spec.dependencies[0].eventName].authSecret).toEqual({ name: AUTH_TOKEN_SECRET, key: 'token' });
-    expect(readFileSync(join(repoRoot, 'examples/argo/README.md'), 'utf8')).toContain(`-n ${ARGO_NAMESPACE} create secret generic ${AUTH_TOKEN_SECRET} --from-literal=token="$TOKEN"`);
+    expect(readFileSync(join(repoRoot, 'examples/argo/README.md'), 'utf8')).toContain(
+      `-n ${ARGO_NAMESPACE} create secret generic ${AUTH_TOKEN_SECRET} --from-literal=token="$TOKEN"`,
+    );
   });
 });
 
@@ -151,26 +173,48 @@ describe('Tekton Triggers + Tekton Pipelines', () => {
     expect(route.interceptors[1].params).toEqual([{ name: 'filter', value: `body.rule == '${functionRules}'` }]);
     expect(template.spec.params).toEqual([{ name: 'alert' }]);
     const taskRun = template.spec.resourcetemplates[0];
-    expect(taskRun).toMatchObject({ apiVersion: 'tekton.dev/v1', kind: 'TaskRun', spec: { taskRef: { name: task.metadata.name }, params: [{ name: 'alert', value: '$(tt.params.alert)' }] } });
+    expect(taskRun).toMatchObject({
+      apiVersion: 'tekton.dev/v1',
+      kind: 'TaskRun',
+      spec: { taskRef: { name: task.metadata.name }, params: [{ name: 'alert', value: '$(tt.params.alert)' }] },
+    });
   });
 
   it('the EventListener checks the shared token before anything else (gitlab interceptor with only secretRef: X-Gitlab-Token, constant time)', () => {
     const interceptors = of('EventListener').spec.triggers[0].interceptors;
-    expect(interceptors[0]).toEqual({ ref: { name: 'gitlab' }, params: [{ name: 'secretRef', value: { secretName: AUTH_TOKEN_SECRET, secretKey: 'token' } }] });
+    expect(interceptors[0]).toEqual({
+      ref: { name: 'gitlab' },
+      params: [{ name: 'secretRef', value: { secretName: AUTH_TOKEN_SECRET, secretKey: 'token' } }],
+    });
     expect(readFileSync(join(repoRoot, 'examples/tekton/README.md'), 'utf8')).toContain('webhook-customheaders="X-Gitlab-Token:$TOKEN"');
   });
 
-  it('TaskRuns run as the function\'s ServiceAccount from knative/10-rbac.yaml; the EventListener has its own', () => {
+  it("TaskRuns run as the function's ServiceAccount from knative/10-rbac.yaml; the EventListener has its own", () => {
     const taskRun = of('TriggerTemplate').spec.resourcetemplates[0];
     expect(taskRun.spec.serviceAccountName).toBe(serviceAccountName(FN));
-    expect(readYamlDocuments('knative/10-rbac.yaml')).toContainEqual(expect.objectContaining({ kind: 'ServiceAccount', metadata: expect.objectContaining({ name: serviceAccountName(FN), namespace: task.metadata.namespace }) }));
+    expect(readYamlDocuments('knative/10-rbac.yaml')).toContainEqual(
+      expect.objectContaining({
+        kind: 'ServiceAccount',
+        metadata: expect.objectContaining({ name: serviceAccountName(FN), namespace: task.metadata.namespace }),
+      }),
+    );
     const listenerAccount = of('EventListener').spec.serviceAccountName;
-    expect(rbac).toContainEqual(expect.objectContaining({ kind: 'ServiceAccount', metadata: expect.objectContaining({ name: listenerAccount, namespace: KNATIVE_NAMESPACE }) }));
-    expect(rbac.filter((doc) => doc.kind.endsWith('Binding')).map((doc) => doc.roleRef.name).sort()).toEqual(['tekton-triggers-eventlistener-clusterroles', 'tekton-triggers-eventlistener-roles']);
+    expect(rbac).toContainEqual(
+      expect.objectContaining({
+        kind: 'ServiceAccount',
+        metadata: expect.objectContaining({ name: listenerAccount, namespace: KNATIVE_NAMESPACE }),
+      }),
+    );
+    expect(
+      rbac
+        .filter((doc) => doc.kind.endsWith('Binding'))
+        .map((doc) => doc.roleRef.name)
+        .sort(),
+    ).toEqual(['tekton-triggers-eventlistener-clusterroles', 'tekton-triggers-eventlistener-roles']);
   });
 });
 
-describe('the README\'s one-shot example', () => {
+describe("the README's one-shot example", () => {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
   const stamp = readme.split('\n').find((line) => line.startsWith('BODY=') && line.includes('examples/alert.json'));
 

@@ -13,7 +13,9 @@ const shellcheck = debianToolPath('shellcheck');
 
 function shellScripts(): string[] {
   // Tracked and new (not ignored) files: a script added but not yet committed is checked too.
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   return files.filter((file) => {
     if (file.endsWith('.sh')) return true;
     try {
@@ -30,7 +32,15 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('shellcheck', () => {
   it('finds the scripts make test runs: .ci/run, scripts/*.sh', () => {
-    expect(scripts).toEqual(expect.arrayContaining(['.ci/run', 'scripts/run-tests.sh', 'scripts/build-k8s.sh', 'scripts/build-helm.sh', 'scripts/fetch-debian-tools.sh']));
+    expect(scripts).toEqual(
+      expect.arrayContaining([
+        '.ci/run',
+        'scripts/run-tests.sh',
+        'scripts/build-k8s.sh',
+        'scripts/build-helm.sh',
+        'scripts/fetch-debian-tools.sh',
+      ]),
+    );
   });
 
   it('reports nothing in any of them', () => {

@@ -33,7 +33,13 @@ describe('the strict stack schema', () => {
     const stack = stackWith();
     stack.functions['delete-pod'].enviroment = stack.functions['delete-pod'].environment;
     delete stack.functions['delete-pod'].environment;
-    expect(errorsOf(stack)).toContainEqual(expect.objectContaining({ instancePath: '/functions/delete-pod', keyword: 'additionalProperties', params: { additionalProperty: 'enviroment' } }));
+    expect(errorsOf(stack)).toContainEqual(
+      expect.objectContaining({
+        instancePath: '/functions/delete-pod',
+        keyword: 'additionalProperties',
+        params: { additionalProperty: 'enviroment' },
+      }),
+    );
   });
 
   it('rejects unknown keys at every level', () => {
@@ -52,7 +58,9 @@ describe('the strict stack schema', () => {
   it('rejects a function missing a required field', () => {
     const stack = stackWith();
     delete stack.functions['scale-to-zero'].image;
-    expect(errorsOf(stack)).toContainEqual(expect.objectContaining({ instancePath: '/functions/scale-to-zero', keyword: 'required', params: { missingProperty: 'image' } }));
+    expect(errorsOf(stack)).toContainEqual(
+      expect.objectContaining({ instancePath: '/functions/scale-to-zero', keyword: 'required', params: { missingProperty: 'image' } }),
+    );
   });
 
   it('rejects wrong types', () => {
@@ -66,7 +74,10 @@ describe('the strict stack schema', () => {
     for (const [mutate, path] of cases) {
       const stack = stackWith();
       mutate(stack);
-      expect(errorsOf(stack).map((e) => e.instancePath), path).toContain(path);
+      expect(
+        errorsOf(stack).map((e) => e.instancePath),
+        path,
+      ).toContain(path);
     }
   });
 
@@ -86,48 +97,62 @@ describe('stack.yml against the project', () => {
     expect(functions.map(([name]) => name)).toEqual(FUNCTION_SPECS.map((spec) => spec.name));
   });
 
-  it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s: built from its bundle folder with its own Dockerfile, image under the configurable registry', (fn) => {
-    const entry = stack.functions[fn];
-    expect(entry.lang).toBe('dockerfile');
-    // scripts/bundle.mjs writes dist/<fn>/ (bundle + Dockerfile); the Dockerfile test checks its content.
-    expect(entry.handler).toBe(`./dist/${fn}`);
-    expect(entry.image).toBe(`ghcr.io/example/${imageName(fn)}:0.1.0`);
-    expect(stackWith({ REGISTRY: 'r.example/x', TAG: '9.9.9' }).functions[fn].image).toBe(`r.example/x/${imageName(fn)}:9.9.9`);
-    expect(entry.namespace).toBe(OPENFAAS_FUNCTION_NAMESPACE);
-    expect(entry.readonly_root_filesystem).toBe(true);
-  });
+  it.each(FUNCTION_SPECS.map((spec) => spec.name))(
+    '%s: built from its bundle folder with its own Dockerfile, image under the configurable registry',
+    (fn) => {
+      const entry = stack.functions[fn];
+      expect(entry.lang).toBe('dockerfile');
+      // scripts/bundle.mjs writes dist/<fn>/ (bundle + Dockerfile); the Dockerfile test checks its content.
+      expect(entry.handler).toBe(`./dist/${fn}`);
+      expect(entry.image).toBe(`ghcr.io/example/${imageName(fn)}:0.1.0`);
+      expect(stackWith({ REGISTRY: 'r.example/x', TAG: '9.9.9' }).functions[fn].image).toBe(`r.example/x/${imageName(fn)}:9.9.9`);
+      expect(entry.namespace).toBe(OPENFAAS_FUNCTION_NAMESPACE);
+      expect(entry.readonly_root_filesystem).toBe(true);
+    },
+  );
 
   it('ships template/dockerfile/template.yml so faas-cli needs no template download', () => {
     expect(readYamlDocument('template/dockerfile/template.yml')).toEqual({ language: 'dockerfile' });
   });
 
-  it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s: the Pro ServiceAccount annotation names the one openfaas/rbac-pro.yaml creates', (fn) => {
-    const account = stack.functions[fn].annotations['com.openfaas.serviceaccount'];
-    expect(account).toBe(serviceAccountName(fn));
-    const accounts = readYamlDocuments('openfaas/rbac-pro.yaml').filter((doc) => doc.kind === 'ServiceAccount');
-    expect(accounts).toContainEqual(expect.objectContaining({ metadata: expect.objectContaining({ name: account, namespace: OPENFAAS_FUNCTION_NAMESPACE }) }));
-  });
+  it.each(FUNCTION_SPECS.map((spec) => spec.name))(
+    '%s: the Pro ServiceAccount annotation names the one openfaas/rbac-pro.yaml creates',
+    (fn) => {
+      const account = stack.functions[fn].annotations['com.openfaas.serviceaccount'];
+      expect(account).toBe(serviceAccountName(fn));
+      const accounts = readYamlDocuments('openfaas/rbac-pro.yaml').filter((doc) => doc.kind === 'ServiceAccount');
+      expect(accounts).toContainEqual(
+        expect.objectContaining({ metadata: expect.objectContaining({ name: account, namespace: OPENFAAS_FUNCTION_NAMESPACE }) }),
+      );
+    },
+  );
 
-  it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s: a token file comes with the secret that provides it, and the other way round', (fn) => {
-    const entry = stack.functions[fn];
-    const tokenFile = entry.environment.AUTH_TOKEN_FILE;
-    const secrets: string[] = entry.secrets ?? [];
-    if (tokenFile === undefined) {
-      expect(secrets).toEqual([]);
-      return;
-    }
-    expect(tokenFile).toBe(OPENFAAS_AUTH_TOKEN_FILE);
-    expect(secrets.map((secret) => `/var/openfaas/secrets/${secret}`)).toContain(tokenFile);
-  });
+  it.each(FUNCTION_SPECS.map((spec) => spec.name))(
+    '%s: a token file comes with the secret that provides it, and the other way round',
+    (fn) => {
+      const entry = stack.functions[fn];
+      const tokenFile = entry.environment.AUTH_TOKEN_FILE;
+      const secrets: string[] = entry.secrets ?? [];
+      if (tokenFile === undefined) {
+        expect(secrets).toEqual([]);
+        return;
+      }
+      expect(tokenFile).toBe(OPENFAAS_AUTH_TOKEN_FILE);
+      expect(secrets.map((secret) => `/var/openfaas/secrets/${secret}`)).toContain(tokenFile);
+    },
+  );
 
-  it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s: every environment variable is one the function reads, with a value it accepts', (fn) => {
-    const environment: Record<string, string> = stack.functions[fn].environment;
-    const known = configVariablesRead();
-    expect(Object.keys(environment).filter((name) => !known.has(name))).toEqual([]);
-    const config = configFromManifestEnv(environment);
-    expect(config.pipeline.rules.map((rule) => rule.source)).toEqual([environment.RULES]);
-    expect(config.runtime.authToken !== undefined).toBe(environment.AUTH_TOKEN_FILE !== undefined);
-  });
+  it.each(FUNCTION_SPECS.map((spec) => spec.name))(
+    '%s: every environment variable is one the function reads, with a value it accepts',
+    (fn) => {
+      const environment: Record<string, string> = stack.functions[fn].environment;
+      const known = configVariablesRead();
+      expect(Object.keys(environment).filter((name) => !known.has(name))).toEqual([]);
+      const config = configFromManifestEnv(environment);
+      expect(config.pipeline.rules.map((rule) => rule.source)).toEqual([environment.RULES]);
+      expect(config.runtime.authToken !== undefined).toBe(environment.AUTH_TOKEN_FILE !== undefined);
+    },
+  );
 
   it.each(FUNCTION_SPECS.map((spec) => spec.name))('%s: always one warm replica, within Community Edition limits', (fn) => {
     const labels = stack.functions[fn].labels;
