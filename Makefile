@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup lint format build generate manifests knative-crds bundle test test-unit k8s-binaries check-tools flux-binaries senders serve demo bench bench-scale clean
+.PHONY: setup lint format build generate manifests knative-crds bundle cli install-cli test test-unit k8s-binaries check-tools flux-binaries senders serve demo bench bench-scale clean
 
 # npm ci only when the lock file changed since the last install, run on the project's Node 24
 # (fetched once into a cache first when the machine's node is another: scripts/install-deps.sh).
@@ -40,6 +40,20 @@ knative-crds:
 
 bundle: setup
 	npm run bundle
+
+# The command line, one file Node 24 runs: dist/cli/falco-response.cjs, with the names
+# falco-response and kubectl-falco_response beside it, and its image's Dockerfile.
+cli: setup
+	node cli/bundle.mjs
+
+# Both names into $(PREFIX)/bin (default ~/.local/bin, which must be on your PATH): kubectl then
+# finds `kubectl falco-response`. A copy, not a link into the checkout.
+PREFIX ?= $(HOME)/.local
+install-cli: cli
+	install -d "$(PREFIX)/bin"
+	install -m 0755 dist/cli/falco-response.cjs "$(PREFIX)/bin/falco-response"
+	ln -sf falco-response "$(PREFIX)/bin/kubectl-falco_response"
+	@echo "installed $(PREFIX)/bin/falco-response and $(PREFIX)/bin/kubectl-falco_response (needs Node 24 as node on the PATH)"
 
 k8s-binaries:
 	./scripts/build-k8s.sh

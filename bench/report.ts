@@ -25,6 +25,8 @@ export interface ReportInput {
   memory: Samples;
   load: Samples;
   remediation: Samples;
+  /** What evidence capture adds (bench/sections/evidence.ts): absent in runs that skip it. */
+  evidence?: { samples: Samples; pods: number; logLines: number };
   sizes: BundleSize[];
   notes: string[];
 }
@@ -175,6 +177,8 @@ export function buildRows(input: ReportInput): Row[] {
     );
   }
 
+  if (input.evidence) rows.push(...evidenceRows(input.evidence));
+
   const floorIdle = memory.median('idle:floor');
   rows.push(
     row(
@@ -240,6 +244,45 @@ export function buildRows(input: ReportInput): Row[] {
       ),
     );
   }
+  return rows;
+}
+
+/** Time to remediation with EVIDENCE=facts and logs against off, measured side by side in the same run. */
+export function evidenceRows({ samples, pods, logLines }: NonNullable<ReportInput['evidence']>): Row[] {
+  const at = (mode: string, p: number) => samples.percentile(`evidence:${mode}`, p);
+  const rows = [
+    row(
+      `**Evidence capture** (delete-pod as shipped on a reacting cluster, kwok nodes serving container logs; ${pods} pods per setting, taking turns; each container wrote ${logLines} lines; alert in → answer, the evidence Secret stored before the delete)`,
+      '',
+    ),
+  ];
+  for (const p of [50, 90, 99]) rows.push(row(`EVIDENCE=off: p${p}`, ms(at('off', p)), '(reference)'));
+  const labels = {
+    facts: 'EVIDENCE=facts (the pod, its owners, the alert, its Events)',
+    logs: "EVIDENCE=logs, the default (and the container's log)",
+  };
+  for (const mode of ['facts', 'logs'] as const) {
+    for (const p of [50, 90, 99]) {
+      const added = at(mode, p) - at('off', p);
+      rows.push(
+        row(
+          `${labels[mode]}: p${p} (${added >= 0 ? '+' : ''}${ms(added)})`,
+          ms(at(mode, p)),
+          `EVIDENCE=off p${p}`,
+          times(at(mode, p) / at('off', p)),
+        ),
+      );
+    }
+  }
+  for (const mode of ['facts', 'logs'] as const)
+    rows.push(
+      row(
+        `the capture's own time (decision's details.evidenceRecord.durationMs), EVIDENCE=${mode}: p50`,
+        ms(samples.percentile(`evidence-capture:${mode}`, 50)),
+        'bounded by EVIDENCE_TIMEOUT_MS',
+        '',
+      ),
+    );
   return rows;
 }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The benchmark (`npm run bench`, `make bench`): see bench/RESULTS.md for what it measures.
-//   node bench/run.mjs [--quick] [--no-write] [--cold-rounds N] [--load-rounds N] [--load-seconds S] [--pods N]
+//   node bench/run.mjs [--quick] [--no-write] [--cold-rounds N] [--load-rounds N] [--load-seconds S] [--pods N] [--evidence-pods N]
+//   node bench/run.mjs --only evidence [--evidence-pods N]   what evidence capture adds to time to
+//                                                          remediation, alone (printed, nothing written)
 // Needs Node 24 (it runs the TypeScript modules next to it directly) and the kube-apiserver
 // and etcd binaries of `make k8s-binaries`.
 import { parseArgs } from 'node:util';
@@ -20,17 +22,28 @@ const { values } = parseArgs({
     'load-seconds': { type: 'string' },
     connections: { type: 'string' },
     pods: { type: 'string' },
+    'evidence-pods': { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const pick = (name, full, quick) => Number(values[name] ?? (values.quick ? quick : full));
 
-const { runBench } = await import('./suite.ts');
+const { runBench, runEvidenceOnly } = await import('./suite.ts');
+if (values.only !== undefined && values.only !== 'evidence') {
+  console.error(`bench: --only takes "evidence", not ${JSON.stringify(values.only)}`);
+  process.exit(2);
+}
+if (values.only === 'evidence') {
+  await runEvidenceOnly({ evidencePods: pick('evidence-pods', 60, 10) });
+  process.exit(0);
+}
 await runBench({
   coldRounds: pick('cold-rounds', 5, 2),
   loadRounds: pick('load-rounds', 3, 1),
   loadSeconds: pick('load-seconds', 2, 1),
   connections: pick('connections', 10, 10),
   pods: pick('pods', 200, 30),
+  evidencePods: pick('evidence-pods', 60, 10),
   // A quick run is a smoke test: its numbers do not replace the recorded ones.
   write: !values['no-write'] && !values.quick,
 });

@@ -1,5 +1,6 @@
 // `npm run bench`: builds, starts a real kube-apiserver, measures cold start, throughput and
-// memory, time to remediation and bundle sizes, prints the table and updates RESULTS.md.
+// memory, time to remediation (and what evidence capture adds to it, on a reacting cluster) and
+// bundle sizes, prints the table and updates RESULTS.md.
 import { join } from 'node:path';
 import { dryRunBody } from './sections/throughput.ts';
 import { filteredAlert } from './lib/alerts.ts';
@@ -9,7 +10,8 @@ import { startBenchCluster } from './lib/cluster.ts';
 import { BENCH_FUNCTIONS } from './lib/functions.ts';
 import { currentLoad, describeMachine } from './lib/machine.ts';
 import { fastifyHello, floor, functionEnv, shipped, shippedWithoutCache, unbundled, withBudget } from './lib/targets.ts';
-import { buildRows, markdownTable, writeResults, type ReportInput } from './report.ts';
+import { buildRows, evidenceRows, markdownTable, writeResults, type ReportInput } from './report.ts';
+import { measureEvidence, type EvidencePlan } from './sections/evidence.ts';
 import { measureBundleSizes } from './sections/bundle-size.ts';
 import { measureColdStarts } from './sections/cold-start.ts';
 import { measureIdleMemory } from './sections/memory.ts';
@@ -23,11 +25,37 @@ export interface BenchOptions {
   loadSeconds: number;
   connections: number;
   pods: number;
+  /** Pods per EVIDENCE setting in the evidence capture section. */
+  evidencePods: number;
   /** Write bench/RESULTS.md (off for trial runs). */
   write: boolean;
 }
 
 const OFFLINE_KUBECONFIG = '/nonexistent/kubeconfig';
+const EVIDENCE_LOG_LINES = 200;
+
+function evidencePlan(builds: Awaited<ReturnType<typeof buildAll>>, pods: number): EvidencePlan {
+  return {
+    pods,
+    warmupPods: 6,
+    logLines: EVIDENCE_LOG_LINES,
+    deletePod: (kubeconfig, mode) => shipped(builds, 'delete-pod', { ...functionEnv(kubeconfig), EVIDENCE: mode }),
+  };
+}
+
+/** `node bench/run.mjs --only evidence`: the evidence capture section alone, printed, nothing written. */
+export async function runEvidenceOnly(options: Pick<BenchOptions, 'evidencePods'>): Promise<void> {
+  const began = performance.now();
+  const progress = (line: string) => process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+  const machine = describeMachine();
+  progress('building the delete-pod bundle');
+  const builds = await buildAll(['delete-pod']);
+  const samples = await measureEvidence(evidencePlan(builds, options.evidencePods), progress);
+  console.log(
+    `${machine.date}, ${machine.cores} cores, load at start ${machine.loadAtStart.join(', ')}, at end ${currentLoad().join(', ')}\n`,
+  );
+  console.log(markdownTable(evidenceRows({ samples, pods: options.evidencePods, logLines: EVIDENCE_LOG_LINES })));
+}
 /** Long enough for V8's memory reducer, which runs after ~8 s without work. */
 const SETTLED_MS = 12_000;
 
@@ -122,6 +150,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
       },
       progress,
     );
+    const evidence = {
+      samples: await measureEvidence(evidencePlan(builds, options.evidencePods), progress),
+      pods: options.evidencePods,
+      logLines: EVIDENCE_LOG_LINES,
+    };
     input = {
       machine,
       loadAtEnd: currentLoad(),
@@ -139,6 +172,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       memory,
       load,
       remediation,
+      evidence,
       sizes: measureBundleSizes(builds, functions),
       notes: [
         `Cold start (b) includes the API server's own time: the same four calls issued directly on a kept-alive connection take p50 ${remediation.percentile('direct-kept', 50).toFixed(0)} ms here, ${remediation.percentile('direct', 50).toFixed(0)} ms as client-node comes (a new TLS connection per call; the function keeps one)`,

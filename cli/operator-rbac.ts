@@ -22,11 +22,10 @@ export const OPERATOR_RULES_BY_COMMAND: Record<string, readonly PolicyRule[]> = 
     ...workloads(['get', 'patch']),
     { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale', 'replicasets/scale'], verbs: ['get', 'update'] },
     { apiGroups: [''], resources: ['replicationcontrollers/scale'], verbs: ['get', 'update'] },
-    {
-      apiGroups: ['kustomize.toolkit.fluxcd.io', 'helm.toolkit.fluxcd.io', 'source.toolkit.fluxcd.io'],
-      resources: ['kustomizations', 'helmreleases', 'gitrepositories'],
-      verbs: ['get', 'patch'],
-    },
+    // One rule per group: a rule grants every listed resource in every listed group.
+    { apiGroups: ['kustomize.toolkit.fluxcd.io'], resources: ['kustomizations'], verbs: ['get', 'patch'] },
+    { apiGroups: ['helm.toolkit.fluxcd.io'], resources: ['helmreleases'], verbs: ['get', 'patch'] },
+    { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories'], verbs: ['get', 'patch'] },
     { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'patch'] },
   ],
   // Evidence Secrets: in practice a Role in the evidence namespace (operatorEvidenceRole), not cluster-wide.

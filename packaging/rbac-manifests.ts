@@ -5,7 +5,9 @@
 //   openfaas/rbac-ce.yaml            one ClusterRole, the union, bound to openfaas-fn:default
 //   examples/argo/function-rbac.yaml per function: ServiceAccount (argo-events) + ClusterRole + binding
 // Each path names its ClusterRoles for itself (falco-response-<path>-<fn>), so deleting one
-// path's file leaves the others' roles alone. Written by `make manifests`; a unit test fails
+// path's file leaves the others' roles alone. Each file also makes the evidence namespace
+// (falco-response-evidence, the same object in every file) and, per identity, a Role there
+// allowing only `create` on Secrets (evidence kept before an action, shared/forensics/). Written by `make manifests`; a unit test fails
 // when the committed files differ.
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import {
@@ -19,7 +21,15 @@ import {
   serviceAccountName,
   type RbacPath,
 } from './names.ts';
-import { clusterRoleFor, FUNCTION_SPECS, namespacedRulesFor, unionNamespacedRules, unionRules } from './rbac.ts';
+import {
+  clusterRoleFor,
+  evidenceNamespacedRules,
+  FUNCTION_SPECS,
+  namespacedRulesFor,
+  SHIPPED_EVIDENCE,
+  unionNamespacedRules,
+  unionRules,
+} from './rbac.ts';
 import { budgetLeaseNames } from '../shared/respond/shared-rbac.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
 
@@ -52,6 +62,32 @@ function namespaceObject(name: string, path: PathLabel): ManifestObject {
     kind: 'Namespace',
     metadata: { name, labels: { 'app.kubernetes.io/part-of': PART_OF, [RBAC_PATH_LABEL]: path } },
   };
+}
+
+/**
+ * Where the evidence Secrets are kept. No path label: every path's file ships the same object, and
+ * removing one path's RBAC by label must not take the evidence with it.
+ */
+export function evidenceNamespaceObject(name: string = SHIPPED_EVIDENCE.namespace): ManifestObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': 'evidence' } },
+  };
+}
+
+/** An identity's Role and binding in the evidence namespace: `create` on Secrets, nothing else (it can never read one back). */
+export function evidenceRoleObjects(
+  name: string,
+  component: string,
+  path: PathLabel,
+  subject: { name: string; namespace: string },
+  evidenceNamespace: string = SHIPPED_EVIDENCE.namespace,
+): CommentedObject[] {
+  return [
+    { object: namespacedRole(name, evidenceNamespace, component, path, evidenceNamespacedRules()) },
+    { object: roleBinding(name, evidenceNamespace, component, path, subject) },
+  ];
 }
 
 function serviceAccount(fn: string, namespace: string, path: PathLabel): ManifestObject {
@@ -155,13 +191,21 @@ export function perFunctionObjects(spec: ResponseFunctionSpec, namespace: string
     // Namespaced: only the budget's Leases, by name, in the functions' own namespace.
     { object: namespacedRole(role, namespace, fn, path, namespacedRulesFor(spec)) },
     { object: roleBinding(role, namespace, fn, path, { name: serviceAccountName(fn), namespace }) },
+    // And creating its evidence Secrets, in the evidence namespace only.
+    ...evidenceRoleObjects(role, fn, path, { name: serviceAccountName(fn), namespace }),
   ];
 }
 
-// The namespace comes first, so the file applies alone on a fresh cluster.
+const evidenceNamespace: CommentedObject = {
+  comment: ' Evidence kept before each action: one Secret per action; the functions may only create them.',
+  object: evidenceNamespaceObject(),
+};
+
+// The namespaces come first, so the file applies alone on a fresh cluster.
 function knativeRbac(): CommentedObject[] {
   return [
     { object: namespaceObject(KNATIVE_NAMESPACE, 'knative') },
+    evidenceNamespace,
     ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, KNATIVE_NAMESPACE, 'knative')),
     ...budgetLeases(KNATIVE_NAMESPACE, 'knative'),
   ];
@@ -170,18 +214,24 @@ function knativeRbac(): CommentedObject[] {
 function openfaasProRbac(): CommentedObject[] {
   return [
     { object: namespaceObject(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas') },
+    evidenceNamespace,
     ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, OPENFAAS_FUNCTION_NAMESPACE, 'openfaas')),
     ...budgetLeases(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas'),
   ];
 }
 
-// No Namespace: argo-events is Argo Events' own, made when Argo Events is installed.
+// No Namespace but the evidence one: argo-events is Argo Events' own, made when Argo Events is installed.
 function argoRbac(): CommentedObject[] {
-  return [...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, ARGO_NAMESPACE, 'argo')), ...budgetLeases(ARGO_NAMESPACE, 'argo')];
+  return [
+    evidenceNamespace,
+    ...FUNCTION_SPECS.flatMap((spec) => perFunctionObjects(spec, ARGO_NAMESPACE, 'argo')),
+    ...budgetLeases(ARGO_NAMESPACE, 'argo'),
+  ];
 }
 
-export function openfaasCeRbac(): CommentedObject[] {
+export function openfaasCeRbac(withNamespace = true): CommentedObject[] {
   return [
+    ...(withNamespace ? [evidenceNamespace] : []),
     {
       comment: ` Union of ${FUNCTION_SPECS.map((spec) => spec.name).join(', ')}: OpenFaaS CE runs every function as openfaas-fn:default.`,
       object: ceClusterRole(),
@@ -207,19 +257,25 @@ export function openfaasCeRbac(): CommentedObject[] {
         namespace: OPENFAAS_FUNCTION_NAMESPACE,
       }),
     },
+    ...evidenceRoleObjects(OPENFAAS_CE_CLUSTER_ROLE, 'openfaas-ce', 'openfaas-ce', {
+      name: 'default',
+      namespace: OPENFAAS_FUNCTION_NAMESPACE,
+    }),
     ...budgetLeases(OPENFAAS_FUNCTION_NAMESPACE, 'openfaas-ce'),
   ];
 }
 
 const GENERATED = [
   "# GENERATED from each function's rbacRules (functions/<name>/spec.ts) plus",
-  '# SHARED_RBAC_RULES (shared/respond/shared-rbac.ts) by packaging/rbac-manifests.ts.',
+  '# SHARED_RBAC_RULES (shared/respond/shared-rbac.ts) and evidenceRbacRules',
+  '# (shared/forensics/evidence-rbac.ts, as EVIDENCE=logs) by packaging/rbac-manifests.ts.',
   '# Do not edit: change the rules in the code, then run `make manifests`.',
 ];
 
 /** How to remove one path's RBAC without `kubectl delete -f`, which would delete the namespace too. */
 const removal = (path: PathLabel) => [
-  `# To remove this RBAC alone (\`kubectl delete -f\` on this file deletes the namespace too):`,
+  `# To remove this RBAC alone (\`kubectl delete -f\` on this file deletes the namespaces too,`,
+  `# the evidence namespace with every evidence Secret in it):`,
   `#   kubectl delete clusterrolebinding,clusterrole -l ${RBAC_PATH_LABEL}=${path}`,
   `#   kubectl delete serviceaccount,rolebinding,role,lease -A -l ${RBAC_PATH_LABEL}=${path}`,
 ];

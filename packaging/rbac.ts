@@ -1,10 +1,12 @@
 // The Kubernetes permissions of each function, from the one source: the rules each
-// function declares next to its code plus the shared pipeline's. The Knative, OpenFaaS Pro
+// function declares next to its code plus the shared pipeline's and evidence capture's. The Knative, OpenFaaS Pro
 // and OpenFaaS CE manifests and the RBAC proofs are all made from these functions.
 import type { V1ClusterRole } from '@kubernetes/client-node';
 import { FUNCTIONS } from '../functions/index.ts';
 import { scaleToZeroSpecWith } from '../functions/scale-to-zero/spec.ts';
 import { DEFAULT_SETTINGS } from '../functions/scale-to-zero/settings.ts';
+import { evidenceRbacRules } from '../shared/forensics/evidence-rbac.ts';
+import { DEFAULT_EVIDENCE_NAMESPACE, type EvidenceSettings } from '../shared/forensics/evidence-settings.ts';
 import type { PolicyRule, ResponseFunctionSpec } from '../shared/respond/function-spec.ts';
 import { namespacedRbacRules, SHARED_RBAC_RULES } from '../shared/respond/shared-rbac.ts';
 
@@ -56,23 +58,46 @@ export function normalizeRules(rules: readonly PolicyRule[]): PolicyRule[] {
   return [...grouped.values()];
 }
 
-/** Everything one function may do: its own rules plus the shared pipeline's. */
-export function rulesFor(spec: ResponseFunctionSpec): PolicyRule[] {
-  return normalizeRules([...SHARED_RBAC_RULES, ...spec.rbacRules]);
+export type EvidenceRbacSettings = Pick<EvidenceSettings, 'mode' | 'namespace'>;
+
+/** Evidence capture as the manifests ship it: EVIDENCE=logs (the default) in the default namespace. */
+export const SHIPPED_EVIDENCE: EvidenceRbacSettings = { mode: 'logs', namespace: DEFAULT_EVIDENCE_NAMESPACE };
+
+/**
+ * Evidence capture's ClusterRole rules (list Events; get pods/log with EVIDENCE=logs), kept as
+ * rules of their own after the others, never merged into them: the chart drops the pods/log
+ * rule when a function's EVIDENCE is not `logs`.
+ */
+export function evidenceClusterRules(evidence: EvidenceRbacSettings = SHIPPED_EVIDENCE): PolicyRule[] {
+  return normalizeRules(evidenceRbacRules(evidence).cluster);
+}
+
+/** Evidence capture's Role in the evidence namespace: create Secrets there, and nothing else anywhere. */
+export function evidenceNamespacedRules(evidence: EvidenceRbacSettings = SHIPPED_EVIDENCE): PolicyRule[] {
+  return normalizeRules(evidenceRbacRules(evidence).namespaced);
+}
+
+/** Everything one function may do: its own rules plus the shared pipeline's and evidence capture's. */
+export function rulesFor(spec: ResponseFunctionSpec, evidence: EvidenceRbacSettings = SHIPPED_EVIDENCE): PolicyRule[] {
+  return [...normalizeRules([...SHARED_RBAC_RULES, ...spec.rbacRules]), ...evidenceClusterRules(evidence)];
 }
 
 /** The union for OpenFaaS Community Edition, where every function runs as openfaas-fn:default. */
 export function unionRules(specs: readonly ResponseFunctionSpec[] = FUNCTION_SPECS): PolicyRule[] {
-  return normalizeRules(specs.flatMap((spec) => [...SHARED_RBAC_RULES, ...spec.rbacRules]));
+  return [...normalizeRules(specs.flatMap((spec) => [...SHARED_RBAC_RULES, ...spec.rbacRules])), ...evidenceClusterRules()];
 }
 
 /** The ClusterRole of one function; the shipped manifests name it per path (packaging/names.ts), tests by default. */
-export function clusterRoleFor(spec: ResponseFunctionSpec, name = `falco-response-${spec.name}`): V1ClusterRole {
+export function clusterRoleFor(
+  spec: ResponseFunctionSpec,
+  name = `falco-response-${spec.name}`,
+  evidence: EvidenceRbacSettings = SHIPPED_EVIDENCE,
+): V1ClusterRole {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name, labels: { 'app.kubernetes.io/part-of': 'falco-response-functions' } },
-    rules: rulesFor(spec),
+    rules: rulesFor(spec, evidence),
   };
 }
 

@@ -5,8 +5,9 @@
 // functions started as their images run them (each with its own ServiceAccount), and the
 // seeds' "Terminal shell in container" alert sent through Falcosidekick's Knative output
 // (CloudEvents Go SDK) and its OpenFaaS output (through a gateway stand-in). Then it shows what
-// the cluster did next (a replacement pod, pods terminating, a policy going with its pod),
-// cleans up, and checks nothing it started is left running. Exits 1 if any step fails.
+// the cluster did next (a replacement pod, pods terminating, the quarantine), then what the
+// person on call does with the command line (falco-response status, release, restore), cleans
+// up, and checks nothing it started is left running. Exits 1 if any step fails.
 //
 //   node scripts/demo.ts      (Node 24; `make demo` sets it up first)
 import { existsSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { cloudEventsBinary, openFaasOutput, type FalcosidekickOutput, type Outpu
 import { clip, DemoConsole, table } from './demo/console.ts';
 import { prepareParts } from './demo/prepare.ts';
 import { showClusterState, type DemoTargets } from './demo/cluster-view.ts';
+import { showOnCall } from './demo/on-call.ts';
 
 const SPECS: ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }> = [
   deletePodSpec,
@@ -37,7 +39,7 @@ const SPECS: ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }> = [
   scaleToZeroSpec,
 ] as ReadonlyArray<ResponseFunctionSpec & { name: FunctionName }>;
 
-const out = new DemoConsole(7);
+const out = new DemoConsole(8);
 const startedAt = performance.now();
 
 // Everything started, so the clean-up can stop it whatever failed.
@@ -98,7 +100,8 @@ async function startFunctions(running: TestCluster): Promise<void> {
     out.detail(`may write: ${writesAllowed(SPECS[index]!)}`, 6);
   }
   out.detail(`Each runs \`node dist/<name>/start.cjs\` (Node ${process.versions.node}, as in its image) with a kubeconfig holding`);
-  out.detail(`its ServiceAccount's token; apart from these writes it may only read what it decides on.`);
+  out.detail(`its ServiceAccount's token; apart from these writes it may only read what it decides on (and the pod's Events`);
+  out.detail(`and logs), and create Secrets in falco-response-evidence only: the evidence it keeps before acting.`);
   gateway = await startOpenFaasGateway(Object.fromEntries(started.map((fn) => [fn.name, fn.url])));
   ports.add(portOf(gateway.url));
   out.ok(`OpenFaaS gateway stand-in at ${gateway.url}: /function/<name>.openfaas-fn → the function`);
@@ -283,6 +286,8 @@ async function main(): Promise<void> {
       targets,
       SPECS.map((spec) => spec.name),
     );
+    checkpoint();
+    await showOnCall(out, cluster, api, targets);
   } catch (error) {
     if (!interruption) out.fail(`the demo stopped: ${clip((error as Error).message, 400)}`);
   } finally {

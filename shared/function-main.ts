@@ -58,7 +58,7 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
   const logger = createLogger(spec.name, runtime, stdout);
   const observer = allOf(logObserver(logger, runtime), counted);
   const kube = kubeClientLoader(spec, config, metrics, options);
-  const pipeline = createPipeline(spec, config.pipeline, kube, { offline: config.offline, observer });
+  const pipeline = createPipeline(spec, config.pipeline, kube, { offline: config.offline, observer, evidence: config.evidence });
   metrics.watchDedupe(pipeline.recent);
   const inFlight = new InFlight(runtime.maxInFlight);
   metrics.watchInFlight(inFlight);
@@ -101,6 +101,10 @@ export async function runFunction(
       minPriority: config.pipeline.minPriority,
       protectedNamespaces: config.pipeline.protectedNamespaces.map((p) => p.source),
       ownNamespace: config.pipeline.ownNamespace,
+      evidence:
+        config.evidence.mode === 'off'
+          ? 'off'
+          : `${config.evidence.mode}, Secrets in ${config.evidence.namespace}, at most ${config.evidence.timeoutMs} ms before the action`,
       budget: config.pipeline.budget
         ? `${config.pipeline.budget.maxActions} actions per ${config.pipeline.budget.windowSeconds} s, Lease ${config.pipeline.budget.namespace}/${config.pipeline.budget.lease}`
         : 'off',

@@ -20,7 +20,16 @@ export function fastifyHello(builds: Builds): Launchable {
  */
 export function functionEnv(kubeconfig: string): Record<string, string> {
   // The cluster-wide budget is measured on its own (time to remediation, "with the budget"): off elsewhere.
-  return { KUBECONFIG: kubeconfig, POD_NAMESPACE: 'falco-response', MAX_ACTIONS: '1000000', LOG_LEVEL: 'info', BUDGET: 'off' };
+  // So is evidence capture (bench/sections/evidence.ts): it needs a cluster whose nodes serve logs,
+  // which the bare API server here has not.
+  return {
+    KUBECONFIG: kubeconfig,
+    POD_NAMESPACE: 'falco-response',
+    MAX_ACTIONS: '1000000',
+    LOG_LEVEL: 'info',
+    BUDGET: 'off',
+    EVIDENCE: 'off',
+  };
 }
 
 export function shipped(builds: Builds, fn: string, env: Record<string, string>): Launchable {

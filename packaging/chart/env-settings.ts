@@ -18,6 +18,7 @@ export const ENV_SET_BY_CHART: Record<string, string> = {
   AUTH_TOKEN: 'from the token Secret (auth.*)',
   AUTH_TOKEN_FILE: 'OpenFaaS: stack.yml mounts the Secret',
   LOCK_FILE: 'Knative probes over HTTP: empty, so the root filesystem stays read-only',
+  EVIDENCE_NAMESPACE: "the chart's Roles for the evidence Secrets are in the default, falco-response-evidence",
 };
 
 const text = { type: 'string', minLength: 1 };

@@ -28,20 +28,17 @@ const resourceList = {
 // Prometheus durations, e.g. 30s, 5m, 24h, 1d.
 const promDuration = { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w|y))+$' };
 
-const image = object(
-  {
-    // Empty only while the function is disabled (enabledNeedsImage): nothing is published.
-    repository: {
-      type: 'string',
-      pattern: '^([^\\s:@/]+(:[0-9]+)?(/[^\\s:@/]+)*)?$',
-      description: 'image repository, e.g. registry.example.com/sec/falco-delete-pod (required: nothing is published)',
-    },
-    tag: { type: 'string', pattern: '^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$' },
-    digest: { type: 'string', pattern: '^(sha256:[a-f0-9]{64})?$' },
-    pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] },
+const imageFields = {
+  // Empty only while the function is disabled (enabledNeedsImage): nothing is published.
+  repository: {
+    type: 'string',
+    pattern: '^([^\\s:@/]+(:[0-9]+)?(/[^\\s:@/]+)*)?$',
+    description: 'image repository, e.g. registry.example.com/sec/falco-delete-pod (required: nothing is published)',
   },
-  ['repository'],
-);
+  tag: { type: 'string', pattern: '^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$' },
+  digest: { type: 'string', pattern: '^(sha256:[a-f0-9]{64})?$' },
+};
+const image = object({ ...imageFields, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } }, ['repository']);
 
 const functionValues = object(
   {
@@ -66,6 +63,29 @@ const functionValues = object(
   },
   // values.yaml sets them all; required so a value set to null is refused rather than dropped.
   ['enabled', 'image', 'env', 'resources', 'scale', 'containerConcurrency', 'timeoutSeconds', 'trigger'],
+);
+
+// The retention CronJob runs the command line's image: required while it is enabled.
+const cliImage = object(imageFields, ['repository']);
+const evidence = object(
+  {
+    createNamespace: { type: 'boolean', description: 'create the evidence namespace (kept on uninstall)' },
+    operatorRole: object({ enabled: { type: 'boolean' } }),
+    retention: {
+      ...object({
+        enabled: { type: 'boolean' },
+        // Five cron fields or a macro, as the CronJob controller reads them.
+        schedule: { type: 'string', pattern: '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\\S+\\s+){4}\\S+)$' },
+        // What `falco-response evidence prune --older-than` accepts.
+        olderThan: { type: 'string', pattern: '^[0-9]+[smhd]$' },
+        image: cliImage,
+      }),
+      if: { properties: { enabled: { const: true } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
+      then: { properties: { image: { properties: { repository: { minLength: 1 } } } } },
+    },
+  },
+  ['createNamespace', 'operatorRole', 'retention'],
 );
 
 // An enabled function needs its image; a disabled one may leave it empty.
@@ -105,6 +125,7 @@ export function valuesSchema(): Schema {
           existingSecret: { anyOf: [{ const: '' }, kubeName] },
           token: { anyOf: [{ const: '' }, { type: 'string', minLength: 32 }] },
         }),
+        evidence,
         functions: object(Object.fromEntries(FUNCTION_NAMES.map((name) => [name, { $ref: '#/$defs/function' }])), [...FUNCTION_NAMES]),
         observability: object({
           dashboard: object({ enabled: { type: 'boolean' }, labels, annotations: labels }),

@@ -79,6 +79,17 @@ export function alertRules(noAlertsFor: string = DEFAULT_NO_ALERTS_FOR): AlertRu
       },
     },
     {
+      alert: 'FalcoResponseEvidenceNotKept',
+      // Every result's series starts at 0 (shared/runtime/metrics.ts), so increase() sees the first one.
+      expr: `sum by (function) (increase(falco_response_evidence_captures_total{result=~"incomplete|failed"}[${WINDOW}])) > 0`,
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: '{{ $labels.function }} acted without keeping all the evidence',
+        description:
+          "{{ $labels.function }} acted {{ $value }} times in the last 10 minutes without keeping all the evidence first (the action never waits past EVIDENCE_TIMEOUT_MS): a log endpoint that did not answer in time, a refused call, or no Secret stored at all. What is missing is in each decision's log line (evidence, warnings), the action's Event and the evidence Secret's summary (falco-response evidence list). Check the function's permission to create Secrets in the evidence namespace, and the nodes' kubelets.",
+      },
+    },
+    {
       alert: 'FalcoResponseNoAlerts',
       // 0 for a function that has not received any alert since it started (its alert counter
       // has no series yet), so a freshly started function is covered too.

@@ -5,7 +5,6 @@ import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import { QUARANTINE_LABEL, quarantinePolicyName } from '../../functions/isolate-pod/quarantine.ts';
 import { PREVIOUS_REPLICAS_ANNOTATION } from '../../functions/scale-to-zero/spec.ts';
 import { readAudit, writersIn } from '../../testbed/cluster/audit.ts';
-import { eventually } from '../../testbed/cluster/probes.ts';
 import { waitForPods } from '../../testbed/workloads/controllers.ts';
 import { podExists, podsMatching, shortContainerId, waitForPodGone } from '../../testbed/workloads/pods.ts';
 import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
@@ -75,16 +74,7 @@ async function showScaledDeployment(out: DemoConsole, api: AdminApis, targets: D
   } catch {
     out.fail(`pods of ${scaled.name} are still there`, 4);
   }
-  out.detail(`to restore it: kubectl scale deployment ${scaled.name} -n ${namespace} --replicas=${previous}`, 4);
-}
-
-async function policyExists(api: AdminApis, namespace: string, name: string): Promise<boolean> {
-  try {
-    await api.networking.readNamespacedNetworkPolicy({ namespace, name });
-    return true;
-  } catch {
-    return false;
-  }
+  out.detail(`to restore it: falco-response restore deployment/${scaled.name} -n ${namespace} (the last step)`, 4);
 }
 
 async function showQuarantine(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
@@ -124,15 +114,10 @@ async function showQuarantine(out: DemoConsole, api: AdminApis, targets: DemoTar
     `Pod ${bare.pod} is still Running, to be examined, labelled ${QUARANTINE_LABEL}=<its uid>`,
     `Pod ${bare.pod} is missing, not running or not labelled`,
   );
-  out.info(`Once examined, the pod is deleted (kubectl delete pod ${bare.pod} -n ${namespace}):`, 2);
-  await api.core.deleteNamespacedPod({ namespace, name: bare.pod });
-  try {
-    await waitForPodGone(api, namespace, bare.pod, undefined, 30_000);
-    await eventually(`NetworkPolicy ${name} garbage-collected`, async () => !(await policyExists(api, namespace, name)), 30_000);
-    out.ok(`the garbage collector removed NetworkPolicy ${name} with its pod (the policy is owned by the pod)`, 4);
-  } catch (error) {
-    out.fail(`NetworkPolicy ${name} is still there after its pod went: ${(error as Error).message}`, 4);
-  }
+  out.detail(
+    `The policy is owned by the pod: deleting the pod removes it too. Once examined, the person on call releases it (the last step).`,
+    4,
+  );
 }
 
 async function showEvents(out: DemoConsole, api: AdminApis, targets: DemoTargets): Promise<void> {
@@ -171,8 +156,9 @@ function showAuditedWrites(out: DemoConsole, cluster: ClusterCoords, names: read
   }
   out.detail(`Identities are system:serviceaccount:${FUNCTION_NAMESPACE}:<function>; the audit log records every write and who made it.`);
   out.detail(
-    `"patch leases" is each action's slot in the cluster-wide action budget (Lease ${FUNCTION_NAMESPACE}/falco-response-budget), taken before the first write.`,
+    `"patch leases" is each action's slot in the cluster-wide action budget (Lease ${FUNCTION_NAMESPACE}/falco-response-budget), taken before the first write;`,
   );
+  out.detail(`"create secrets" the evidence kept before the action (falco-response-evidence: the pod, the alert, its Events, its logs).`);
 }
 
 function showControllerWrites(out: DemoConsole, cluster: ClusterCoords, namespace: string): void {

@@ -1,12 +1,13 @@
 // Everything the demo runs is built from this repository on first use: kube-apiserver, etcd,
 // the controller-manager, the scheduler, kubectl and kwok from the Go module proxy (minutes
-// the first time; their build prints a heartbeat that is shown here), the Go CloudEvents sender (seconds), the function bundles (a second).
+// the first time; their build prints a heartbeat that is shown here), the Go CloudEvents sender (seconds), the function bundles (a second)
+// and the falco-response command line (a second).
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { k8sBinaryPaths, k8sCacheDir, k8sVersions } from '../../testbed/cluster/binaries.ts';
 import { ensureBundles, FUNCTION_NAMES, repoRoot } from '../../testbed/functions/bundles.ts';
 import { cloudEventsSenderPath } from '../../testbed/senders/cloudevents-sender.ts';
-import { spawnProcess } from '../../testbed/process/spawn.ts';
+import { baseEnv, runToExit, spawnProcess } from '../../testbed/process/spawn.ts';
 import type { DemoConsole } from './console.ts';
 
 function k8sBinariesBuilt(): boolean {
@@ -52,6 +53,12 @@ export async function prepareParts(out: DemoConsole): Promise<{ sender: string }
   const built = ensureBundles((line) => out.info(line, 2));
   out.ok(
     `functions bundled as their images run them, code caches trained: ${FUNCTION_NAMES.map((name) => `dist/${name}/start.cjs`).join(', ')}${built ? '' : ' (up to date)'}`,
+  );
+  // The command line, bundled as `make cli` bundles it.
+  const cli = await runToExit(process.execPath, [join(repoRoot, 'cli', 'bundle.mjs')], { cwd: repoRoot, env: baseEnv() });
+  if (cli.code !== 0) throw new Error(`cli/bundle.mjs exited with ${cli.code}: ${cli.stderr}`);
+  out.ok(
+    `the falco-response command line, as \`make install-cli\` installs it ${dimPath(join(repoRoot, 'dist', 'cli', 'falco-response.cjs'))}`,
   );
   return { sender };
 }

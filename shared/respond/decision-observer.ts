@@ -2,6 +2,7 @@
 // metrics behind it, see shared/runtime/observers.ts) instead of callbacks threaded through a hub.
 import type { AlertTransport } from '../alert/parse-request.ts';
 import type { FalcoAlert } from '../alert/falco-alert.ts';
+import type { CaptureResult } from '../forensics/capture.ts';
 import type { Decision } from './decision.ts';
 
 export interface DecisionContext {
@@ -25,6 +26,8 @@ export interface DecisionObserver {
   limitReached(limit: number, windowSeconds: number): void;
   /** The cluster-wide budget refused a slot (used up, or unavailable: fail safe). */
   budgetRefused(reason: 'budget-exhausted' | 'budget-unavailable', message: string): void;
+  /** Evidence was captured (or not, in part or in full) right before an action. */
+  evidenceCaptured(result: CaptureResult): void;
   /** A Kubernetes Event could not be recorded (the action itself stands). */
   eventFailed(error: unknown): void;
   /** stdout was too slow and a log line was dropped. */
@@ -45,6 +48,9 @@ export function allOf(...observers: Partial<DecisionObserver>[]): DecisionObserv
     },
     budgetRefused: (reason, message) => {
       for (const o of observers) o.budgetRefused?.(reason, message);
+    },
+    evidenceCaptured: (result) => {
+      for (const o of observers) o.evidenceCaptured?.(result);
     },
     eventFailed: (error) => {
       for (const o of observers) o.eventFailed?.(error);

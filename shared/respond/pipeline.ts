@@ -1,14 +1,17 @@
 // The decision pipeline every function runs, in the order that keeps it safe and cheap:
 // checks that need no API call first, then the pod as the API server sees it, then the
-// function's own plan, then dry-run / blast-radius, and only then a write.
+// function's own plan, then dry-run / blast-radius, then the evidence (shared/forensics/), and
+// only then a write.
 import type { FalcoAlert } from '../alert/falco-alert.ts';
 import { alertAgeSeconds, findMismatch } from '../guards/alert-match.ts';
 import { ActionBudget, type BudgetSlot } from '../coordination/action-budget.ts';
 import { BlastRadiusLimit } from '../guards/blast-radius.ts';
 import { clusterMismatch } from '../guards/cluster.ts';
+import { EvidenceCapture } from '../forensics/capture.ts';
+import type { EvidenceSettings } from '../forensics/evidence-settings.ts';
 import { resolveControllingOwner } from '../guards/owner.ts';
 import { optOutReason, runsContainer } from '../guards/pod-checks.ts';
-import { evidenceOf, shortEvidence } from './evidence.ts';
+import { evidenceOf, evidenceRecordOf, evidenceWarning, shortEvidence, shortEvidenceRecord } from './evidence.ts';
 import { isSettled, RecentDecisions } from './recent-decisions.ts';
 import { isTargetProblem, namedParts, podRef, podTargetOf, protectionOf, type PodTarget } from '../guards/target.ts';
 import { KubeError } from '../k8s/errors.ts';
@@ -21,8 +24,10 @@ import { isPlan, type ExecutionResult, type ResponseFunctionSpec } from './funct
 export interface PipelineOptions {
   /** No cluster to read: stop after the checks that need none, with a dry-run decision. */
   offline?: boolean;
-  /** Hears of limits reached, budget refusals and Events that failed (the log line and metrics). */
-  observer?: Pick<DecisionObserver, 'limitReached' | 'budgetRefused' | 'eventFailed'>;
+  /** Hears of limits reached, budget refusals, evidence captures and Events that failed (the log line and metrics). */
+  observer?: Pick<DecisionObserver, 'limitReached' | 'budgetRefused' | 'eventFailed' | 'evidenceCaptured'>;
+  /** What to keep before each action (FunctionConfig.evidence); none when absent. */
+  evidence?: EvidenceSettings;
 }
 
 export interface Pipeline {
@@ -68,6 +73,7 @@ export function createPipeline(
           spec.name,
         )
       : undefined;
+  const forensics = options.evidence && options.evidence.mode !== 'off' ? new EvidenceCapture(options.evidence) : undefined;
 
   function decideWithoutCluster(alert: FalcoAlert): { decision: Decision } | { target: PodTarget } {
     const mismatch = findMismatch(alert, config);
@@ -168,7 +174,7 @@ export function createPipeline(
               uid: owner.scalable?.object.metadata?.uid,
             }
           : { apiVersion: 'v1', kind: 'Pod', name: target.pod, uid: pod.metadata?.uid };
-      let answer;
+      let answer: Awaited<ReturnType<ActionBudget['take']>>;
       try {
         answer = await budget.take(client, `${target.namespace}/${target.pod}`, alert.containerId ?? pod.metadata?.uid ?? '', regarding);
       } catch (error) {
@@ -193,6 +199,14 @@ export function createPipeline(
       }
       slot = answer;
     }
+    // Only now, when the action is certain: what the action destroys is kept first. Never throws,
+    // never waits past EVIDENCE_TIMEOUT_MS; what it could not keep is said, and the action goes ahead.
+    let kept: ReturnType<typeof evidenceRecordOf> | undefined;
+    if (forensics) {
+      const captured = await forensics.capture({ kube: client, pod, owner, alert, fn: spec.name });
+      observer?.evidenceCaptured(captured);
+      kept = evidenceRecordOf(captured);
+    }
     let result: ExecutionResult;
     try {
       result = await plan.execute();
@@ -209,7 +223,9 @@ export function createPipeline(
         return completeEarlierAction(client, alert, target, pod.metadata?.uid, result.decision);
     }
     if (result.event) {
-      const note = `${result.event.note} Alert: ${alert.rule} (${alert.priority}) at ${alert.timeText}${alert.uuid ? ` uuid=${alert.uuid}` : ''}. Evidence: ${shortEvidence(evidence)}`;
+      // The evidence Secret before the long pod summary: a note is cut at 1 KiB.
+      const record = kept ? ` ${shortEvidenceRecord(kept)}.` : '';
+      const note = `${result.event.note}${record} Alert: ${alert.rule} (${alert.priority}) at ${alert.timeText}${alert.uuid ? ` uuid=${alert.uuid}` : ''}. Evidence: ${shortEvidence(evidence)}`;
       await recordEvent(client, {
         type: 'Normal',
         ...result.event,
@@ -217,7 +233,13 @@ export function createPipeline(
         ...(slot ? { name: actionEventName(target.namespace, slot.slot) } : {}),
       });
     }
-    return { ...result.decision, details: { ...plan.details, ...result.decision.details, evidence } };
+    const warning = kept && evidenceWarning(kept);
+    const warnings = warning ? [...(result.decision.warnings ?? []), warning] : result.decision.warnings;
+    return {
+      ...result.decision,
+      ...(warnings && { warnings }),
+      details: { ...plan.details, ...result.decision.details, evidence, ...(kept && { evidenceRecord: kept }) },
+    };
   }
 
   async function recordEvent(

@@ -31,6 +31,9 @@ export class BoundedLabelValues {
 /** The statuses the runtime (shared/runtime/) refuses alert requests with (the README's status table). */
 export const REJECTION_STATUSES = ['400', '401', '413', '415', '422', '429', '500', '503'] as const;
 
+/** The results of an evidence capture (shared/respond/evidence.ts captureResult). */
+export const EVIDENCE_RESULTS = ['complete', 'incomplete', 'failed'] as const;
+
 export class FunctionMetrics {
   readonly registry = new Registry();
   private readonly alerts: Counter;
@@ -43,6 +46,8 @@ export class FunctionMetrics {
   private readonly ruleLabels: BoundedLabelValues;
   private readonly logLinesDropped: Counter;
   private readonly budgetRefusals: Counter;
+  private readonly evidenceCaptures: Counter;
+  private readonly evidenceSeconds: Histogram;
 
   constructor(functionName: string, maxRuleLabels = 200) {
     this.ruleLabels = new BoundedLabelValues(maxRuleLabels);
@@ -87,6 +92,20 @@ export class FunctionMetrics {
       registers,
     });
     for (const reason of ['budget-exhausted', 'budget-unavailable']) this.budgetRefusals.inc({ reason }, 0);
+    // Each result starts at 0, so an alert rule on failed captures sees the series before the first one.
+    this.evidenceCaptures = new Counter({
+      name: 'falco_response_evidence_captures_total',
+      help: 'Evidence captures before an action, by result: complete, incomplete (stored without some of it), failed (nothing stored; the action went ahead)',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of EVIDENCE_RESULTS) this.evidenceCaptures.inc({ result }, 0);
+    this.evidenceSeconds = new Histogram({
+      name: 'falco_response_evidence_capture_duration_seconds',
+      help: 'Time evidence capture added before the action (bounded by EVIDENCE_TIMEOUT_MS)',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
     this.logLinesDropped = new Counter({
       name: 'falco_response_log_lines_dropped_total',
       help: 'Log lines dropped because stdout was slower than LOG_BUFFER_BYTES allows to wait',
@@ -169,6 +188,11 @@ export class FunctionMetrics {
 
   recordBudgetRefusal(reason: 'budget-exhausted' | 'budget-unavailable'): void {
     this.budgetRefusals.inc({ reason });
+  }
+
+  recordEvidenceCapture(result: (typeof EVIDENCE_RESULTS)[number], durationMs: number): void {
+    this.evidenceCaptures.inc({ result });
+    this.evidenceSeconds.observe(durationMs / 1000);
   }
 
   recordLogLineDropped(): void {

@@ -2,11 +2,19 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { RuntimeConfig } from '../config/runtime-config.ts';
 import type { DecisionObserver } from '../respond/decision-observer.ts';
+import type { Decision } from '../respond/decision.ts';
+import { captureResult, type EvidenceRecordSummary } from '../respond/evidence.ts';
 import { boundedText } from './bounded-text.ts';
 import type { FunctionMetrics } from './metrics.ts';
 
 /** Falco's outputs are a line or two; the schema allows 256 KiB, more than a log line should carry. */
 const MAX_LOGGED_OUTPUT = 8192;
+
+/** The log line's `evidence` field: what was kept before the action, where (absent when no capture ran). */
+function evidenceField(decision: Decision): string | undefined {
+  const record = decision.details?.evidenceRecord as EvidenceRecordSummary | undefined;
+  return record && `${record.result}${record.secret ? ` ${record.secret}` : ''}`;
+}
 
 export function logObserver(log: FastifyBaseLogger, config: Pick<RuntimeConfig, 'unselectedLogLevel'>): DecisionObserver {
   return {
@@ -27,6 +35,7 @@ export function logObserver(log: FastifyBaseLogger, config: Pick<RuntimeConfig, 
           outcome: decision.outcome,
           reason: decision.reason,
           warnings: decision.warnings,
+          evidence: evidenceField(decision),
           details: decision.details,
           // The alert's own words, kept with what was done about it (not for alerts filtered out).
           output: decision.notSelected || alert.output === undefined ? undefined : boundedText(alert.output, MAX_LOGGED_OUTPUT),
@@ -44,6 +53,7 @@ export function logObserver(log: FastifyBaseLogger, config: Pick<RuntimeConfig, 
     budgetRefused(reason, message) {
       log.error({ reason }, `${reason === 'budget-unavailable' ? 'ACTION BUDGET UNAVAILABLE' : 'ACTION BUDGET USED UP'}: ${message}`);
     },
+    evidenceCaptured() {},
     eventFailed(error) {
       log.warn({ err: error }, 'could not record the Kubernetes Event');
     },
@@ -57,6 +67,7 @@ export function metricsObserver(metrics: FunctionMetrics): DecisionObserver {
     rejected: (status) => metrics.recordRejected(status),
     limitReached: () => metrics.recordLimitReached(),
     budgetRefused: (reason) => metrics.recordBudgetRefusal(reason),
+    evidenceCaptured: (result) => metrics.recordEvidenceCapture(captureResult(result), result.durationMs),
     eventFailed: () => metrics.recordEventFailure(),
     logLineDropped: () => metrics.recordLogLineDropped(),
   };

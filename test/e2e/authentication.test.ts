@@ -93,9 +93,9 @@ describe.for(RESPONSE_CASES)('$spec.name with AUTH_TOKEN', (responseCase: Respon
         expect(answer.cloudEvent).toMatchObject({ ack: true, replyValid: true });
       }
       await responseCase.expectActed(api, target);
-      // Plus one: the slot of the cluster-wide action budget (an update of its Lease).
+      // Plus two: the slot of the cluster-wide action budget (an update of its Lease) and the evidence Secret.
       expect(countWrites(cluster, { user: fn().identity, since, succeededOnly: true })).toBe(
-        Object.values(responseCase.writesPerAction).reduce((a, b) => a + b) + 1,
+        Object.values(responseCase.writesPerAction).reduce((a, b) => a + b) + 2,
       );
     });
 

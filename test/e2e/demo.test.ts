@@ -111,7 +111,7 @@ describe('make demo (node scripts/demo.ts)', () => {
   it('exits 0 with every step marked ✓ and none ✗', () => {
     expect(output).not.toContain('✗');
     expect(code, output).toBe(0);
-    for (let step = 1; step <= 7; step++) expect(output).toContain(`[${step}/7] `);
+    for (let step = 1; step <= 8; step++) expect(output).toContain(`[${step}/8] `);
     expect(output).toMatch(/^✓ Demo finished in \d+\.\d s\. Everything it started has stopped\.$/m);
   });
 
@@ -155,7 +155,6 @@ describe('make demo (node scripts/demo.ts)', () => {
     line(/^ {2}✓ NetworkPolicy falco-quarantine-debug-toolbox \(isolate-pod\) denies all ingress and egress$/m);
     line(/^ {4}✓ it selects falco-response\.dev\/quarantine=[0-9a-f-]{36} → pods: debug-toolbox$/m);
     line(/^ {2}✓ Pod debug-toolbox is still Running, to be examined/m);
-    line(/^ {4}✓ the garbage collector removed NetworkPolicy falco-quarantine-debug-toolbox with its pod/m);
     line(/^ {2}✓ 3 Events written by the functions/m);
     line(/^ {4}Normal {2}ScaledToZero {2}Deployment\/checkout /m);
     line(new RegExp(`^ {4}Normal {2}Deleted {7}Pod/${pod} `, 'm'));
@@ -169,11 +168,46 @@ describe('make demo (node scripts/demo.ts)', () => {
     const writes = (fn: string, pad: number, kinds: string[]) =>
       new RegExp(`^ {2}✓ ${fn}${' '.repeat(pad)}${kinds.map((k) => `(?:\\d× ${k} \\(refused 409\\), )?1× ${k}`).join(', ')}$`, 'm');
     // First the slot of the cluster-wide action budget (an update of its Lease), then the action.
-    line(writes('delete-pod', 4, ['patch leases', 'delete pods', 'create events']));
-    line(writes('isolate-pod', 3, ['patch leases', 'create networkpolicies', 'patch pods', 'create events']));
-    line(writes('scale-to-zero', 1, ['patch leases', 'patch deployments', 'update deployments/scale', 'create events']));
+    // Then the evidence (a Secret in falco-response-evidence), right before the action.
+    line(writes('delete-pod', 4, ['patch leases', 'create secrets', 'delete pods', 'create events']));
+    line(writes('isolate-pod', 3, ['patch leases', 'create secrets', 'create networkpolicies', 'patch pods', 'create events']));
+    line(writes('scale-to-zero', 1, ['patch leases', 'create secrets', 'patch deployments', 'update deployments/scale', 'create events']));
     line(
-      /^ {2}✓ beside them, in demo-[0-9a-f]{8}: (?=.*replicaset-controller \d+)(?=.*generic-garbage-collector \d+)(?=.*system:kube-scheduler \d+)(?=.*testbed:kwok \d+)/m,
+      /^ {2}✓ beside them, in demo-[0-9a-f]{8}: (?=.*replicaset-controller \d+)(?=.*deployment-controller \d+)(?=.*system:kube-scheduler \d+)(?=.*testbed:kwok \d+)/m,
+    );
+  });
+
+  it('ends with the person on call: falco-response status lists the three actions, release and restore undo them, status then shows nothing in effect', () => {
+    const namespace = line(/^ {2}✓ Namespace (demo-[0-9a-f]{8})$/m)[1]!;
+    const deleted = line(/→ Pods (storefront-[\w-]+), storefront-[\w-]+, Running$/m)[1]!;
+    line(/^\[8\/8\] The person on call: falco-response status, release, restore/m);
+    line(new RegExp(`^ {2}\\$ falco-response status -n ${namespace}\\n {4}ACTION +NAMESPACE +OBJECT +RULE +AGE +IN EFFECT +STATE\\n`, 'm'));
+    // The three rows, in the table the command printed.
+    line(new RegExp(`^ {4}isolated +${namespace} +pod/debug-toolbox +Terminal shell in container +\\d+s +yes +intact$`, 'm'));
+    line(
+      new RegExp(`^ {4}scaled-to-zero +${namespace} +deployment/checkout +Terminal shell in container +\\d+s +yes +at 0 \\(was 2\\)`, 'm'),
+    );
+    line(
+      new RegExp(
+        `^ {4}deleted +${namespace} +pod/${deleted} +Terminal shell in container +\\d+s +no +evidence falco-response-evidence/delete-pod-[0-9a-f-]{36}$`,
+        'm',
+      ),
+    );
+    line(/^ {2}✓ status lists the three actions: the quarantine and the scale to 0 in effect, the deletion from its evidence Secret$/m);
+    line(
+      new RegExp(
+        `^ {2}\\$ falco-response release pod/debug-toolbox -n ${namespace}\\n {4}delete NetworkPolicy falco-quarantine-debug-toolbox; remove the quarantine label and annotations from the pod\\n {4}✓ Pod debug-toolbox is Running and no NetworkPolicy selects it any more`,
+        'm',
+      ),
+    );
+    line(
+      new RegExp(
+        `^ {2}\\$ falco-response restore deployment/checkout -n ${namespace}\\n {4}.*\\b2 replicas\\b.*\\n {4}✓ Deployment checkout is back at 2 replicas: checkout-[\\w-]+, checkout-[\\w-]+ Running \\(new pods\\)$`,
+        'm',
+      ),
+    );
+    line(
+      new RegExp(`^ {2}✓ nothing done by falco-response is in effect any more \\(deleted pod/${deleted} listed, none in effect\\)$`, 'm'),
     );
   });
 

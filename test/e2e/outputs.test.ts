@@ -113,8 +113,23 @@ describe.for(RESPONSE_CASES)('$spec.name', (responseCase: ResponseCase) => {
       expect(
         countWrites(cluster, { user: fn().identity, namespace: 'falco-response', resource: 'leases', since, succeededOnly: true }),
       ).toBe(1);
+      // Plus one: the evidence kept before the action, a Secret in the evidence namespace (the only one it may create Secrets in).
+      expect(
+        countWrites(cluster, {
+          user: fn().identity,
+          namespace: 'falco-response-evidence',
+          resource: 'secrets',
+          verbs: ['create'],
+          since,
+          succeededOnly: true,
+        }),
+      ).toBe(1);
+      expect(answer.decision.details?.evidenceRecord).toMatchObject({
+        result: 'complete',
+        secret: expect.stringMatching(new RegExp(`^falco-response-evidence/${responseCase.spec.name}-[0-9a-f-]{36}$`)),
+      });
       expect(countWrites(cluster, { user: fn().identity, since, succeededOnly: true })).toBe(
-        Object.values(responseCase.writesPerAction).reduce((a, b) => a + b) + 1,
+        Object.values(responseCase.writesPerAction).reduce((a, b) => a + b) + 2,
       );
     });
 

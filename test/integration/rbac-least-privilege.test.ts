@@ -1,7 +1,16 @@
 // Least privilege, proven against the real API server's RBAC: each function's identity is
-// granted exactly the rules it declares (plus the shared pipeline's), nothing more.
+// granted exactly the rules it declares (plus the shared pipeline's and evidence capture's),
+// nothing more; none can read a Secret anywhere, and it may create one only as evidence.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor, SCALE_TO_ZERO_GITOPS_VARIANTS } from '../../packaging/rbac.ts';
+import {
+  evidenceNamespacedRules,
+  FUNCTION_SPECS,
+  namespacedRulesFor,
+  permissionSet,
+  rulesFor,
+  SCALE_TO_ZERO_GITOPS_VARIANTS,
+  SHIPPED_EVIDENCE,
+} from '../../packaging/rbac.ts';
 import { createTestNamespace, serviceAccountToken } from '../../testbed/cluster/accounts.ts';
 import type { ClusterCoords } from '../../testbed/cluster/control-plane.ts';
 import { useCluster } from '../../testbed/vitest/context.ts';
@@ -140,6 +149,41 @@ describe('spot checks', () => {
     }
     expect(await allowed(identity('scale-to-zero'), 'update', 'apps', 'deployments', ns, 'scale')).toBe(true);
     expect(await allowed(identity('scale-to-zero'), 'update', 'apps', 'deployments', ns)).toBe(false);
+  });
+
+  it('no function can get, list or watch a Secret in any namespace or cluster-wide; it may create one in the evidence namespace only', async () => {
+    const evidence = SHIPPED_EVIDENCE.namespace;
+    for (const spec of FUNCTION_SPECS) {
+      for (const namespace of [ns, FUNCTION_NAMESPACE, evidence, 'kube-system', '']) {
+        for (const verb of ['get', 'list', 'watch', 'update', 'patch', 'delete']) {
+          expect(
+            await allowed(identity(spec.name), verb, '', 'secrets', namespace),
+            `${spec.name} ${verb} secrets in ${namespace || '(all)'}`,
+          ).toBe(false);
+        }
+      }
+      expect(await allowed(identity(spec.name), 'create', '', 'secrets', evidence)).toBe(true);
+      for (const namespace of [ns, FUNCTION_NAMESPACE, 'kube-system', ''])
+        expect(await allowed(identity(spec.name), 'create', '', 'secrets', namespace)).toBe(false);
+      // Evidence capture's reads: the pod's Events and its containers' logs.
+      expect(await allowed(identity(spec.name), 'list', '', 'events', ns)).toBe(true);
+      expect(await allowed(identity(spec.name), 'get', '', 'pods', ns, 'log')).toBe(true);
+    }
+  });
+
+  it('in the evidence namespace a function is granted its cluster-wide rules plus create on Secrets, and nothing else', async () => {
+    const evidence = SHIPPED_EVIDENCE.namespace;
+    const evidenceBaseline = await grantedPermissions(cluster, await serviceAccountToken(cluster, FUNCTION_NAMESPACE, 'nobody'), evidence);
+    for (const spec of FUNCTION_SPECS) {
+      const permissions = await grantedPermissions(cluster, await functionToken(cluster, spec), evidence);
+      const beyond = [...permissions].filter((p) => !evidenceBaseline.has(p)).sort();
+      expect(beyond).toEqual(
+        [...new Set([...permissionSet(rulesFor(spec)), ...permissionSet(evidenceNamespacedRules())])]
+          .filter((p) => !evidenceBaseline.has(p))
+          .sort(),
+      );
+      expect(beyond.filter((p) => p.includes('secrets'))).toEqual(['/secrets:create']);
+    }
   });
 
   it('no function can read secrets, exec into pods or touch RBAC', async () => {

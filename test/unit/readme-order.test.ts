@@ -28,9 +28,10 @@ it('starts the quick starts with the Helm chart, then one per platform, after wh
   ]);
 });
 
-it('operations cover observing, releasing, restoring and removing; the reference links its long pages', () => {
+it('operations cover observing, the command line, releasing, restoring and removing; the reference links its long pages', () => {
   expect(subsections('Operations')).toEqual([
     'Observability',
+    'The command line: `falco-response`',
     'Releasing a pod from quarantine',
     'Restoring a scaled workload',
     'Removing one path',

@@ -1,13 +1,13 @@
 // Runs a function in-process, exactly as its entry point builds it, with the Kubernetes
 // identity of its own ServiceAccount (a real token from the TokenRequest API) and RBAC
-// generated from the rules it declares.
+// generated from the rules it declares (and evidence capture's, as shipped).
 import type { AddressInfo } from 'node:net';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { buildFunction, type BuiltFunction } from '../../shared/function-main.ts';
 import { readFunctionConfig } from '../../shared/function-config.ts';
 import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import { clusterRoleFor, FUNCTION_SPECS, namespacedRulesFor } from '../../packaging/rbac.ts';
+import { clusterRoleFor, evidenceNamespacedRules, FUNCTION_SPECS, namespacedRulesFor, SHIPPED_EVIDENCE } from '../../packaging/rbac.ts';
 import { budgetLeaseNames } from '../../shared/respond/shared-rbac.ts';
 import { kubeConfigFor } from '../cluster/credentials.ts';
 import { serviceAccountToken } from '../cluster/accounts.ts';
@@ -59,6 +59,24 @@ export async function functionToken(cluster: ClusterCoords, spec: ResponseFuncti
   await ensure(() =>
     rbac.createNamespacedRoleBinding({
       namespace: FUNCTION_NAMESPACE,
+      body: {
+        metadata: { name: role.metadata!.name! },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata!.name! },
+        subjects: [{ kind: 'ServiceAccount', name: account, namespace: FUNCTION_NAMESPACE }],
+      },
+    }),
+  );
+  // And its Role in the evidence namespace, as shipped: create Secrets there, nothing else.
+  await ensure(() => core.createNamespace({ body: { metadata: { name: SHIPPED_EVIDENCE.namespace } } }));
+  await ensure(() =>
+    rbac.createNamespacedRole({
+      namespace: SHIPPED_EVIDENCE.namespace,
+      body: { metadata: { name: role.metadata!.name! }, rules: evidenceNamespacedRules() },
+    }),
+  );
+  await ensure(() =>
+    rbac.createNamespacedRoleBinding({
+      namespace: SHIPPED_EVIDENCE.namespace,
       body: {
         metadata: { name: role.metadata!.name! },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata!.name! },

@@ -44,6 +44,7 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
   'networking.k8s.io/v1/NetworkPolicy': { plural: 'networkpolicies', namespaced: true },
   'coordination.k8s.io/v1/Lease': { plural: 'leases', namespaced: true },
+  'batch/v1/CronJob': { plural: 'cronjobs', namespaced: true },
   'rbac.authorization.k8s.io/v1/ClusterRole': { plural: 'clusterroles', namespaced: false },
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { plural: 'clusterrolebindings', namespaced: false },
   'rbac.authorization.k8s.io/v1/Role': { plural: 'roles', namespaced: true },

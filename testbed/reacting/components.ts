@@ -16,7 +16,7 @@ import { repoRoot, type K8sBinaries } from '../cluster/binaries.ts';
 import { kubeConfigFor, randomToken, writeKubeconfig, type StaticToken } from '../cluster/credentials.ts';
 import { eventually, waitUntilReady } from '../cluster/probes.ts';
 import type { Supervisor } from '../process/supervisor.ts';
-import { installKwokLogsCrd } from '../kwok/logs-crd.ts';
+import { createEmptyClusterLogs, installKwokLogsCrd } from '../kwok/logs-crd.ts';
 import { freePort } from '../net/ports.ts';
 import { KWOK_USER, kwokClusterRole, kwokClusterRoleBinding } from './kwok-rbac.ts';
 import { createNodes, nodeIsReady } from './nodes.ts';
@@ -97,6 +97,7 @@ export async function startReactingComponents(procs: Supervisor, bins: K8sBinari
   await rbac.createClusterRole({ body: kwokClusterRole() });
   await rbac.createClusterRoleBinding({ body: kwokClusterRoleBinding() });
   await installKwokLogsCrd(admin);
+  await createEmptyClusterLogs(admin, cluster.dataDir);
   const kubeletPort = await freePort();
 
   const controllerManager = procs.start('kube-controller-manager', bins.controllerManager, [
@@ -126,11 +127,12 @@ export async function startReactingComponents(procs: Supervisor, bins: K8sBinari
     `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
     '--cidr=10.244.0.1/16',
     // The API server reaches a node's kubelet at its InternalIP (--kubelet-preferred-address-types)
-    // and kubeletEndpoint port: both kwok's server, which serves pods/log from Logs objects.
+    // and kubeletEndpoint port: both kwok's server, which serves pods/log from Logs objects
+    // (and an empty log from the ClusterLogs every-container for the others).
     '--node-ip=127.0.0.1',
     `--node-port=${kubeletPort}`,
     `--server-address=127.0.0.1:${kubeletPort}`,
-    '--enable-crds=Logs',
+    '--enable-crds=Logs,ClusterLogs',
     '--node-lease-duration-seconds=40',
   ]);
 

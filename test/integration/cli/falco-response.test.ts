@@ -1,11 +1,12 @@
 // The command line against the reacting cluster, after the real functions acted: status lists
 // what they did, release and restore undo exactly that (and refuse anything else), --dry-run
 // writes nothing (the audit log), and kubectl finds it as a plugin.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
+import { deletePodSpec } from '../../../functions/delete-pod/spec.ts';
 import { isolatePodSpec } from '../../../functions/isolate-pod/spec.ts';
 import { scaleToZeroSpec } from '../../../functions/scale-to-zero/spec.ts';
 import { alertFromValue } from '../../../shared/alert/parse-request.ts';
@@ -15,7 +16,11 @@ import { selectorMatches } from '../../../shared/k8s/label-selector.ts';
 import { alertFor } from '../../../testbed/alerts/alerts.ts';
 import { countWrites } from '../../../testbed/cluster/audit.ts';
 import { k8sBinaryPaths, repoRoot } from '../../../testbed/cluster/binaries.ts';
-import { createTestNamespace } from '../../../testbed/cluster/accounts.ts';
+import { createTestNamespace, serviceAccountToken } from '../../../testbed/cluster/accounts.ts';
+import { kubeConfigFor } from '../../../testbed/cluster/credentials.ts';
+import { subjectAllowed } from '../../../testbed/cluster/rbac-review.ts';
+import { apply } from '../../../testbed/packaging/api-server.ts';
+import { readYamlDocuments } from '../../../testbed/packaging/manifests.ts';
 import { evidenceCaptureClient } from '../../../testbed/forensics/evidence-bed.ts';
 import { useFunctionTestBed } from '../../../testbed/functions/function-test-bed.ts';
 import { baseEnv, runToExit } from '../../../testbed/process/spawn.ts';
@@ -25,6 +30,7 @@ import { createPod, isRunning, shortContainerId } from '../../../testbed/workloa
 
 const isolate = useFunctionTestBed(isolatePodSpec);
 const scale = useFunctionTestBed(scaleToZeroSpec);
+const remove = useFunctionTestBed(deletePodSpec);
 
 async function cli(...argv: string[]) {
   let out = '';
@@ -150,6 +156,117 @@ describe('falco-response restore', () => {
       err: expect.stringMatching(/no falco-response.dev\/previous-replicas record/),
     });
     expect((await cli('restore', 'deployment/other', '-n', ns, '--replicas', '2')).code).toBe(3); // not at 0
+  });
+});
+
+describe('falco-response status after delete-pod', () => {
+  it('lists the deletion from the evidence the function kept (table and JSON), not in effect', async () => {
+    const fn = await remove.start();
+    const ns = remove.ns;
+    const pod = await createPod(remove.api, ns, 'gone');
+    expect((await remove.send(fn, alertFor(ns, 'gone', shortContainerId(pod)))).decision).toMatchObject({ outcome: 'acted' });
+    const secret = `falco-response-evidence/delete-pod-${pod.metadata!.uid}`;
+    const status = await cli('status', '-n', ns, '-o', 'json');
+    expect(status.code).toBe(0);
+    expect(status.json().items).toEqual([
+      {
+        action: 'deleted',
+        namespace: ns,
+        object: 'pod/gone',
+        function: 'delete-pod',
+        rule: 'Terminal shell in container',
+        at: expect.any(String),
+        inEffect: false,
+        state: `evidence ${secret}`,
+        source: 'evidence',
+      },
+    ]);
+    expect((await cli('status', '-n', ns)).out).toMatch(
+      new RegExp(
+        `^ACTION\\s+NAMESPACE\\s+OBJECT.*\\ndeleted\\s+${ns}\\s+pod/gone\\s+Terminal shell in container\\s+\\d+s\\s+no\\s+evidence ${secret}\\n$`,
+      ),
+    );
+  });
+
+  it('with EVIDENCE=off, from its Event, saying that Events expire', async () => {
+    const fn = await remove.start({ EVIDENCE: 'off' });
+    const ns = remove.ns;
+    const pod = await createPod(remove.api, ns, 'unkept');
+    expect((await remove.send(fn, alertFor(ns, 'unkept', shortContainerId(pod)))).decision).toMatchObject({ outcome: 'acted' });
+    expect((await cli('status', '-n', ns, '-o', 'json')).json().items).toEqual([
+      expect.objectContaining({
+        action: 'deleted',
+        object: 'pod/unkept',
+        rule: 'Terminal shell in container',
+        inEffect: false,
+        source: 'event',
+        state: expect.stringMatching(/Events expire/),
+      }),
+    ]);
+  });
+});
+
+describe('as the people on call: the shipped operator roles are enough', () => {
+  it('status, release, restore and evidence list run with only operations/operator-rbac.yaml bound, which reads no Secret elsewhere', async () => {
+    const cluster = isolate.cluster;
+    const evidence = 'falco-response-evidence';
+    for (const doc of readYamlDocuments('operations/operator-rbac.yaml')) await apply(cluster, doc);
+    const home = await createTestNamespace(cluster, 'oncall');
+    const token = await serviceAccountToken(cluster, home, 'oncall');
+    const subjects = [{ kind: 'ServiceAccount', name: 'oncall', namespace: home }];
+    const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: 'falco-response-operator' });
+    await apply(cluster, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `falco-response-operator-${home}` },
+      roleRef: roleRef('ClusterRole'),
+      subjects,
+    });
+    await apply(cluster, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `falco-response-operator-${home}`, namespace: evidence },
+      roleRef: roleRef('Role'),
+      subjects,
+    });
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'frf-oncall-')), 'kubeconfig');
+    writeFileSync(kubeconfig, kubeConfigFor(cluster, token).exportConfig(), { mode: 0o600 });
+    const oncall = async (...argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await main([...argv, '--kubeconfig', kubeconfig], { out: (t) => (out += t), err: (t) => (err += t) });
+      return { code, out, err };
+    };
+
+    const isolateFn = await isolate.start();
+    const held = await createPod(isolate.api, isolate.ns, 'held');
+    expect((await isolate.send(isolateFn, alertFor(isolate.ns, 'held', shortContainerId(held)))).decision).toMatchObject({
+      outcome: 'acted',
+    });
+    const scaleFn = await scale.start();
+    const { pods } = await createDeployment(scale.api, scale.ns, 'shop', { replicas: 1 });
+    expect((await scale.send(scaleFn, alertFor(scale.ns, pods[0]!.metadata!.name!))).decision).toMatchObject({ outcome: 'acted' });
+
+    const status = await oncall('status', '-A', '-o', 'json');
+    expect(status.code, status.err).toBe(0);
+    const items = (JSON.parse(status.out) as { items: Array<{ namespace: string; object: string; inEffect: boolean }> }).items;
+    expect(items).toContainEqual(expect.objectContaining({ namespace: isolate.ns, object: 'pod/held', inEffect: true }));
+    expect(items).toContainEqual(expect.objectContaining({ namespace: scale.ns, object: 'deployment/shop', inEffect: true }));
+    expect(await oncall('release', 'pod/held', '-n', isolate.ns)).toMatchObject({ code: 0 });
+    expect(await oncall('restore', 'deployment/shop', '-n', scale.ns)).toMatchObject({ code: 0 });
+    const listed = await oncall('evidence', 'list', '-o', 'json');
+    expect(listed.code, listed.err).toBe(0);
+    expect(JSON.parse(listed.out).items).toContainEqual(expect.objectContaining({ name: `isolate-pod-${held.metadata!.uid}` }));
+    const released = await isolate.api.events.listNamespacedEvent({ namespace: isolate.ns });
+    expect(released.items.find((e) => e.reason === 'Released')?.note).toContain(`by system:serviceaccount:${home}:oncall`);
+
+    // The evidence only: no Secret anywhere else.
+    const user = { user: `system:serviceaccount:${home}:oncall`, groups: ['system:serviceaccounts', 'system:authenticated'] };
+    for (const namespace of ['kube-system', home, isolate.ns, '']) {
+      expect(await subjectAllowed(cluster, user, { verb: 'get', group: '', resource: 'secrets', namespace })).toBe(false);
+      expect(await subjectAllowed(cluster, user, { verb: 'list', group: '', resource: 'secrets', namespace })).toBe(false);
+    }
+    expect(await subjectAllowed(cluster, user, { verb: 'get', group: '', resource: 'secrets', namespace: evidence })).toBe(true);
   });
 });
 

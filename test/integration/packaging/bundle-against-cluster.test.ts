@@ -1,7 +1,8 @@
 // The shipped artifacts together, against the real API server: each function's bundle, copied
 // alone into an empty directory and started as its image starts it, with the environment of
 // its Knative Service and the identity and RBAC of knative/10-rbac.yaml, receives its alert as
-// the Broker delivers it (binary CloudEvent with the token extension) and acts.
+// the Broker delivers it (binary CloudEvent with the token extension) and acts, keeping its
+// evidence first in the evidence namespace the shipped RBAC makes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { adminApis } from '../../../testbed/workloads/admin-apis.ts';
 import { createPod, shortContainerId, waitForPodGone } from '../../../testbed/workloads/pods.ts';
 import { createDeploymentWithPod } from '../../../testbed/workloads/controllers.ts';
 import { alertFor } from '../../../testbed/alerts/alerts.ts';
+import { evidenceContentOf } from '../../../shared/forensics/evidence-record.ts';
+import { writeContainerLogs } from '../../../testbed/workloads/container-logs.ts';
 import { recordedRequest } from '../../../testbed/alerts/fixtures.ts';
 import { KNATIVE_NAMESPACE, serviceAccountName, type FunctionName } from '../../../packaging/names.ts';
 import { entrypointIn } from '../../../packaging/start-command.ts';
@@ -86,10 +89,12 @@ async function deliverAsBroker(url: string, alert: Manifest) {
 }
 
 describe('each shipped function, from its bundle, with its shipped RBAC and environment', () => {
-  it('delete-pod: "Terminal shell in container" → the pod is gone', async () => {
+  it('delete-pod: "Terminal shell in container" → the evidence is kept, then the pod is gone', async () => {
     const fn = await startShipped('delete-pod');
     try {
-      const id = { short: shortContainerId(await createPod(api, ns, 'shell')) };
+      const pod = await createPod(api, ns, 'shell');
+      const id = { short: shortContainerId(pod) };
+      await writeContainerLogs(cluster, api, ns, 'shell', { app: { current: ['$ id', 'uid=0(root) gid=0(root)'] } });
       const since = Date.now();
       const answer = await deliverAsBroker(fn.url, alertFor(ns, 'shell', id.short));
       expect(answer.status).toBe(200);
@@ -99,6 +104,23 @@ describe('each shipped function, from its bundle, with its shipped RBAC and envi
       expect(
         countWrites(cluster, { user: fn.identity, namespace: ns, resource: 'pods', verbs: ['delete'], since, succeededOnly: true }),
       ).toBe(1);
+      // The evidence, as the shipped RBAC lets it be kept: one Secret created in falco-response-evidence.
+      const name = `delete-pod-${pod.metadata!.uid}`;
+      expect(answer.decision.details.evidenceRecord).toMatchObject({ result: 'complete', secret: `falco-response-evidence/${name}` });
+      expect(
+        countWrites(cluster, {
+          user: fn.identity,
+          namespace: 'falco-response-evidence',
+          resource: 'secrets',
+          verbs: ['create'],
+          since,
+          succeededOnly: true,
+        }),
+      ).toBe(1);
+      const content = evidenceContentOf(await api.core.readNamespacedSecret({ namespace: 'falco-response-evidence', name }));
+      expect(content.pod.metadata?.uid).toBe(pod.metadata!.uid);
+      expect(content.alert).toMatchObject({ rule: 'Terminal shell in container' });
+      expect(content.logs).toEqual([{ container: 'app', instance: 'current', text: '$ id\nuid=0(root) gid=0(root)\n' }]);
     } finally {
       expect(await fn.proc.stop('SIGTERM'), fn.proc.output()).toBe(0);
     }

@@ -1,7 +1,10 @@
 // The chart installed by the real helm v3.22.0 into the test API server, with every CRD its
 // objects use installed from their projects' own files: each rendered object first passes a
 // server-side dry-run with fieldValidation=Strict, then `helm install`, `helm upgrade` and
-// `helm uninstall` run for real, and uninstall leaves nothing behind.
+// `helm uninstall` run for real, and uninstall leaves nothing behind. The evidence namespace is
+// made here beforehand (evidence.createNamespace=false), as other tests of the run use it and Helm
+// adopts no object it did not create; the chart's own Namespace (kept on uninstall) is checked
+// by test/unit/packaging/chart.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,8 +46,12 @@ async function removeLeftovers(objects: Manifest[]) {
   for (const object of objects) await apiRequest(cluster, 'DELETE', pathsOf(object).item);
 }
 
+const EVIDENCE_NAMESPACE = 'falco-response-evidence';
+const EXISTING_EVIDENCE_NAMESPACE = ['--set', 'evidence.createNamespace=false'];
+
 beforeAll(async () => {
   await installCrds(cluster);
+  await ensureNamespace(cluster, EVIDENCE_NAMESPACE);
 }, 120_000);
 
 const UPGRADES: Record<Platform, string[]> = {
@@ -57,7 +64,7 @@ const UPGRADES: Record<Platform, string[]> = {
 describe.each(Object.keys(PLATFORMS) as Platform[])('helm install / upgrade / uninstall: %s', (platform) => {
   const { namespace, values } = PLATFORMS[platform];
   const release = `frf-${platform}`;
-  const objects = renderChart(platform);
+  const objects = renderChart(platform, EXISTING_EVIDENCE_NAMESPACE);
 
   beforeAll(async () => {
     await ensureNamespace(cluster, namespace);
@@ -73,7 +80,16 @@ describe.each(Object.keys(PLATFORMS) as Platform[])('helm install / upgrade / un
   );
 
   it('installs, upgrades and uninstalls, leaving nothing behind', async () => {
-    const installed = helm(['install', release, CHART, '--namespace', namespace, '-f', join(CHART, values)]);
+    const installed = helm([
+      'install',
+      release,
+      CHART,
+      '--namespace',
+      namespace,
+      '-f',
+      join(CHART, values),
+      ...EXISTING_EVIDENCE_NAMESPACE,
+    ]);
     helmOk(installed, 'helm install');
     // NOTES.txt: how to check the install with Falcosidekick's test alert, and where its decision shows.
     expect(installed.stdout).toContain('curl -sS -X POST http://127.0.0.1:2801/test');
@@ -84,8 +100,21 @@ describe.each(Object.keys(PLATFORMS) as Platform[])('helm install / upgrade / un
     for (const object of objects) expect(await exists(object), `${object.kind} ${object.metadata.name} after install`).toBe(true);
 
     // Upgrade: something switched off, a setting changed.
-    const upgraded = renderChart(platform, UPGRADES[platform]);
-    helmOk(helm(['upgrade', release, CHART, '--namespace', namespace, '-f', join(CHART, values), ...UPGRADES[platform]]), 'helm upgrade');
+    const upgraded = renderChart(platform, [...EXISTING_EVIDENCE_NAMESPACE, ...UPGRADES[platform]]);
+    helmOk(
+      helm([
+        'upgrade',
+        release,
+        CHART,
+        '--namespace',
+        namespace,
+        '-f',
+        join(CHART, values),
+        ...EXISTING_EVIDENCE_NAMESPACE,
+        ...UPGRADES[platform],
+      ]),
+      'helm upgrade',
+    );
     const removed = objects.filter((o) => !upgraded.some((u) => u.kind === o.kind && u.metadata.name === o.metadata.name));
     expect(removed.length).toBeGreaterThan(0);
     for (const object of removed) expect(await exists(object), `${object.kind} ${object.metadata.name} after upgrade`).toBe(false);

@@ -23,6 +23,8 @@ const CORE_AND_RBAC_FILES = [
   'examples/argo/function-rbac.yaml',
   'examples/argo/rbac.yaml',
   'examples/tekton/rbac.yaml',
+  'operations/operator-rbac.yaml',
+  'operations/evidence-retention.yaml',
 ];
 const CRD_FILE = 'test/fixtures/knative/serving-crd-service.yaml';
 const CRD_VERSION = readFileSync(join(repoRoot, 'test/fixtures/knative/VERSION'), 'utf8').trim();
@@ -36,7 +38,8 @@ const coreAndRbac = CORE_AND_RBAC_FILES.flatMap((file) =>
 
 beforeAll(async () => {
   // The namespaces the objects live in must exist (the NamespaceLifecycle admission plugin checks, even on dry-run).
-  for (const namespace of ['falco-response', 'openfaas-fn', 'argo-events']) await ensureNamespace(cluster, namespace);
+  for (const namespace of ['falco-response', 'openfaas-fn', 'argo-events', 'falco-response-evidence'])
+    await ensureNamespace(cluster, namespace);
 });
 
 describe('core and RBAC objects: server-side dry-run create, strict field validation', () => {
@@ -52,6 +55,7 @@ describe('core and RBAC objects: server-side dry-run create, strict field valida
         'ConfigMap',
         'NetworkPolicy',
         'Lease',
+        'CronJob',
       ]),
     );
   });

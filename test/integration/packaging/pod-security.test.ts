@@ -1,12 +1,13 @@
 // The pod templates we ship pass Pod Security "restricted": each Knative Service's revision
 // template (the chart's and knative/*.yaml's) is sent as a Pod, server-side dry-run, into a
 // namespace labelled pod-security.kubernetes.io/enforce=restricted, where the API server's
-// PodSecurity admission refuses any pod that breaks the profile.
+// PodSecurity admission refuses any pod that breaks the profile. So is the evidence retention
+// CronJob's job pod (operations/evidence-retention.yaml).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from '../../../testbed/vitest/context.ts';
 import { apiRequest, dryRunCreate } from '../../../testbed/packaging/api-server.ts';
 import { PLATFORMS, renderChart } from '../../../testbed/packaging/chart.ts';
-import { knativeServices, type Manifest } from '../../../testbed/packaging/manifests.ts';
+import { knativeServices, readYamlDocuments, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const cluster = useCluster();
 const NAMESPACE = 'pod-security-restricted';
@@ -31,6 +32,18 @@ function podOf(service: Manifest): Manifest {
   };
 }
 
+/** The Pod the retention CronJob's Jobs make. */
+function retentionPod(): Manifest {
+  const cronJob = readYamlDocuments('operations/evidence-retention.yaml').find((doc) => doc.kind === 'CronJob')!;
+  const template = cronJob.spec.jobTemplate.spec.template;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'evidence-prune-pod', namespace: NAMESPACE, labels: template.metadata?.labels },
+    spec: structuredClone(template.spec),
+  };
+}
+
 const services = [
   ...renderChart('knative')
     .filter((doc) => doc.kind === 'Service')
@@ -50,7 +63,10 @@ beforeAll(async () => {
   const created = await apiRequest(cluster, 'POST', '/api/v1/namespaces', namespace);
   expect([201, 409]).toContain(created.status);
   // The ServiceAccount admission plugin refuses a pod whose ServiceAccount does not exist.
-  for (const name of new Set(services.map(([, service]) => service.spec.template.spec.serviceAccountName ?? 'default'))) {
+  for (const name of new Set([
+    ...services.map(([, service]) => service.spec.template.spec.serviceAccountName ?? 'default'),
+    retentionPod().spec.serviceAccountName,
+  ])) {
     const account = await apiRequest(cluster, 'POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts`, {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -67,6 +83,11 @@ describe('Pod Security "restricted", enforced by the API server', () => {
 
   it.each(services)('%s is admitted', async (_name, service) => {
     const answer = await dryRunCreate(cluster, podOf(service));
+    expect(answer.status, answer.body.message).toBe(201);
+  });
+
+  it("operations/evidence-retention.yaml: the CronJob's job pod is admitted", async () => {
+    const answer = await dryRunCreate(cluster, retentionPod());
     expect(answer.status, answer.body.message).toBe(201);
   });
 

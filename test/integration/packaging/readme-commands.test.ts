@@ -114,6 +114,22 @@ const RUN_HERE: RunHere[] = [
   },
   {
     file: 'README.md',
+    first: 'kubectl apply -f operations/',
+    twice: true,
+    async check(session) {
+      expect(
+        await kubectl(
+          session,
+          '-n falco-response-evidence get cronjob falco-response-evidence-prune -o jsonpath={.spec.jobTemplate.spec.template.spec.containers[0].args}',
+        ),
+      ).toBe('["evidence","prune","--older-than","30d","--evidence-namespace","falco-response-evidence"]');
+      expect(await kubectl(session, 'get clusterrole falco-response-operator -o name')).toBe(
+        'clusterrole.rbac.authorization.k8s.io/falco-response-operator\n',
+      );
+    },
+  },
+  {
+    file: 'README.md',
     first: 'kubectl apply -f openfaas/rbac-ce.yaml',
     before: "kubectl create namespace openfaas-fn --dry-run=client -o yaml | kubectl apply -f - >/dev/null   # OpenFaaS's namespaces.yml",
     twice: true,
@@ -212,6 +228,8 @@ const RUN_HERE: RunHere[] = [
         'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-delete-pod',
         'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-isolate-pod',
         'clusterrole.rbac.authorization.k8s.io/falco-response-openfaas-scale-to-zero',
+        // The on-call people's role (operations/) belongs to no path.
+        'clusterrole.rbac.authorization.k8s.io/falco-response-operator',
       ]);
       expect(await kubectl(session, '-n falco-response get ksvc -o name')).toContain('delete-pod');
     },
@@ -242,6 +260,24 @@ const NOT_HERE: Array<{ file: string; first: string; reason: string }> = [
     file: 'README.md',
     first: 'make demo   # sets up, then runs the whole chain on this machine and shows what happens',
     reason: 'make demo and make test: test/e2e/demo.test.ts runs the demo, and the suite cannot run itself',
+  },
+  {
+    file: 'README.md',
+    first: 'make install-cli   # falco-response and kubectl-falco_response in ~/.local/bin',
+    reason:
+      'installs into the home directory; test/unit/cli/install.test.ts runs make install-cli into a temporary PREFIX and runs both names',
+  },
+  {
+    file: 'README.md',
+    first: 'falco-response release pod/<pod> -n <ns> --dry-run   # what it would remove',
+    reason:
+      'a quarantine needs isolate-pod to have acted: release (its --dry-run, refusals and exit codes) is pinned by test/integration/cli/falco-response.test.ts, and make demo runs it',
+  },
+  {
+    file: 'README.md',
+    first: 'falco-response restore deployment/<name> -n <ns> --dry-run',
+    reason:
+      'a workload at 0 needs scale-to-zero to have acted: restore is pinned by test/integration/cli/falco-response.test.ts, and make demo runs it',
   },
   {
     file: 'README.md',

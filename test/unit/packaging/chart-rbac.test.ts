@@ -2,8 +2,10 @@
 // in the raw manifests of the same path, field for field, and none is missing: the chart can
 // never grant more (or less) than knative/10-rbac.yaml or openfaas/rbac-*.yaml. (That the
 // committed templates are current is test/unit/packaging/rbac-manifests.test.ts's check of
-// every generated file.)
+// every generated file.) Beside them, whatever the platform, the chart renders the RBAC of
+// operations/ (the operator's roles, the evidence retention CronJob's identity), from the same objects.
 import { describe, expect, it } from 'vitest';
+import { generatedOperationsManifests } from '../../../packaging/operations-manifests.ts';
 import { generatedManifests } from '../../../packaging/rbac-manifests.ts';
 import { RBAC_KINDS, renderChart, type Platform } from '../../../testbed/packaging/chart.ts';
 import { parseYamlDocuments, type Manifest } from '../../../testbed/packaging/manifests.ts';
@@ -34,7 +36,8 @@ describe("the chart's RBAC equals the generated manifests", () => {
           'functions.scale-to-zero.image.tag=1',
         ]),
       );
-      const generated = byName(parseYamlDocuments(generatedManifests()[file], file));
+      const operations = Object.entries(generatedOperationsManifests()).flatMap(([path, text]) => parseYamlDocuments(text, path));
+      const generated = byName([...parseYamlDocuments(generatedManifests()[file], file), ...operations]);
       expect(Object.keys(generated).length).toBeGreaterThan(0);
       expect(rendered).toEqual(generated);
     },

@@ -33,7 +33,9 @@ describe('README: the helm install commands', () => {
               'Broker',
               'ClusterRole',
               'ClusterRoleBinding',
+              'CronJob',
               'Lease',
+              'Namespace',
               'Role',
               'RoleBinding',
               'Secret',
@@ -41,7 +43,7 @@ describe('README: the helm install commands', () => {
               'ServiceAccount',
               'Trigger',
             ]
-          : ['ClusterRole', 'ClusterRoleBinding', 'Lease', 'Role', 'RoleBinding', 'Secret'],
+          : ['ClusterRole', 'ClusterRoleBinding', 'CronJob', 'Lease', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount'],
       );
     },
   );

@@ -11,6 +11,15 @@ const kinds = (platform: Platform, extra: string[] = []) =>
   renderChart(platform, extra)
     .map((doc) => `${doc.kind}/${doc.metadata.name}`)
     .sort();
+/** Whatever the platform: the evidence namespace, the operator's roles, the retention CronJob and its identity. */
+const EVIDENCE_OBJECTS = [
+  'Namespace/falco-response-evidence',
+  'ClusterRole/falco-response-operator',
+  'Role/falco-response-operator',
+  ...['CronJob', 'ServiceAccount', 'Role', 'RoleBinding'].map((kind) => `${kind}/falco-response-evidence-prune`),
+];
+/** Each function's Role and binding in the evidence namespace (create Secrets). */
+const evidenceRoles = (prefix: string, fns: string[]) => fns.flatMap((fn) => [`Role/${prefix}${fn}`, `RoleBinding/${prefix}${fn}`]);
 
 describe('helm lint --strict', () => {
   it.each(platforms)('passes for %s', (platform) => {
@@ -60,6 +69,8 @@ describe('helm template per platform', () => {
         'Trigger/delete-pod',
         'Trigger/isolate-pod',
         'Trigger/scale-to-zero',
+        ...EVIDENCE_OBJECTS,
+        ...evidenceRoles('falco-response-knative-', ['delete-pod', 'isolate-pod', 'scale-to-zero']),
       ].sort(),
     );
   });
@@ -76,6 +87,8 @@ describe('helm template per platform', () => {
         'PrometheusRule/falco-response-functions',
         'Secret/falco-response-token',
         'ServiceMonitor/falco-response-functions',
+        ...EVIDENCE_OBJECTS,
+        ...evidenceRoles('', ['falco-response-openfaas-ce']),
       ].sort(),
     );
     const secret = renderChart('openfaas-ce').find((doc) => doc.kind === 'Secret')!;
@@ -95,8 +108,41 @@ describe('helm template per platform', () => {
           `Lease/falco-response-budget-${fn}`,
           `ServiceAccount/falco-response-${fn}`,
         ]),
+        ...EVIDENCE_OBJECTS,
+        ...evidenceRoles('falco-response-openfaas-', ['delete-pod', 'isolate-pod']),
       ].sort(),
     );
+  });
+
+  it("evidence: pods/log only for a function whose EVIDENCE is logs (the default); the CronJob's schedule, age and image from the values", () => {
+    const podLog = (docs: ReturnType<typeof renderChart>, name: string) =>
+      docs
+        .find((doc) => doc.kind === 'ClusterRole' && doc.metadata.name === name)!
+        .rules.some((rule: { resources: string[] }) => rule.resources.includes('pods/log'));
+    const shipped = renderChart('knative');
+    for (const fn of ['delete-pod', 'isolate-pod', 'scale-to-zero']) expect(podLog(shipped, `falco-response-knative-${fn}`)).toBe(true);
+    const facts = renderChart('knative', ['--set', 'functions.delete-pod.env.EVIDENCE=facts']);
+    expect(podLog(facts, 'falco-response-knative-delete-pod')).toBe(false);
+    expect(podLog(facts, 'falco-response-knative-isolate-pod')).toBe(true);
+    // OpenFaaS CE's one role reads logs while any function does.
+    const ce = (values: string[]) => podLog(renderChart('openfaas-ce', values), 'falco-response-openfaas-ce');
+    expect(ce(['--set', 'functions.delete-pod.env.EVIDENCE=off'])).toBe(true);
+    expect(ce(['delete-pod', 'isolate-pod', 'scale-to-zero'].flatMap((fn) => ['--set', `functions.${fn}.env.EVIDENCE=facts`]))).toBe(false);
+
+    const cronJob = renderChart('knative', [
+      '--set',
+      'evidence.retention.schedule=0 * * * *',
+      '--set',
+      'evidence.retention.olderThan=7d',
+    ]).find((doc) => doc.kind === 'CronJob')!;
+    expect(cronJob.metadata.namespace).toBe('falco-response-evidence');
+    expect(cronJob.spec.schedule).toBe('0 * * * *');
+    const [container] = cronJob.spec.jobTemplate.spec.template.spec.containers;
+    expect(container.args).toEqual(['evidence', 'prune', '--older-than', '7d', '--evidence-namespace', 'falco-response-evidence']);
+    expect(container.image).toBe('registry.example.com/sec/falco-response-cli:0.1.0');
+    expect(kinds('knative', ['--set', 'evidence.retention.enabled=false']).filter((name) => name.includes('evidence-prune'))).toEqual([]);
+    const namespace = renderChart('knative').find((doc) => doc.kind === 'Namespace')!;
+    expect(namespace.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
   });
 
   it('passes per-function env to the container as the functions read it (lists joined, booleans and numbers as text) and wires the token', () => {
@@ -183,6 +229,17 @@ describe('values the schema or the chart refuses, with a message naming the valu
     ],
     ['a short token', ['--set', 'auth.token=short'], "at '/auth/token'"],
     ['a malformed digest', ['--set', 'functions.delete-pod.image.digest=sha256:abc'], "at '/functions/delete-pod/image/digest'"],
+    [
+      "a retention without the command line's image",
+      ['--set', 'evidence.retention.image.repository='],
+      "at '/evidence/retention/image/repository': minLength: got 0, want 1",
+    ],
+    [
+      'a retention age the command line does not read',
+      ['--set', 'evidence.retention.olderThan=30 days'],
+      "at '/evidence/retention/olderThan'",
+    ],
+    ['a schedule that is not five cron fields', ['--set', 'evidence.retention.schedule=daily'], "at '/evidence/retention/schedule'"],
     [
       'a bad alert-silence duration',
       ['--set', 'observability.prometheusRule.noAlertsFor=one day'],

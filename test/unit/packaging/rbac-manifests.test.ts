@@ -17,7 +17,16 @@ import {
   serviceAccountName,
   type RbacPath,
 } from '../../../packaging/names.ts';
-import { FUNCTION_SPECS, namespacedRulesFor, permissionSet, rulesFor, unionNamespacedRules, unionRules } from '../../../packaging/rbac.ts';
+import {
+  evidenceNamespacedRules,
+  FUNCTION_SPECS,
+  namespacedRulesFor,
+  permissionSet,
+  rulesFor,
+  SHIPPED_EVIDENCE,
+  unionNamespacedRules,
+  unionRules,
+} from '../../../packaging/rbac.ts';
 import { knativeServiceOf, readYamlDocuments, repoRoot, type Manifest } from '../../../testbed/packaging/manifests.ts';
 
 const byKind = (docs: Manifest[], kind: string) => docs.filter((doc) => doc.kind === kind);
@@ -51,8 +60,9 @@ describe('generated RBAC manifests', () => {
     '%s: each function has its own ServiceAccount (in %s) bound to a ClusterRole of exactly its rules, named for the path',
     (file, namespace, path, createsNamespace) => {
       const docs = readYamlDocuments(file);
-      // Per function: ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding; then the budget's Leases.
-      expect(docs).toHaveLength(5 * FUNCTION_SPECS.length + (FUNCTION_SPECS.length + 1) + (createsNamespace ? 1 : 0));
+      // The evidence namespace; per function: ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding, and
+      // Role and RoleBinding in the evidence namespace; then the budget's Leases.
+      expect(docs).toHaveLength(1 + 7 * FUNCTION_SPECS.length + (FUNCTION_SPECS.length + 1) + (createsNamespace ? 1 : 0));
       for (const spec of FUNCTION_SPECS) {
         const account = named(docs, 'ServiceAccount', serviceAccountName(spec.name));
         expect(account.metadata.namespace).toBe(namespace);
@@ -63,8 +73,10 @@ describe('generated RBAC manifests', () => {
         expect(bindings).toHaveLength(1);
         expect(bindings[0]!.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace }]);
         // In its own namespace only: get and update of the budget's Leases, by name.
-        const namespaced = named(docs, 'Role', clusterRoleName(spec.name, path));
-        expect(namespaced.metadata.namespace).toBe(namespace);
+        const namespaced = docs.find(
+          (doc) => doc.kind === 'Role' && doc.metadata.name === clusterRoleName(spec.name, path) && doc.metadata.namespace === namespace,
+        )!;
+        expect(namespaced).toBeDefined();
         expect(permissionSet(namespaced.rules)).toEqual(permissionSet(namespacedRulesFor(spec)));
         expect(permissionSet(namespaced.rules)).toEqual(
           ['get', 'patch']
@@ -74,10 +86,23 @@ describe('generated RBAC manifests', () => {
             ])
             .sort(),
         );
-        expect(named(docs, 'RoleBinding', clusterRoleName(spec.name, path)).subjects).toEqual([
-          { kind: 'ServiceAccount', name: account.metadata.name, namespace },
-        ]);
+        const bound = byKind(docs, 'RoleBinding').filter((binding) => binding.metadata.name === clusterRoleName(spec.name, path));
+        expect(bound.map((binding) => binding.metadata.namespace).sort()).toEqual([namespace, SHIPPED_EVIDENCE.namespace].sort());
+        for (const binding of bound) expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace }]);
+        // In the evidence namespace: create Secrets, and nothing else (never read one back).
+        const evidence = docs.find(
+          (doc) =>
+            doc.kind === 'Role' &&
+            doc.metadata.name === clusterRoleName(spec.name, path) &&
+            doc.metadata.namespace === SHIPPED_EVIDENCE.namespace,
+        )!;
+        expect(permissionSet(evidence.rules)).toEqual(['/secrets:create']);
+        expect(permissionSet(evidence.rules)).toEqual(permissionSet(evidenceNamespacedRules()));
+        // Cluster-wide, evidence capture lists Events and reads logs, and no Secret.
+        expect(permissionSet(role.rules)).toEqual(expect.arrayContaining(['/events:list', '/pods/log:get']));
+        expect(permissionSet(role.rules).filter((p) => p.includes('secrets'))).toEqual([]);
       }
+      expect(named(docs, 'Namespace', SHIPPED_EVIDENCE.namespace).metadata.labels[RBAC_PATH_LABEL]).toBeUndefined();
       expect(byKind(docs, 'Lease').map((lease) => `${lease.metadata.namespace}/${lease.metadata.name}`)).toEqual(
         ['falco-response-budget', ...FUNCTION_SPECS.map((spec) => `falco-response-budget-${spec.name}`)].map(
           (name) => `${namespace}/${name}`,
@@ -101,8 +126,11 @@ describe('generated RBAC manifests', () => {
     const text = readFileSync(join(repoRoot, 'openfaas/rbac-ce.yaml'), 'utf8');
     const docs = readYamlDocuments('openfaas/rbac-ce.yaml');
     expect(docs.map((doc) => doc.kind)).toEqual([
+      'Namespace',
       'ClusterRole',
       'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
       'Role',
       'RoleBinding',
       'Lease',
@@ -110,7 +138,9 @@ describe('generated RBAC manifests', () => {
       'Lease',
       'Lease',
     ]);
-    expect(permissionSet(named(docs, 'Role', OPENFAAS_CE_CLUSTER_ROLE).rules)).toEqual(permissionSet(unionNamespacedRules(FUNCTION_SPECS)));
+    const roleIn = (namespace: string) => docs.find((doc) => doc.kind === 'Role' && doc.metadata.namespace === namespace)!;
+    expect(permissionSet(roleIn(OPENFAAS_FUNCTION_NAMESPACE).rules)).toEqual(permissionSet(unionNamespacedRules(FUNCTION_SPECS)));
+    expect(permissionSet(roleIn(SHIPPED_EVIDENCE.namespace).rules)).toEqual(['/secrets:create']);
     const role = named(docs, 'ClusterRole', OPENFAAS_CE_CLUSTER_ROLE);
     expect(permissionSet(role.rules)).toEqual(permissionSet(unionRules(FUNCTION_SPECS)));
     for (const spec of FUNCTION_SPECS) expect(permissionSet(role.rules)).toEqual(expect.arrayContaining(permissionSet(rulesFor(spec))));
@@ -145,8 +175,9 @@ describe("each path's RBAC stands alone", () => {
   ])('%s creates its namespace %s first, so `kubectl apply -f` of this file alone works on a fresh cluster', (file, namespace) => {
     const docs = readYamlDocuments(file);
     expect(docs[0]).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    expect(docs[1]).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SHIPPED_EVIDENCE.namespace } });
     expect(new Set(docs.filter((doc) => doc.metadata.namespace !== undefined).map((doc) => doc.metadata.namespace))).toEqual(
-      new Set([namespace]),
+      new Set([namespace, SHIPPED_EVIDENCE.namespace]),
     );
   });
 
@@ -168,14 +199,17 @@ describe("each path's RBAC stands alone", () => {
       const docs = readYamlDocuments(file);
       const roles = new Set(byKind(docs, 'ClusterRole').map((role) => role.metadata.name));
       for (const binding of byKind(docs, 'ClusterRoleBinding')) expect(roles, binding.metadata.name).toContain(binding.roleRef.name);
-      const labels = new Set(docs.map((doc) => doc.metadata.labels?.[RBAC_PATH_LABEL]));
+      // All but the evidence namespace, which every path ships alike and none removes with its RBAC.
+      const labels = new Set(
+        docs.filter((doc) => doc.metadata.name !== SHIPPED_EVIDENCE.namespace).map((doc) => doc.metadata.labels?.[RBAC_PATH_LABEL]),
+      );
       expect(labels.size).toBe(1);
       expect([...labels][0]).toBeTypeOf('string');
     },
   );
 
   it("the path labels differ between files, so `kubectl delete -l` removes one path's RBAC only", () => {
-    const labelOf = (file: string) => readYamlDocuments(file)[0]!.metadata.labels[RBAC_PATH_LABEL];
+    const labelOf = (file: string) => readYamlDocuments(file).find((doc) => doc.kind === 'ClusterRole')!.metadata.labels[RBAC_PATH_LABEL];
     const labels = Object.keys(generatedManifests()).map(labelOf);
     expect(new Set(labels).size).toBe(labels.length);
   });
