@@ -56,7 +56,8 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
   const counted = metricsObserver(metrics);
   const stdout = runtime.logLevel === 'silent' ? undefined : boundedStdout(runtime.logBufferBytes, () => counted.logLineDropped());
   const logger = createLogger(spec.name, runtime, stdout);
-  const observer = allOf(logObserver(logger, runtime), counted);
+  const decisionLog = logObserver(logger, runtime);
+  const observer = allOf(decisionLog, counted);
   const kube = kubeClientLoader(spec, config, metrics, options);
   const pipeline = createPipeline(spec, config.pipeline, kube, { offline: config.offline, observer, evidence: config.evidence });
   metrics.watchDedupe(pipeline.recent);
@@ -65,6 +66,10 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
   const handle = (alert: FalcoAlert) => pipeline.respond(alert);
   const app = createFunctionServer({ name: spec.name, config: runtime, logger, observer, inFlight, handle });
   app.register(metricsRoute, { metrics, config: runtime });
+  app.addHook('onClose', (_app, done) => {
+    decisionLog.close();
+    done();
+  });
   return { app, pipeline, metrics };
 }
 

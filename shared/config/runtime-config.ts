@@ -20,6 +20,9 @@ export interface RuntimeConfig {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Level of the decision line for alerts the function is not configured for (RULES, MIN_PRIORITY, TAGS, SOURCES). */
   unselectedLogLevel: 'info' | 'debug';
+  /** Those alerts as one summary line per rule and reason per interval, or one line each. */
+  unselectedLog: 'summary' | 'each';
+  unselectedLogIntervalMs: number;
   /** OpenFaaS's exec probe looks for this file once the server listens; empty disables it. */
   lockFile: string | undefined;
   shutdownTimeoutMs: number;
@@ -133,10 +136,25 @@ export const RUNTIME_SETTINGS = settingsGroup(
       'UNSELECTED_LOG_LEVEL',
       ['info', 'debug'],
       'info',
-      '`info` or `debug`: the level of the decision line for alerts the function is not configured for (`RULES`, `MIN_PRIORITY`, `REQUIRED_TAGS`, `SOURCES`); `debug` keeps a Falco that forwards everything from flooding the logs',
+      '`info` or `debug`: the level of the lines for alerts the function is not configured for (`RULES`, `MIN_PRIORITY`, `REQUIRED_TAGS`, `SOURCES`), summaries or one each',
+    ),
+    unselectedLog: setting.oneOf(
+      'UNSELECTED_LOG',
+      ['summary', 'each'],
+      'summary',
+      '`summary`: alerts the function is not configured for are logged as one line per rule and reason every `UNSELECTED_LOG_INTERVAL_SECONDS`, with their exact count (a Falco that forwards everything sends every function every alert); `each`: one decision line per alert',
+    ),
+    unselectedLogIntervalSeconds: setting.integer(
+      'UNSELECTED_LOG_INTERVAL_SECONDS',
+      60,
+      { min: 1, max: 3600 },
+      'how often the summary lines of `UNSELECTED_LOG=summary` are written (and once more on shutdown)',
     ),
   },
-  ({ authToken: inline, authTokenFile, authHeader, authExtension, shutdownTimeoutSeconds, ...values }, reader): RuntimeConfig => {
+  (
+    { authToken: inline, authTokenFile, authHeader, authExtension, shutdownTimeoutSeconds, unselectedLogIntervalSeconds, ...values },
+    reader,
+  ): RuntimeConfig => {
     if (inline !== undefined && authTokenFile !== undefined) reader.problem('AUTH_TOKEN and AUTH_TOKEN_FILE are both set: set one');
     const authToken = inline ?? authTokenFile?.token;
     if (values.metricsAuth === 'token' && authToken === undefined) reader.problem('METRICS_AUTH=token needs AUTH_TOKEN or AUTH_TOKEN_FILE');
@@ -146,6 +164,7 @@ export const RUNTIME_SETTINGS = settingsGroup(
       authHeader: authHeader.toLowerCase(),
       authExtension: authExtension.toLowerCase(),
       shutdownTimeoutMs: shutdownTimeoutSeconds * 1000,
+      unselectedLogIntervalMs: unselectedLogIntervalSeconds * 1000,
     };
   },
 );

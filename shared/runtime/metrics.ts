@@ -132,8 +132,8 @@ export class FunctionMetrics {
     // Only alerts the function is configured for name their rule: with RULES as exact names
     // (as shipped) the label's values are bounded by the configuration, not by the callers.
     const rule = decision.notSelected ? NOT_SELECTED_RULES : this.ruleLabels.valueFor(alert?.rule ?? '');
-    this.alerts.inc({ outcome: decision.outcome, reason: decision.reason, rule });
-    this.decisionSeconds.observe({ outcome: decision.outcome }, durationMs / 1000);
+    this.alertsCounted(decision.outcome, decision.reason, rule).inc();
+    this.decisionTimed(decision.outcome).observe(durationMs / 1000);
     if (
       decision.outcome === 'acted' ||
       decision.outcome === 'dry-run' ||
@@ -141,6 +141,30 @@ export class FunctionMetrics {
     ) {
       this.actions.inc({ result: decision.outcome });
     }
+  }
+
+  // prom-client hashes a labels object on every inc() and observe(); the children bound to
+  // their labels are kept instead (their number is bounded by the labels' own bounds).
+  private readonly alertChildren = new Map<string, { inc(): void }>();
+  private readonly decisionChildren = new Map<string, { observe(value: number): void }>();
+
+  private alertsCounted(outcome: string, reason: string, rule: string): { inc(): void } {
+    const key = `${outcome}\u0000${reason}\u0000${rule}`;
+    let child = this.alertChildren.get(key);
+    if (!child) {
+      child = this.alerts.labels({ outcome, reason, rule });
+      this.alertChildren.set(key, child);
+    }
+    return child;
+  }
+
+  private decisionTimed(outcome: string): { observe(value: number): void } {
+    let child = this.decisionChildren.get(outcome);
+    if (!child) {
+      child = this.decisionSeconds.labels({ outcome });
+      this.decisionChildren.set(outcome, child);
+    }
+    return child;
   }
 
   recordKubeCall(operation: string, durationMs: number, outcome: string): void {

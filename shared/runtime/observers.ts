@@ -6,6 +6,7 @@ import type { Decision } from '../respond/decision.ts';
 import { captureResult, type EvidenceRecordSummary } from '../respond/evidence.ts';
 import { boundedText } from './bounded-text.ts';
 import type { FunctionMetrics } from './metrics.ts';
+import { summaryEvery, UnselectedSummary } from './unselected-summary.ts';
 
 /** Falco's outputs are a line or two; the schema allows 256 KiB, more than a log line should carry. */
 const MAX_LOGGED_OUTPUT = 8192;
@@ -16,9 +17,25 @@ function evidenceField(decision: Decision): string | undefined {
   return record && `${record.result}${record.secret ? ` ${record.secret}` : ''}`;
 }
 
-export function logObserver(log: FastifyBaseLogger, config: Pick<RuntimeConfig, 'unselectedLogLevel'>): DecisionObserver {
+export type LogObserverSettings = Pick<RuntimeConfig, 'unselectedLogLevel' | 'unselectedLog' | 'unselectedLogIntervalMs'>;
+
+/** The decision log line; `close()` writes the summary of alerts not selected still pending (on shutdown). */
+export interface LogObserver extends DecisionObserver {
+  close(): void;
+}
+
+export function logObserver(log: FastifyBaseLogger, config: LogObserverSettings): LogObserver {
+  const summary =
+    config.unselectedLog === 'summary'
+      ? new UnselectedSummary((line) =>
+          log[config.unselectedLogLevel](line, `summary: ${line.count} alert${line.count === 1 ? '' : 's'} skipped (${line.reason})`),
+        )
+      : undefined;
+  const flushing = summary && summaryEvery(summary, config.unselectedLogIntervalMs);
   return {
+    close: () => flushing?.stop(),
     decided(decision, alert, { requestId, transport, durationMs }) {
+      if (decision.notSelected && summary) return summary.add(alert.rule, decision.reason);
       // Names and text from the alert are bounded for the log (validated names are short anyway).
       const namespace = decision.target?.namespace ?? alert.namespace;
       const pod = decision.target?.pod ?? alert.podName;

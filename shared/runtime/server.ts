@@ -63,7 +63,8 @@ function createFastify(config: RuntimeConfig, logger: FastifyBaseLogger): Fastif
 export function createFunctionServer(options: FunctionServerOptions): FastifyInstance {
   const { config, name } = options;
   const logger = options.logger ?? createLogger(name, config, options.logStream);
-  const observer = options.observer ?? logObserver(logger, config);
+  const decisionLog = options.observer ? undefined : logObserver(logger, config);
+  const observer = options.observer ?? decisionLog!;
   const inFlight = options.inFlight ?? new InFlight(config.maxInFlight);
   const app = createFastify(config, logger);
 
@@ -88,5 +89,10 @@ export function createFunctionServer(options: FunctionServerOptions): FastifyIns
   app.register(authPlugin, { config });
   app.register(healthPlugin);
   app.register(alertRoute, { config, handle: options.handle, inFlight, observer });
+  if (decisionLog)
+    app.addHook('onClose', (_app, done) => {
+      decisionLog.close();
+      done();
+    });
   return app;
 }

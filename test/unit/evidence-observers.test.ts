@@ -49,7 +49,7 @@ describe('the observers', () => {
   it('the log line carries `evidence`: the result and the Secret, only when a capture ran', () => {
     const lines: Array<Record<string, unknown>> = [];
     const log = { info: (fields: Record<string, unknown>) => lines.push(fields) } as never;
-    const observer = logObserver(log, { unselectedLogLevel: 'info' });
+    const observer = logObserver(log, { unselectedLogLevel: 'info', unselectedLog: 'each', unselectedLogIntervalMs: 60_000 });
     const alert = alertFromValue(alertFor('ns', 'pod'));
     const context = { requestId: 'r', transport: 'json' as const, durationMs: 1 };
     observer.decided(

@@ -49,15 +49,17 @@ describe('process lifecycle as OpenFaaS and Knative expect', () => {
     } finally {
       expect(await fn.stop()).toBe(0);
     }
-    return fn
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('"msg":"decision:'))
-      .map((line) => JSON.parse(line));
+    return linesOf(fn.output(), '"msg":"decision:');
   }
 
+  const linesOf = (output: string, marker: string) =>
+    output
+      .split('\n')
+      .filter((line) => line.includes(marker))
+      .map((line) => JSON.parse(line));
+
   it("serves a function from its entry point and logs one line per decision, with the alert's output when it acts or would", async () => {
-    const decisions = await serveTwoAlerts({});
+    const decisions = await serveTwoAlerts({ UNSELECTED_LOG: 'each' });
     expect(decisions).toHaveLength(2);
     expect(decisions[0]).toMatchObject({
       level: 30,
@@ -72,8 +74,48 @@ describe('process lifecycle as OpenFaaS and Knative expect', () => {
     expect(decisions[1]).not.toHaveProperty('output');
   });
 
+  it('by default, alerts it is not configured for get no line each: the summary lines count them exactly, as the metric does', async () => {
+    const fn = await spawnFunction(deletePodEntry, {
+      ...offline,
+      RULES: 'Terminal shell in container',
+      UNSELECTED_LOG_INTERVAL_SECONDS: '1',
+    });
+    const sent = new Map<string, number>();
+    const send = async (overrides: Record<string, unknown>, reason: string) => {
+      const answer = await postJson(fn.url, freshAlert({ ...falcoAlert('terminal-shell-tekton'), ...overrides }));
+      expect(JSON.parse(answer.body)).toMatchObject({ outcome: 'skipped', reason });
+      const key = `${String(overrides.rule ?? 'Terminal shell in container')} ${reason}`;
+      sent.set(key, (sent.get(key) ?? 0) + 1);
+    };
+    let metrics: string;
+    try {
+      for (let i = 0; i < 40; i++) await send({ rule: 'Read sensitive file untrusted' }, 'rule-not-selected');
+      for (let i = 0; i < 25; i++) await send({ priority: 'Debug' }, 'priority-below-minimum');
+      // Across an interval boundary: some are in the timer's line, the rest in the one written on shutdown.
+      await new Promise((r) => setTimeout(r, 1200));
+      for (let i = 0; i < 15; i++) await send({ rule: 'Read sensitive file untrusted' }, 'rule-not-selected');
+      metrics = (await sendRequest(fn.url, 'GET', '/metrics', {})).body;
+    } finally {
+      expect(await fn.stop()).toBe(0);
+    }
+    expect(linesOf(fn.output(), '"msg":"decision:')).toEqual([]);
+    const summaries = linesOf(fn.output(), '"msg":"summary:');
+    expect(summaries.length).toBeGreaterThanOrEqual(3);
+    const counted = new Map<string, number>();
+    for (const line of summaries) {
+      expect(line).toMatchObject({ level: 30, function: 'delete-pod', outcome: 'skipped' });
+      const key = `${line.rule} ${line.reason}`;
+      counted.set(key, (counted.get(key) ?? 0) + line.count);
+    }
+    expect(counted).toEqual(sent);
+    expect(metrics).toMatch(/falco_response_alerts_total\{outcome="skipped",reason="rule-not-selected",rule="\(not-selected\)"[^}]*\} 55/);
+    expect(metrics).toMatch(
+      /falco_response_alerts_total\{outcome="skipped",reason="priority-below-minimum",rule="\(not-selected\)"[^}]*\} 25/,
+    );
+  });
+
   it('UNSELECTED_LOG_LEVEL=debug: alerts it is not configured for are answered and counted but not logged at info', async () => {
-    const decisions = await serveTwoAlerts({ UNSELECTED_LOG_LEVEL: 'debug' });
+    const decisions = await serveTwoAlerts({ UNSELECTED_LOG: 'each', UNSELECTED_LOG_LEVEL: 'debug' });
     expect(decisions).toHaveLength(1);
     expect(decisions[0]).toMatchObject({ outcome: 'dry-run', reason: 'no-cluster' });
   });
