@@ -40,8 +40,8 @@ if (values.only === 'evidence') {
 await runBench({
   coldRounds: pick('cold-rounds', 5, 2),
   loadRounds: pick('load-rounds', 3, 1),
-  loadSeconds: pick('load-seconds', 2, 1),
-  connections: pick('connections', 10, 10),
+  loadSeconds: pick('load-seconds', 10, 1),
+  connections: pick('connections', 50, 50),
   pods: pick('pods', 200, 30),
   evidencePods: pick('evidence-pods', 60, 10),
   // A quick run is a smoke test: its numbers do not replace the recorded ones.

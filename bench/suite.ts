@@ -3,13 +3,13 @@
 // bundle sizes, prints the table and updates RESULTS.md.
 import { join } from 'node:path';
 import { dryRunBody } from './sections/throughput.ts';
-import { filteredAlert } from './lib/alerts.ts';
+import { actingAlert, unselectedAlert } from './lib/alerts.ts';
 import { benchCache, buildAll } from './lib/build.ts';
 import { repoRoot } from './lib/bundle-like-functions.ts';
 import { startBenchCluster } from './lib/cluster.ts';
 import { BENCH_FUNCTIONS } from './lib/functions.ts';
 import { currentLoad, describeMachine } from './lib/machine.ts';
-import { fastifyHello, floor, functionEnv, shipped, shippedWithoutCache, unbundled, withBudget } from './lib/targets.ts';
+import { deployedEnv, fastifyHello, floor, functionEnv, shipped, shippedWithoutCache, unbundled, withBudget } from './lib/targets.ts';
 import { buildRows, evidenceRows, markdownTable, writeResults, type ReportInput } from './report.ts';
 import { measureEvidence, type EvidencePlan } from './sections/evidence.ts';
 import { measureBundleSizes } from './sections/bundle-size.ts';
@@ -18,6 +18,7 @@ import { measureIdleMemory } from './sections/memory.ts';
 import { measureRemediation } from './sections/remediation.ts';
 import { probeSnapshot } from './sections/snapshot-probe.ts';
 import { measureThroughput } from './sections/throughput.ts';
+import { measurePressure } from './sections/pressure.ts';
 
 export interface BenchOptions {
   coldRounds: number;
@@ -58,12 +59,19 @@ export async function runEvidenceOnly(options: Pick<BenchOptions, 'evidencePods'
 }
 /** Long enough for V8's memory reducer, which runs after ~8 s without work. */
 const SETTLED_MS = 12_000;
+/** The storm after the load (memory under pressure): acting alerts on as many fresh pods, so many in flight at once. */
+const STORM_ALERTS = 300;
+const STORM_CONCURRENCY = 50;
+/** How soon after load and storm an instance must be back near the floor's idle. */
+const PRESSURE_SETTLE_MS = 30_000;
 
 export async function runBench(options: BenchOptions): Promise<void> {
   const began = performance.now();
   const progress = (line: string) => process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
   const machine = describeMachine();
   const functions = BENCH_FUNCTIONS;
+  const deletePod = functions.find((fn) => fn.name === 'delete-pod')!;
+  let repeats = 0;
 
   progress('building bundles and references');
   const builds = await buildAll(functions.map((fn) => fn.name));
@@ -116,27 +124,66 @@ export async function runBench(options: BenchOptions): Promise<void> {
       {
         rounds: options.loadRounds,
         targets: [
-          { key: 'fastify-hello', launchable: fastifyHello(builds), body: filteredAlert },
+          { key: 'floor', launchable: floor, body: unselectedAlert },
+          { key: 'fastify-hello', launchable: fastifyHello(builds), body: unselectedAlert },
           ...functions.flatMap((fn) => [
-            { key: `${fn.name}/filtered`, launchable: shipped(builds, fn.name, env(fn.name)), body: filteredAlert },
-            { key: `${fn.name}/dry-run`, launchable: shipped(builds, fn.name, functionEnv(OFFLINE_KUBECONFIG)), body: dryRunBody },
+            {
+              key: `${fn.name}/filtered`,
+              launchable: shipped(builds, fn.name, deployedEnv(fn.spec, env(fn.name))),
+              body: unselectedAlert,
+              accounted: true,
+            },
+            {
+              key: `${fn.name}/dry-run`,
+              launchable: shipped(builds, fn.name, functionEnv(OFFLINE_KUBECONFIG)),
+              body: dryRunBody,
+              accounted: true,
+            },
           ]),
           // Same code once warm; measured for one function to show the code cache costs nothing later.
           {
             key: 'delete-pod/no-cache/filtered',
-            launchable: shippedWithoutCache(builds, 'delete-pod', env('delete-pod')),
-            body: filteredAlert,
+            launchable: shippedWithoutCache(builds, 'delete-pod', deployedEnv(deletePod.spec, env('delete-pod'))),
+            body: unselectedAlert,
+            accounted: true,
           },
-          // The same filtered alerts with their decision lines at debug (UNSELECTED_LOG_LEVEL=debug).
+          // The aggregate's share: one log line per alert a function is not configured for (UNSELECTED_LOG=each).
           {
-            key: 'delete-pod/quiet/filtered',
-            launchable: shipped(builds, 'delete-pod', { ...env('delete-pod'), UNSELECTED_LOG_LEVEL: 'debug' }),
-            body: filteredAlert,
+            key: 'delete-pod/each/filtered',
+            launchable: shipped(builds, 'delete-pod', { ...deployedEnv(deletePod.spec, env('delete-pod')), UNSELECTED_LOG: 'each' }),
+            body: unselectedAlert,
+            accounted: true,
+          },
+          // A storm on one pod: the first alert deletes it, every repeat is answered from the dedupe memory.
+          {
+            key: 'delete-pod/storm-repeat',
+            launchable: shipped(builds, 'delete-pod', deployedEnv(deletePod.spec, env('delete-pod'))),
+            body: async () =>
+              actingAlert(cluster.namespace, await deletePod.createTarget(cluster.api, cluster.namespace, `repeat-${++repeats}`)),
+            firstOutcome: 'acted',
+            accounted: true,
           },
         ],
         connections: options.connections,
         warmupSeconds: 0.5,
         seconds: options.loadSeconds,
+      },
+      progress,
+    );
+    const pressure = await measurePressure(
+      {
+        rounds: options.loadRounds,
+        targets: [
+          { key: 'floor', launchable: floor, acts: false },
+          { key: 'fastify-hello', launchable: fastifyHello(builds), acts: false },
+          { key: 'delete-pod', launchable: shipped(builds, 'delete-pod', deployedEnv(deletePod.spec, env('delete-pod'))), acts: true },
+        ],
+        connections: options.connections,
+        seconds: options.loadSeconds,
+        stormAlerts: STORM_ALERTS,
+        stormConcurrency: STORM_CONCURRENCY,
+        settleMs: PRESSURE_SETTLE_MS,
+        cluster,
       },
       progress,
     );
@@ -165,12 +212,15 @@ export async function runBench(options: BenchOptions): Promise<void> {
         connections: options.connections,
         pods: options.pods,
         settledSeconds: SETTLED_MS / 1000,
+        stormAlerts: STORM_ALERTS,
+        pressureSettleSeconds: PRESSURE_SETTLE_MS / 1000,
       },
       functions: functions.map((fn) => fn.name),
       coldVariants,
       cold,
       memory,
       load,
+      pressure,
       remediation,
       evidence,
       sizes: measureBundleSizes(builds, functions),

@@ -15,3 +15,12 @@ export function actingAlert(namespace: string, pod: string): string {
 export function outcomeOf(answerBody: string): string {
   return (JSON.parse(answerBody) as { outcome?: string }).outcome ?? '(none)';
 }
+
+/**
+ * An alert at a priority every function takes, for a rule none is configured for (a Falco that
+ * forwards everything at or above a priority sends each function such alerts): skipped without
+ * an API call, counted per rule, logged in the interval's summary line.
+ */
+export function unselectedAlert(): string {
+  return JSON.stringify(alertFor('bench', 'bench-pod', undefined, { rule: 'Read sensitive file untrusted', priority: 'Critical' }));
+}

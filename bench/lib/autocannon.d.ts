@@ -17,7 +17,8 @@ declare module 'autocannon' {
     total: number;
   }
   interface Result {
-    requests: Histogram;
+    /** `sent`: requests written, answered or not (those in flight when the duration ends are not answered). */
+    requests: Histogram & { sent: number };
     latency: Histogram;
     duration: number;
     errors: number;

@@ -17,6 +17,10 @@ export class Samples {
     return this.series.get(key) ?? [];
   }
 
+  keys(): string[] {
+    return [...this.series.keys()];
+  }
+
   has(key: string): boolean {
     return this.values(key).length > 0;
   }

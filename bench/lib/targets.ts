@@ -7,6 +7,8 @@ import { FLOOR_SERVER_SOURCE } from '../fixtures/floor-server.ts';
 import { repoRoot } from './bundle-like-functions.ts';
 import type { Builds } from './build.ts';
 import type { Launchable } from './launch.ts';
+import { shippedNodeArgs } from './entrypoint.ts';
+import type { ResponseFunctionSpec } from '../../shared/respond/function-spec.ts';
 
 export const floor: Launchable = { args: ['-e', FLOOR_SERVER_SOURCE] };
 
@@ -32,12 +34,18 @@ export function functionEnv(kubeconfig: string): Record<string, string> {
   };
 }
 
+/** The image's entry point command (packaging/Dockerfile's ENTRYPOINT) on the bundle built here. */
 export function shipped(builds: Builds, fn: string, env: Record<string, string>): Launchable {
-  return { args: [join(builds.functionDir(fn), 'start.cjs')], env };
+  return { args: shippedNodeArgs(builds.functionDir(fn)), env };
+}
+
+/** As shipped, with the rules and minimum priority its generated manifests set (functions/<name>/spec.ts `deployment`). */
+export function deployedEnv(spec: ResponseFunctionSpec, env: Record<string, string>): Record<string, string> {
+  return { ...env, RULES: spec.deployment.rules, MIN_PRIORITY: spec.deployment.minPriority };
 }
 
 export function shippedWithoutCache(builds: Builds, fn: string, env: Record<string, string>): Launchable {
-  return { args: [join(builds.noCacheDir(fn), 'start.cjs')], env };
+  return { args: shippedNodeArgs(builds.noCacheDir(fn)), env };
 }
 
 export function unbundled(fn: string, env: Record<string, string>): Launchable {

@@ -25,6 +25,8 @@ import { post } from '../lib/http.ts';
 import { coldStart, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
 import { createPod } from '../../testbed/workloads/hand-made.ts';
+import { callsOf, type AuditEvent } from '../../testbed/cluster/audit.ts';
+import { FUNCTION_NAMESPACE } from '../../testbed/functions/function-under-test.ts';
 
 export interface RemediationPlan {
   pods: number;
@@ -101,7 +103,25 @@ async function deleteThroughKubeClient(kube: KubeClient, namespace: string, name
   });
 }
 
-/** Keys: `function`, `function-budget` (with the cluster-wide budget), `kubeclient` (the function's wrapper in this process), `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod. */
+type Way = 'function' | 'function-budget' | 'direct' | 'direct-kept' | 'kubeclient';
+
+/** API calls (every verb: the audit policy records the functions' reads too) the delete-pod identity made while each way ran, per pod. */
+function countCalls(samples: Samples, cluster: BenchCluster, windows: Map<Way, Array<[number, number]>>, pods: number): void {
+  const events = callsOf(cluster.cluster, { user: `system:serviceaccount:${FUNCTION_NAMESPACE}:delete-pod` });
+  const receivedAt = (event: AuditEvent) => Date.parse(event.requestReceivedTimestamp.replace(/(\.\d{3})\d+/, '$1'));
+  for (const [way, spans] of windows) {
+    const calls = events.filter((event) => spans.some(([from, to]) => receivedAt(event) >= from && receivedAt(event) <= to));
+    samples.add(`calls:${way}`, calls.length / pods);
+    const byKind = new Map<string, number>();
+    for (const call of calls) {
+      const kind = `${call.verb} ${call.objectRef?.resource ?? call.requestURI}${call.objectRef?.subresource ? `/${call.objectRef.subresource}` : ''}`;
+      byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    }
+    for (const [kind, count] of byKind) samples.add(`calls:${way}:${kind}`, count / pods);
+  }
+}
+
+/** Keys: `function`, `function-budget` (with the cluster-wide budget), `kubeclient` (the function's wrapper in this process), `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod; `calls:<way>` API calls per pod, `calls:<way>:<verb> <resource>` by kind (from the audit log). */
 export async function measureRemediation(plan: RemediationPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
   const { api, namespace } = plan.cluster;
@@ -116,6 +136,9 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
     instance: 'bench',
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const windows = new Map<Way, Array<[number, number]>>(
+    (['function', 'function-budget', 'direct', 'direct-kept', 'kubeclient'] as const).map((way) => [way, []]),
+  );
   const fn = await coldStart(plan.deletePod, filteredAlert());
   const fnBudget = await coldStart(plan.deletePodWithBudget, filteredAlert());
   const budgetAgent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -157,10 +180,15 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
         (_, k, all) => all[(i + k) % all.length]!,
       );
       const measured: Partial<Record<keyof typeof names, number>> = {};
-      for (const key of order) measured[key] = await runs[key]();
+      for (const key of order) {
+        const from = Date.now();
+        measured[key] = await runs[key]();
+        if (i >= plan.warmupPods) windows.get(key)!.push([from, Date.now()]);
+      }
       if (i >= plan.warmupPods) for (const key of order) samples.add(key, measured[key]!);
     }
     progress(`time to remediation: ${plan.pods} pods each of five ways`);
+    countCalls(samples, plan.cluster, windows, plan.pods);
   } finally {
     agent.destroy();
     budgetAgent.destroy();

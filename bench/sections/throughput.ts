@@ -1,9 +1,11 @@
 // Throughput of one instance: alerts/s under a fixed load (autocannon, keep-alive connections)
-// after a short warm-up, and the peak RSS under that load. Reference in the same rounds: a
-// bundled fastify hello-world answering the same POST.
+// after a short warm-up, and the peak RSS under that load. References in the same rounds: the
+// floor (a bare Node http server) and a bundled fastify hello-world answering the same POST.
+// A function's own count of the alerts it received (falco_response_alerts_total) must equal
+// the answers the load got: an alert that is not accounted for fails the run.
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { actingAlert } from '../lib/alerts.ts';
+import { actingAlert, outcomeOf } from '../lib/alerts.ts';
 import { coldStart, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
 
@@ -12,7 +14,11 @@ export interface LoadTarget {
   key: string;
   launchable: Launchable;
   /** The body every request carries (made fresh for each round: alerts carry their time). */
-  body: () => string;
+  body: () => string | Promise<string>;
+  /** The outcome the first alert (the one that answers the cold start) must have, e.g. `acted` before a storm of repeats. */
+  firstOutcome?: string;
+  /** Check falco_response_alerts_total against the answers sent (functions, not references). */
+  accounted?: boolean;
 }
 
 export interface ThroughputPlan {
@@ -39,12 +45,16 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
   const samples = new Samples();
   for (let round = 1; round <= plan.rounds; round++) {
     for (const target of plan.targets) {
-      const body = target.body();
+      const body = await target.body();
       const started = await coldStart(target.launchable, body);
       try {
         const url = `http://127.0.0.1:${started.port}/`;
         const load = { url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: plan.connections };
-        await autocannon({ ...load, duration: plan.warmupSeconds });
+        if (target.firstOutcome && outcomeOf(started.answer.body) !== target.firstOutcome)
+          throw new Error(`${target.key}: the first alert should have ${target.firstOutcome}: ${started.answer.body}`);
+        const warmup = await autocannon({ ...load, duration: plan.warmupSeconds });
+        if (warmup.non2xx > 0 || warmup.errors > 0)
+          throw new Error(`${target.key}: ${warmup.non2xx} non-2xx, ${warmup.errors} errors in the warm-up`);
         let peak = 0;
         const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(started.child.pid!))), SAMPLE_EVERY_MS);
         let result: Awaited<ReturnType<typeof autocannon>>;
@@ -61,6 +71,16 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
         }
         samples.add(`rps:${target.key}`, result['2xx'] / result.duration);
         samples.add(`peak:${target.key}`, peak);
+        if (target.accounted) {
+          // The cold start's own alert, the warm-up's and the load's; the requests still in flight
+          // when a run's duration ended were received (and counted) but their answers not read.
+          const answered = 1 + warmup['2xx'] + result['2xx'];
+          const sent = 1 + warmup.requests.sent + result.requests.sent;
+          const counted = await alertsCounted(started.port);
+          if (counted < answered || counted > sent)
+            throw new Error(`${target.key}: ${answered} alerts answered of ${sent} sent, but ${counted} in falco_response_alerts_total`);
+          samples.add(`accounted:${target.key}`, counted);
+        }
       } finally {
         await started.stop();
       }
@@ -68,6 +88,16 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
     progress(`throughput: round ${round}/${plan.rounds} done`);
   }
   return samples;
+}
+
+/** The sum of falco_response_alerts_total over all its labels, read from the function's /metrics. */
+export async function alertsCounted(port: number): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+  let sum = 0;
+  for (const line of (await response.text()).split('\n'))
+    if (line.startsWith('falco_response_alerts_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
 }
 
 /** The dry-run body: passes every check that needs no cluster, so an offline function answers dry-run. */
