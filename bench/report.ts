@@ -26,6 +26,7 @@ export interface ReportInput {
     pods: number;
     settledSeconds: number;
     stormAlerts: number;
+    stormConcurrency: number;
     pressureSettleSeconds: number;
   };
   functions: string[];
@@ -100,29 +101,18 @@ export function buildRows(input: ReportInput): Row[] {
     if (Number.isNaN(value)) return;
     const toFloor = value / floorRps;
     const toHello = value / helloRps;
-    if (target === 'filtered') {
-      rows.push(
-        row(
-          label,
-          value.toFixed(0),
-          'floor (fastify)',
-          `${times(toFloor)} (${times(toHello)})`,
-          '≥ 0.50× (≥ 0.70×)',
-          verdict(toFloor >= 0.5 && toHello >= 0.7),
-        ),
-      );
-    } else {
-      rows.push(
-        row(
-          label,
-          value.toFixed(0),
-          'floor (fastify)',
-          `${times(toFloor)} (${times(toHello)})`,
-          target === 'floor' ? '≥ 0.50×' : '',
-          target === 'floor' ? verdict(toFloor >= 0.5) : '',
-        ),
-      );
-    }
+    const targets = { filtered: ['≥ 0.50× (≥ 0.70×)', toFloor >= 0.5 && toHello >= 0.7], floor: ['≥ 0.50×', toFloor >= 0.5] } as const;
+    const judged = target === 'none' ? undefined : targets[target];
+    rows.push(
+      row(
+        label,
+        value.toFixed(0),
+        'floor (fastify)',
+        `${times(toFloor)} (${times(toHello)})`,
+        judged?.[0] ?? '',
+        judged ? verdict(judged[1]) : '',
+      ),
+    );
   };
   for (const fn of input.functions) {
     rpsRow(`${fn}/filtered`, `${fn} filtered alert: as shipped`, 'filtered');
@@ -338,13 +328,13 @@ function pressureRows(input: ReportInput, floorIdle: number): Row[] {
   const after = (key: string) => pressure.median(`after:${key}`);
   const rows = [
     row(
-      `**Memory under pressure** (RSS from /proc, no forced GC, inspector or signal in between; after ${input.settings.connections} connections × ${input.settings.loadSeconds} s of filtered alerts and a storm of ${input.settings.stormAlerts} acting alerts on as many pods, 50 at a time; median of ${input.settings.loadRounds})`,
+      `**Memory under pressure** (RSS from /proc, no forced GC, inspector or signal in between; after ${input.settings.connections} connections × ${input.settings.loadSeconds} s of filtered alerts and a storm of ${input.settings.stormAlerts} acting alerts on as many pods, ${input.settings.stormConcurrency} at a time; median of ${input.settings.loadRounds})`,
       '',
     ),
     row('floor after the load and the storm (answers each)', mib(after('floor')), '(reference)'),
     row('fastify hello-world after the same', mib(after('fastify-hello')), 'floor after', times(after('fastify-hello') / after('floor'))),
     row(
-      'delete-pod as shipped after the same (the storm deleting 300 pods)',
+      `delete-pod as shipped after the same (the storm deleting ${input.settings.stormAlerts} pods)`,
       mib(after('delete-pod')),
       'floor after',
       times(after('delete-pod') / after('floor')),

@@ -120,6 +120,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
       },
       progress,
     );
+    const deletePodAsDeployed = deployedEnv(deletePod.spec, env('delete-pod'));
     const load = await measureThroughput(
       {
         rounds: options.loadRounds,
@@ -143,21 +144,21 @@ export async function runBench(options: BenchOptions): Promise<void> {
           // Same code once warm; measured for one function to show the code cache costs nothing later.
           {
             key: 'delete-pod/no-cache/filtered',
-            launchable: shippedWithoutCache(builds, 'delete-pod', deployedEnv(deletePod.spec, env('delete-pod'))),
+            launchable: shippedWithoutCache(builds, 'delete-pod', deletePodAsDeployed),
             body: unselectedAlert,
             accounted: true,
           },
           // The aggregate's share: one log line per alert a function is not configured for (UNSELECTED_LOG=each).
           {
             key: 'delete-pod/each/filtered',
-            launchable: shipped(builds, 'delete-pod', { ...deployedEnv(deletePod.spec, env('delete-pod')), UNSELECTED_LOG: 'each' }),
+            launchable: shipped(builds, 'delete-pod', { ...deletePodAsDeployed, UNSELECTED_LOG: 'each' }),
             body: unselectedAlert,
             accounted: true,
           },
           // A storm on one pod: the first alert deletes it, every repeat is answered from the dedupe memory.
           {
             key: 'delete-pod/storm-repeat',
-            launchable: shipped(builds, 'delete-pod', deployedEnv(deletePod.spec, env('delete-pod'))),
+            launchable: shipped(builds, 'delete-pod', deletePodAsDeployed),
             body: async () =>
               actingAlert(cluster.namespace, await deletePod.createTarget(cluster.api, cluster.namespace, `repeat-${++repeats}`)),
             firstOutcome: 'acted',
@@ -176,7 +177,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
         targets: [
           { key: 'floor', launchable: floor, acts: false },
           { key: 'fastify-hello', launchable: fastifyHello(builds), acts: false },
-          { key: 'delete-pod', launchable: shipped(builds, 'delete-pod', deployedEnv(deletePod.spec, env('delete-pod'))), acts: true },
+          { key: 'delete-pod', launchable: shipped(builds, 'delete-pod', deletePodAsDeployed), acts: true },
         ],
         connections: options.connections,
         seconds: options.loadSeconds,
@@ -213,6 +214,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
         pods: options.pods,
         settledSeconds: SETTLED_MS / 1000,
         stormAlerts: STORM_ALERTS,
+        stormConcurrency: STORM_CONCURRENCY,
         pressureSettleSeconds: PRESSURE_SETTLE_MS / 1000,
       },
       functions: functions.map((fn) => fn.name),

@@ -25,7 +25,7 @@ import { post } from '../lib/http.ts';
 import { coldStart, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
 import { createPod } from '../../testbed/workloads/hand-made.ts';
-import { callsOf, type AuditEvent } from '../../testbed/cluster/audit.ts';
+import { callsOf, receivedAtMs } from '../../testbed/cluster/audit.ts';
 import { FUNCTION_NAMESPACE } from '../../testbed/functions/function-under-test.ts';
 
 export interface RemediationPlan {
@@ -108,9 +108,8 @@ type Way = 'function' | 'function-budget' | 'direct' | 'direct-kept' | 'kubeclie
 /** API calls (every verb: the audit policy records the functions' reads too) the delete-pod identity made while each way ran, per pod. */
 function countCalls(samples: Samples, cluster: BenchCluster, windows: Map<Way, Array<[number, number]>>, pods: number): void {
   const events = callsOf(cluster.cluster, { user: `system:serviceaccount:${FUNCTION_NAMESPACE}:delete-pod` });
-  const receivedAt = (event: AuditEvent) => Date.parse(event.requestReceivedTimestamp.replace(/(\.\d{3})\d+/, '$1'));
   for (const [way, spans] of windows) {
-    const calls = events.filter((event) => spans.some(([from, to]) => receivedAt(event) >= from && receivedAt(event) <= to));
+    const calls = events.filter((event) => spans.some(([from, to]) => receivedAtMs(event) >= from && receivedAtMs(event) <= to));
     samples.add(`calls:${way}`, calls.length / pods);
     const byKind = new Map<string, number>();
     for (const call of calls) {

@@ -1,8 +1,8 @@
 // Throughput of one instance: alerts/s under a fixed load (autocannon, keep-alive connections)
 // after a short warm-up, and the peak RSS under that load. References in the same rounds: the
 // floor (a bare Node http server) and a bundled fastify hello-world answering the same POST.
-// A function's own count of the alerts it received (falco_response_alerts_total) must equal
-// the answers the load got: an alert that is not accounted for fails the run.
+// A function's own count of the alerts it received (falco_response_alerts_total) must cover
+// every answer the load got and no more than the requests it sent: otherwise the run fails.
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { actingAlert, outcomeOf } from '../lib/alerts.ts';
@@ -91,7 +91,7 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
 }
 
 /** The sum of falco_response_alerts_total over all its labels, read from the function's /metrics. */
-export async function alertsCounted(port: number): Promise<number> {
+async function alertsCounted(port: number): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
   if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
   let sum = 0;

@@ -89,7 +89,8 @@ function matchesAuditFilter(event: AuditEvent, filter: AuditFilter): boolean {
   return true;
 }
 
-function receivedAtMs(event: AuditEvent): number {
+/** When the API server received the request, in epoch milliseconds. */
+export function receivedAtMs(event: AuditEvent): number {
   // Audit timestamps have microseconds; compare at millisecond precision like Date.now().
   return Date.parse(event.requestReceivedTimestamp.replace(/(\.\d{3})\d+/, '$1'));
 }
