@@ -27,6 +27,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { IMAGE_NODE_FLAGS } from '../packaging/start-command.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const { values: options } = parseArgs({
@@ -171,10 +172,13 @@ async function bundleFunction(name) {
   return dir;
 }
 
-/** Runs the folder's train.cjs with this node; it fails unless app.cjs.v8cache was written. */
+/**
+ * Runs the folder's train.cjs with this node and the image's node flags (V8 rejects a cache
+ * written under others), as the Dockerfile does; it fails unless app.cjs.v8cache was written.
+ */
 async function train(dir) {
   try {
-    await promisify(execFile)(process.execPath, [join(dir, 'train.cjs')], { cwd: dir, timeout: 120_000 });
+    await promisify(execFile)(process.execPath, [...IMAGE_NODE_FLAGS, join(dir, 'train.cjs')], { cwd: dir, timeout: 120_000 });
   } catch (error) {
     throw new Error(`training ${relative(repoRoot, dir)} failed: ${error.message}\n${error.stderr ?? ''}`);
   }

@@ -1,4 +1,5 @@
-// One POST: without keep-alive by default (the cold-start poller), or on a given keep-alive agent.
+// One POST: without keep-alive by default (the cold-start poller), or on a given keep-alive agent;
+// and the same POST as an autocannon load.
 import { request, type Agent } from 'node:http';
 import { readAnswer } from '../../testbed/net/http.ts';
 
@@ -23,4 +24,9 @@ export function post(port: number, body: string, headers: Record<string, string>
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** autocannon's options for a load of the same POST on `connections` keep-alive connections (duration added by the caller). */
+export function postLoad(port: number, body: string, connections: number) {
+  return { url: `http://127.0.0.1:${port}/`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body, connections };
 }

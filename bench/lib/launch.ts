@@ -42,6 +42,29 @@ function rssMiBOf(pid: number | undefined): number {
   return kb / 1024;
 }
 
+/**
+ * The highest RSS (MiB) of a running process, sampled every 50 ms until read() is last
+ * called with `stop`; a sample after the process is gone is skipped (its load reports that).
+ */
+export function peakRss(running: Pick<Running, 'rssMiB'>): { read(stop?: 'stop'): number } {
+  let peak = 0;
+  const sample = () => {
+    try {
+      peak = Math.max(peak, running.rssMiB());
+    } catch {
+      // gone
+    }
+  };
+  const timer = setInterval(sample, 50);
+  return {
+    read(stop) {
+      sample();
+      if (stop) clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
 function isRefused(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ECONNREFUSED' || code === 'ECONNRESET';

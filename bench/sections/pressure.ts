@@ -8,8 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { actingAlert, outcomeOf, unselectedAlert } from '../lib/alerts.ts';
 import type { BenchCluster } from '../lib/cluster.ts';
-import { post } from '../lib/http.ts';
-import { coldStart, type Launchable } from '../lib/launch.ts';
+import { post, postLoad } from '../lib/http.ts';
+import { coldStart, peakRss, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
 import { createPod } from '../../testbed/workloads/hand-made.ts';
 
@@ -26,7 +26,6 @@ export interface PressurePlan {
   cluster: BenchCluster;
 }
 
-const SAMPLE_EVERY_MS = 50;
 const POD_CREATION_CONCURRENCY = 20;
 
 async function createStormPods(cluster: BenchCluster, prefix: string, count: number): Promise<string[]> {
@@ -62,23 +61,14 @@ export async function measurePressure(plan: PressurePlan, progress: (line: strin
         : Array.from({ length: plan.stormAlerts }, () => actingAlert(plan.cluster.namespace, 'no-such-pod'));
       const body = unselectedAlert();
       const started = await coldStart(target.launchable, body);
-      let peak = 0;
-      const sampler = setInterval(() => (peak = Math.max(peak, started.rssMiB())), SAMPLE_EVERY_MS);
+      const peak = peakRss(started);
       try {
-        const load = await autocannon({
-          url: `http://127.0.0.1:${started.port}/`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          connections: plan.connections,
-          duration: plan.seconds,
-        });
+        const load = await autocannon({ ...postLoad(started.port, body, plan.connections), duration: plan.seconds });
         if (load.errors > 0 || load.non2xx > 0) throw new Error(`${target.key}: ${load.errors} errors, ${load.non2xx} non-2xx under load`);
         await storm(started.port, bodies, plan.stormConcurrency, target.acts, target.key);
-        peak = Math.max(peak, started.rssMiB());
         samples.add(`after:${target.key}`, started.rssMiB());
       } catch (error) {
-        clearInterval(sampler);
+        peak.read('stop');
         await started.stop();
         throw error;
       }
@@ -87,9 +77,8 @@ export async function measurePressure(plan: PressurePlan, progress: (line: strin
           try {
             await sleep(plan.settleMs);
             samples.add(`settled:${target.key}`, started.rssMiB());
-            samples.add(`peak:${target.key}`, peak);
           } finally {
-            clearInterval(sampler);
+            samples.add(`peak:${target.key}`, peak.read('stop'));
             await started.stop();
           }
         })(),

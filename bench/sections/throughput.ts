@@ -3,10 +3,10 @@
 // floor (a bare Node http server) and a bundled fastify hello-world answering the same POST.
 // A function's own count of the alerts it received (falco_response_alerts_total) must cover
 // every answer the load got and no more than the requests it sent: otherwise the run fails.
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { actingAlert, outcomeOf } from '../lib/alerts.ts';
-import { coldStart, type Launchable } from '../lib/launch.ts';
+import { postLoad } from '../lib/http.ts';
+import { coldStart, peakRss, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
 
 export interface LoadTarget {
@@ -29,17 +29,6 @@ export interface ThroughputPlan {
   seconds: number;
 }
 
-const SAMPLE_EVERY_MS = 50;
-
-/** 0 once the process is gone (the load run then reports it). */
-function rssMiB(pid: number): number {
-  try {
-    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
 /** Keys: `rps:<key>`, `peak:<key>` (MiB). */
 export async function measureThroughput(plan: ThroughputPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
@@ -48,20 +37,18 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
       const body = await target.body();
       const started = await coldStart(target.launchable, body);
       try {
-        const url = `http://127.0.0.1:${started.port}/`;
-        const load = { url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: plan.connections };
+        const load = postLoad(started.port, body, plan.connections);
         if (target.firstOutcome && outcomeOf(started.answer.body) !== target.firstOutcome)
           throw new Error(`${target.key}: the first alert should have ${target.firstOutcome}: ${started.answer.body}`);
         const warmup = await autocannon({ ...load, duration: plan.warmupSeconds });
         if (warmup.non2xx > 0 || warmup.errors > 0)
           throw new Error(`${target.key}: ${warmup.non2xx} non-2xx, ${warmup.errors} errors in the warm-up`);
-        let peak = 0;
-        const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(started.child.pid!))), SAMPLE_EVERY_MS);
+        const peak = peakRss(started);
         let result: Awaited<ReturnType<typeof autocannon>>;
         try {
           result = await autocannon({ ...load, duration: plan.seconds });
         } finally {
-          clearInterval(sampler);
+          peak.read('stop');
         }
         const { exitCode, signalCode } = started.child;
         if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0 || exitCode !== null || signalCode !== null) {
@@ -70,7 +57,7 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
           );
         }
         samples.add(`rps:${target.key}`, result['2xx'] / result.duration);
-        samples.add(`peak:${target.key}`, peak);
+        samples.add(`peak:${target.key}`, peak.read());
         if (target.accounted) {
           // The cold start's own alert, the warm-up's and the load's; the requests still in flight
           // when a run's duration ended were received (and counted) but their answers not read.

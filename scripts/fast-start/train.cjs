@@ -204,7 +204,13 @@ async function main() {
     LOG_LEVEL: 'info',
     FAST_START_TRAIN: '1',
   };
-  const child = spawn(process.execPath, [join(__dirname, 'start.cjs')], { cwd: __dirname, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // With this run's node flags (the image's entry point's, see the Dockerfile): V8 rejects a
+  // cache written under other flags.
+  const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'start.cjs')], {
+    cwd: __dirname,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   try {
     await untilAnswered(port, child);

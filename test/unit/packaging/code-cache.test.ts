@@ -2,14 +2,13 @@
 // makes it start in about half the time), and a cache is only ever a hint: missing, corrupted
 // or made for other code, the function compiles as usual, starts and answers. (A cache damaged
 // inside, header intact, crashes V8 if handed to it: start.cjs checks each one's CRC-32 first.)
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ONE_SHOT_ARGS, entrypointIn } from '../../../packaging/start-command.ts';
+import { IMAGE_NODE_FLAGS, ONE_SHOT_ARGS, entrypointIn } from '../../../packaging/start-command.ts';
 import { buildBundles, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
 import { freePort, runToCompletion, startProcess, waitUntilReady } from '../../../testbed/process/container-process.ts';
 import { falcoAlert, freshAlert } from '../../../testbed/alerts/fixtures.ts';
@@ -80,18 +79,35 @@ async function unreachableKubeconfig(dir: string): Promise<string> {
   return path;
 }
 
+/**
+ * Whether `file`'s trained cache fits it in a node started with `flags` (V8 checks its flags
+ * too), and, so the check can fail, whether it is rejected for other code.
+ */
+function cacheRejectedBy(flags: readonly string[], file: string): { fits: boolean; otherCodeRejected: boolean } {
+  const check = `
+    const { readFileSync } = require('node:fs'); const Module = require('node:module'); const vm = require('node:vm');
+    const file = process.argv[1]; const source = Module.wrap(readFileSync(file, 'utf8'));
+    const cachedData = readFileSync(file + '.v8cache').subarray(4);
+    const fits = !new vm.Script(source, { filename: file, cachedData }).cachedDataRejected;
+    const otherCodeRejected = new vm.Script(source + ';', { cachedData }).cachedDataRejected;
+    process.stdout.write(JSON.stringify({ fits, otherCodeRejected }));`;
+  return JSON.parse(execFileSync(process.execPath, [...flags, '-e', check, file], { encoding: 'utf8' }));
+}
+
 describe('start.cjs and the trained code caches', () => {
-  it('the caches fit the code they were trained on, with this node (checked by V8 itself, not by start.cjs)', () => {
+  it("the caches fit the code they were trained on, with this node and the image's node flags (checked by V8 itself, not by start.cjs)", () => {
     for (const file of ['app.cjs', 'kube.cjs']) {
-      const source = Module.wrap(bundles.fileOf(FN, file));
       const cache = readFileSync(join(bundles.outDir, FN, `${file}.v8cache`));
       // start.cjs's header: the CRC-32 of the V8 data that follows.
       expect(cache.readUInt32LE(0)).toBe(crc32(cache.subarray(4)));
-      const script = new vm.Script(source, { filename: join(bundles.outDir, FN, file), cachedData: cache.subarray(4) });
-      expect(script.cachedDataRejected, `${file}.v8cache rejected`).toBe(false);
-      // And V8 does reject a cache that does not fit: this check can fail.
-      expect(new vm.Script(`${source};`, { cachedData: cache.subarray(4) }).cachedDataRejected).toBe(true);
+      const path = join(bundles.outDir, FN, file);
+      expect(cacheRejectedBy(IMAGE_NODE_FLAGS, path), `${file}.v8cache rejected`).toEqual({ fits: true, otherCodeRejected: true });
     }
+  });
+
+  it("is trained under the image's node flags: without them V8 rejects the same cache", () => {
+    expect(IMAGE_NODE_FLAGS.length).toBeGreaterThan(0);
+    expect(cacheRejectedBy([], join(bundles.outDir, FN, 'app.cjs')).fits).toBe(false);
   });
 
   it('starts the function from the trained cache of app.cjs', async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunction } from '../../../shared/function-main.ts';
 import { readFunctionConfig } from '../../../shared/function-config.ts';
 import { FUNCTION_SPECS } from '../../../packaging/rbac.ts';
-import { IMAGE_APP_DIR, IMAGE_ENTRYPOINT } from '../../../packaging/start-command.ts';
+import { IMAGE_APP_DIR, IMAGE_ENTRYPOINT, IMAGE_NODE_FLAGS } from '../../../packaging/start-command.ts';
 import { buildBundles, type BuiltBundles } from '../../../testbed/packaging/bundles.ts';
 import { repoRoot } from '../../../testbed/packaging/manifests.ts';
 
@@ -106,7 +106,7 @@ describe('packaging/Dockerfile', () => {
     expect(runs[0]!.slice(0, 2)).toEqual(['rm', '-rf']);
     // The image's own node writes app.cjs.v8cache and kube.cjs.v8cache (a cache only fits the
     // V8 that wrote it), then nothing in /app stays writable.
-    expect(runs[1]).toEqual(['node', `${IMAGE_APP_DIR}/train.cjs`, '&&', 'chmod', '-R', 'a-w', IMAGE_APP_DIR]);
+    expect(runs[1]).toEqual(['node', ...IMAGE_NODE_FLAGS, `${IMAGE_APP_DIR}/train.cjs`, '&&', 'chmod', '-R', 'a-w', IMAGE_APP_DIR]);
   });
 
   it('trains after copying the bundle, as root, before switching to the function user', () => {
@@ -178,6 +178,6 @@ describe.each(FUNCTION_SPECS.map((spec) => spec.name))('%s image build context (
     expect(bundles.filesOf(fn)).toContain('app.cjs.v8cache');
     expect([...copied].some((file) => file.endsWith('.v8cache'))).toBe(false);
     // What the ENTRYPOINT starts is among them.
-    expect(copied.has(IMAGE_ENTRYPOINT[1]!.slice(IMAGE_APP_DIR.length + 1))).toBe(true);
+    expect(copied.has(IMAGE_ENTRYPOINT.at(-1)!.slice(IMAGE_APP_DIR.length + 1))).toBe(true);
   });
 });
