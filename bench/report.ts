@@ -28,6 +28,8 @@ export interface ReportInput {
     stormAlerts: number;
     stormConcurrency: number;
     pressureSettleSeconds: number;
+    /** How the manifests' memory limit is applied to the `limited` runs here (lib/memory-limit.ts). */
+    memoryLimit: string;
   };
   functions: string[];
   coldVariants: Array<{ name: string; label: string }>;
@@ -127,6 +129,12 @@ export function buildRows(input: ReportInput): Row[] {
       `${fn} storm on one pod: the first alert deletes it, the repeats answered from the dedupe memory`,
       'floor',
     );
+    rpsRow(
+      `${fn}/limited/filtered`,
+      `${fn} filtered alert: as shipped, under the manifests' memory limit (${input.settings.memoryLimit})`,
+      'none',
+    );
+    rpsRow(`${fn}/limited/storm-repeat`, `${fn} storm on one pod: as shipped, under the manifests' memory limit`, 'none');
     rpsRow(`${fn}/dry-run`, `${fn} dry-run decision (offline, as shipped)`, 'none');
   }
   const accounted = load.keys().filter((key) => key.startsWith('accounted:'));
@@ -342,6 +350,18 @@ function pressureRows(input: ReportInput, floorIdle: number): Row[] {
       verdict(after('delete-pod') / after('floor') <= 1.3),
     ),
   ];
+  const limited = after('delete-pod/limited');
+  if (!Number.isNaN(limited))
+    rows.push(
+      row(
+        `delete-pod as shipped under the manifests' memory limit (${input.settings.memoryLimit}), after the same`,
+        mib(limited),
+        'floor after',
+        times(limited / after('floor')),
+        '≤ 1.3×',
+        verdict(limited / after('floor') <= 1.3),
+      ),
+    );
   const settled = pressure.median('settled:delete-pod');
   rows.push(
     row(
@@ -353,7 +373,19 @@ function pressureRows(input: ReportInput, floorIdle: number): Row[] {
       verdict(settled / floorIdle <= 1.2),
     ),
   );
-  for (const key of ['floor', 'fastify-hello', 'delete-pod'])
+  const settledLimited = pressure.median('settled:delete-pod/limited');
+  if (!Number.isNaN(settledLimited))
+    rows.push(
+      row(
+        `delete-pod under the memory limit ${input.settings.pressureSettleSeconds} s later`,
+        mib(settledLimited),
+        'floor idle',
+        times(settledLimited / floorIdle),
+        '≤ 1.2×',
+        verdict(settledLimited / floorIdle <= 1.2),
+      ),
+    );
+  for (const key of ['floor', 'fastify-hello', 'delete-pod', 'delete-pod/limited'])
     rows.push(
       row(
         `peak RSS, ${key}, through load, storm and the ${input.settings.pressureSettleSeconds} s after`,

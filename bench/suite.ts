@@ -19,6 +19,7 @@ import { measureRemediation } from './sections/remediation.ts';
 import { probeSnapshot } from './sections/snapshot-probe.ts';
 import { measureThroughput } from './sections/throughput.ts';
 import { measurePressure } from './sections/pressure.ts';
+import { MANIFEST_MEMORY_LIMIT_MIB, memoryLimitHow } from './lib/memory-limit.ts';
 
 export interface BenchOptions {
   coldRounds: number;
@@ -156,6 +157,21 @@ export async function runBench(options: BenchOptions): Promise<void> {
             accounted: true,
           },
           // A storm on one pod: the first alert deletes it, every repeat is answered from the dedupe memory.
+          // The same two loads under the manifests' memory limit, as the cluster runs it (lib/memory-limit.ts).
+          {
+            key: 'delete-pod/limited/filtered',
+            launchable: { ...shipped(builds, 'delete-pod', deletePodAsDeployed), memoryLimitMiB: MANIFEST_MEMORY_LIMIT_MIB },
+            body: unselectedAlert,
+            accounted: true,
+          },
+          {
+            key: 'delete-pod/limited/storm-repeat',
+            launchable: { ...shipped(builds, 'delete-pod', deletePodAsDeployed), memoryLimitMiB: MANIFEST_MEMORY_LIMIT_MIB },
+            body: async () =>
+              actingAlert(cluster.namespace, await deletePod.createTarget(cluster.api, cluster.namespace, `repeat-${++repeats}`)),
+            firstOutcome: 'acted',
+            accounted: true,
+          },
           {
             key: 'delete-pod/storm-repeat',
             launchable: shipped(builds, 'delete-pod', deletePodAsDeployed),
@@ -178,6 +194,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
           { key: 'floor', launchable: floor, acts: false },
           { key: 'fastify-hello', launchable: fastifyHello(builds), acts: false },
           { key: 'delete-pod', launchable: shipped(builds, 'delete-pod', deletePodAsDeployed), acts: true },
+          {
+            key: 'delete-pod/limited',
+            launchable: { ...shipped(builds, 'delete-pod', deletePodAsDeployed), memoryLimitMiB: MANIFEST_MEMORY_LIMIT_MIB },
+            acts: true,
+          },
         ],
         connections: options.connections,
         seconds: options.loadSeconds,
@@ -216,6 +237,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
         stormAlerts: STORM_ALERTS,
         stormConcurrency: STORM_CONCURRENCY,
         pressureSettleSeconds: PRESSURE_SETTLE_MS / 1000,
+        memoryLimit: memoryLimitHow(MANIFEST_MEMORY_LIMIT_MIB),
       },
       functions: functions.map((fn) => fn.name),
       coldVariants,

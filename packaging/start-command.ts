@@ -5,18 +5,14 @@ import { join } from 'node:path';
 /** Where the Dockerfile puts the bundle (app.cjs, kube.cjs, start.cjs and the trained caches). */
 export const IMAGE_APP_DIR = '/app';
 /**
- * Node's options in the image's ENTRYPOINT. The code caches are trained with the same ones
- * (the Dockerfile's `RUN node … train.cjs`, scripts/bundle.mjs): V8 rejects a cache written
- * under other flags.
- *
- * `--max-semi-space-size=4` (MiB; V8's default grows it to 32–64): under a burst, most of what
- * a request allocates is still alive at the next scavenge (50 alerts in flight), so V8 keeps
- * growing the young generation and the heap with it, to ~180 MB of mostly garbage. Measured
- * side by side (bench/RESULTS.md, "Memory under pressure"): peak RSS of a storm of repeats
- * 253 → 185 MiB (under the manifests' 256Mi limit, which the default reaches), right after
- * 300 deletes 201 → 159 MiB, for 2 % of filtered and 10 % of storm-repeat throughput.
+ * Node's options in the image's ENTRYPOINT, none today. The code caches are trained with the
+ * same ones (the Dockerfile's `RUN node … train.cjs`, scripts/bundle.mjs): V8 rejects a cache
+ * written under other flags, and Node's own built-in code cache too. `--max-semi-space-size=4`
+ * was tried and dropped (bench/RESULTS.md): it cut the storm's RSS on a machine without a
+ * memory limit, but cost ~25 ms of every cold start, and under the manifests' 256Mi limit Node
+ * already sizes V8's young generation that small by itself.
  */
-export const IMAGE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+export const IMAGE_NODE_FLAGS: readonly string[] = [];
 /** Exec-form ENTRYPOINT of every function image: start.cjs loads the bundle through its V8 code caches. */
 export const IMAGE_ENTRYPOINT: readonly string[] = ['node', ...IMAGE_NODE_FLAGS, `${IMAGE_APP_DIR}/start.cjs`];
 /** Container args that switch the same image to one-shot mode (alert from $BODY or stdin). */

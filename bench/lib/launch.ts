@@ -6,12 +6,15 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { post, type Answer } from './http.ts';
 import { freePort } from '../../testbed/net/ports.ts';
+import { inMemoryLimit, memoryLimit } from './memory-limit.ts';
 
 export interface Launchable {
   /** Arguments to `node` (the benchmark's own Node 24). */
   args: string[];
   env?: Record<string, string>;
   cwd?: string;
+  /** Run under this memory limit, as the manifests deploy it (lib/memory-limit.ts). */
+  memoryLimitMiB?: number;
 }
 
 export interface Running {
@@ -72,7 +75,9 @@ function isRefused(error: unknown): boolean {
 
 export function launch(what: Launchable, port: number): Running {
   // stdout (the decision log lines) goes to /dev/null as a log collector would take it away.
-  const proc = spawnProcess(process.execPath, what.args, { cwd: what.cwd, env: { ...baseEnv(port), ...what.env }, discardStdout: true });
+  const limit = what.memoryLimitMiB === undefined ? undefined : memoryLimit(what.memoryLimitMiB);
+  const { command, args } = limit ? inMemoryLimit(process.execPath, what.args, limit) : { command: process.execPath, args: what.args };
+  const proc = spawnProcess(command, args, { cwd: what.cwd, env: { ...baseEnv(port), ...what.env }, discardStdout: true });
   return {
     port,
     child: proc.child,
@@ -80,6 +85,7 @@ export function launch(what: Launchable, port: number): Running {
     stderr: proc.output,
     async stop() {
       await proc.stop('SIGKILL');
+      limit?.remove();
     },
   };
 }

@@ -39,7 +39,7 @@ function expectEntrypointNamed(file: string) {
 
 function expectOneShotContainer(container: Manifest, bodyReference: string) {
   expect(container.image).toBe(functionImage);
-  // No command: the image's ENTRYPOINT (node --max-semi-space-size=4 /app/start.cjs) runs, with --once appended.
+  // No command: the image's ENTRYPOINT (node /app/start.cjs) runs, with --once appended.
   expect(container.command).toBeUndefined();
   expect(container.args).toEqual([...ONE_SHOT_ARGS]);
   const env = envOf(container);
