@@ -122,6 +122,11 @@ export async function runBench(options: BenchOptions): Promise<void> {
       progress,
     );
     const deletePodAsDeployed = deployedEnv(deletePod.spec, env('delete-pod'));
+    const deletePodShipped = shipped(builds, 'delete-pod', deletePodAsDeployed);
+    // As the cluster runs it: under the manifests' memory limit (lib/memory-limit.ts).
+    const deletePodLimited = { ...deletePodShipped, memoryLimitMiB: MANIFEST_MEMORY_LIMIT_MIB };
+    const repeatedAlert = async () =>
+      actingAlert(cluster.namespace, await deletePod.createTarget(cluster.api, cluster.namespace, `repeat-${++repeats}`));
     const load = await measureThroughput(
       {
         rounds: options.loadRounds,
@@ -157,26 +162,13 @@ export async function runBench(options: BenchOptions): Promise<void> {
             accounted: true,
           },
           // A storm on one pod: the first alert deletes it, every repeat is answered from the dedupe memory.
-          // The same two loads under the manifests' memory limit, as the cluster runs it (lib/memory-limit.ts).
-          {
-            key: 'delete-pod/limited/filtered',
-            launchable: { ...shipped(builds, 'delete-pod', deletePodAsDeployed), memoryLimitMiB: MANIFEST_MEMORY_LIMIT_MIB },
-            body: unselectedAlert,
-            accounted: true,
-          },
+          { key: 'delete-pod/storm-repeat', launchable: deletePodShipped, body: repeatedAlert, firstOutcome: 'acted', accounted: true },
+          // The filtered and storm-repeat loads again under the manifests' memory limit.
+          { key: 'delete-pod/limited/filtered', launchable: deletePodLimited, body: unselectedAlert, accounted: true },
           {
             key: 'delete-pod/limited/storm-repeat',
-            launchable: { ...shipped(builds, 'delete-pod', deletePodAsDeployed), memoryLimitMiB: MANIFEST_MEMORY_LIMIT_MIB },
-            body: async () =>
-              actingAlert(cluster.namespace, await deletePod.createTarget(cluster.api, cluster.namespace, `repeat-${++repeats}`)),
-            firstOutcome: 'acted',
-            accounted: true,
-          },
-          {
-            key: 'delete-pod/storm-repeat',
-            launchable: shipped(builds, 'delete-pod', deletePodAsDeployed),
-            body: async () =>
-              actingAlert(cluster.namespace, await deletePod.createTarget(cluster.api, cluster.namespace, `repeat-${++repeats}`)),
+            launchable: deletePodLimited,
+            body: repeatedAlert,
             firstOutcome: 'acted',
             accounted: true,
           },
@@ -193,12 +185,8 @@ export async function runBench(options: BenchOptions): Promise<void> {
         targets: [
           { key: 'floor', launchable: floor, acts: false },
           { key: 'fastify-hello', launchable: fastifyHello(builds), acts: false },
-          { key: 'delete-pod', launchable: shipped(builds, 'delete-pod', deletePodAsDeployed), acts: true },
-          {
-            key: 'delete-pod/limited',
-            launchable: { ...shipped(builds, 'delete-pod', deletePodAsDeployed), memoryLimitMiB: MANIFEST_MEMORY_LIMIT_MIB },
-            acts: true,
-          },
+          { key: 'delete-pod', launchable: deletePodShipped, acts: true },
+          { key: 'delete-pod/limited', launchable: deletePodLimited, acts: true },
         ],
         connections: options.connections,
         seconds: options.loadSeconds,

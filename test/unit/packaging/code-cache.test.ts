@@ -83,7 +83,7 @@ async function unreachableKubeconfig(dir: string): Promise<string> {
  * Whether `file`'s trained cache fits it in a node started with `flags` (V8 checks its flags
  * too), and, so the check can fail, whether it is rejected for other code.
  */
-function cacheRejectedBy(flags: readonly string[], file: string): { fits: boolean; otherCodeRejected: boolean } {
+function cacheFitUnder(flags: readonly string[], file: string): { fits: boolean; otherCodeRejected: boolean } {
   const check = `
     const { readFileSync } = require('node:fs'); const Module = require('node:module'); const vm = require('node:vm');
     const file = process.argv[1]; const source = Module.wrap(readFileSync(file, 'utf8'));
@@ -101,7 +101,7 @@ describe('start.cjs and the trained code caches', () => {
       // start.cjs's header: the CRC-32 of the V8 data that follows.
       expect(cache.readUInt32LE(0)).toBe(crc32(cache.subarray(4)));
       const path = join(bundles.outDir, FN, file);
-      expect(cacheRejectedBy(IMAGE_NODE_FLAGS, path), `${file}.v8cache rejected`).toEqual({ fits: true, otherCodeRejected: true });
+      expect(cacheFitUnder(IMAGE_NODE_FLAGS, path), `${file}.v8cache rejected`).toEqual({ fits: true, otherCodeRejected: true });
     }
   });
 
