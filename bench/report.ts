@@ -46,6 +46,7 @@ export interface ReportInput {
 }
 
 const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
+const signedMs = (v: number) => `${v >= 0 ? '+' : ''}${ms(v)}`;
 const mib = (v: number) => `${v.toFixed(1)} MiB`;
 const kib = (v: number) => `${(v / 1024).toFixed(0)} KiB`;
 const times = (v: number) => `${v.toFixed(2)}×`;
@@ -53,6 +54,33 @@ const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 function row(measure: string, value: string, reference = '', ratio = '', target = '', met = ''): Row {
   return { measure, value, reference, ratio, target, met };
+}
+
+const PLAIN_HANDLER = "reference: delete-pod's parser, pipeline, observers and reply in a bare Node handler, fastify taken out";
+
+/** The server's own CPU per answered request under the same loads: throughput's ratio without the neighbours' noise. */
+function cpuRows(load: Samples, functions: string[], seconds: number): Row[] {
+  const floorCpu = load.median('cpu:floor');
+  if (Number.isNaN(floorCpu)) return [];
+  const micros = (value: number) => `${value.toFixed(1)} µs`;
+  const rows = [
+    row(
+      `**CPU time per alert** (the server's user + system time over the ${seconds} s load ÷ the answers, same runs; the floor's ÷ a server's is what its alerts/s ratio would be if the cores were its alone)`,
+      '',
+    ),
+    row('floor', micros(floorCpu), '(reference)'),
+  ];
+  const shown: [string, string][] = [
+    ['fastify-hello', 'fastify hello-world'],
+    ['plain-node-alert-server', PLAIN_HANDLER],
+    ...functions.map((fn): [string, string] => [`${fn}/filtered`, `${fn} filtered alert: as shipped`]),
+    ...functions.map((fn): [string, string] => [`${fn}/storm-repeat`, `${fn} storm on one pod, repeats from the dedupe memory`]),
+  ];
+  for (const [key, label] of shown) {
+    const value = load.median(`cpu:${key}`);
+    if (!Number.isNaN(value)) rows.push(row(label, micros(value), 'floor ÷ it', times(floorCpu / value)));
+  }
+  return rows;
 }
 
 export function buildRows(input: ReportInput): Row[] {
@@ -88,6 +116,17 @@ export function buildRows(input: ReportInput): Row[] {
     }
   }
 
+  const actingFloor = cold.median('direct-delete-server/acting');
+  if (!Number.isNaN(actingFloor))
+    rows.push(
+      row(
+        "reference (b): a bare Node server with client-node making delete-pod's four calls on a bare pod, bundled like the functions (no code cache: compare the rows without caches), until acted",
+        ms(actingFloor),
+        'floor',
+        times(actingFloor / floorMs),
+      ),
+    );
+
   const floorRps = load.median('rps:floor');
   const helloRps = load.median('rps:fastify-hello');
   rows.push(
@@ -98,6 +137,16 @@ export function buildRows(input: ReportInput): Row[] {
   );
   rows.push(row('floor: `node -e` http server answering the same POST', floorRps.toFixed(0), '(reference)'));
   rows.push(row('fastify hello-world POST, bundled', helloRps.toFixed(0), 'floor', times(helloRps / floorRps)));
+  const plainRps = load.median('rps:plain-node-alert-server');
+  if (!Number.isNaN(plainRps))
+    rows.push(
+      row(
+        `${PLAIN_HANDLER}, filtered alert`,
+        plainRps.toFixed(0),
+        'floor (fastify)',
+        `${times(plainRps / floorRps)} (${times(plainRps / helloRps)})`,
+      ),
+    );
   const rpsRow = (key: string, label: string, target: 'filtered' | 'floor' | 'none') => {
     const value = load.median(`rps:${key}`);
     if (Number.isNaN(value)) return;
@@ -137,6 +186,7 @@ export function buildRows(input: ReportInput): Row[] {
     rpsRow(`${fn}/limited/storm-repeat`, `${fn} storm on one pod: as shipped, under the manifests' memory limit`, 'none');
     rpsRow(`${fn}/dry-run`, `${fn} dry-run decision (offline, as shipped)`, 'none');
   }
+  rows.push(...cpuRows(load, input.functions, input.settings.loadSeconds));
   const accounted = load.keys().filter((key) => key.startsWith('accounted:'));
   const counted = accounted.reduce((sum, key) => sum + load.values(key).reduce((a, b) => a + b, 0), 0);
   rows.push(
@@ -153,7 +203,7 @@ export function buildRows(input: ReportInput): Row[] {
   const at = (key: string, p: number) => remediation.percentile(key, p);
   rows.push(
     row(
-      `**Time to remediation** (delete-pod as shipped, ${input.settings.pods} bare pods for each of the four ways, which take turns going first: alert in → answer, sent once delete and Event are acknowledged)`,
+      `**Time to remediation** (delete-pod as shipped, ${input.settings.pods} bare pods for each way, the ways taking turns going first: alert in → answer, sent once delete and Event are acknowledged)`,
       '',
     ),
   );
@@ -185,10 +235,10 @@ export function buildRows(input: ReportInput): Row[] {
     const vsDefault = at('function', p) - at('direct', p);
     rows.push(
       row(
-        `through delete-pod over HTTP: p${p} (${vsDefault >= 0 ? '+' : ''}${ms(vsDefault)} vs client-node as it comes)`,
+        `through delete-pod over HTTP: p${p} (${signedMs(vsDefault)} vs client-node as it comes)`,
         ms(at('function', p)),
         `kept-alive direct p${p}`,
-        `${overhead >= 0 ? '+' : ''}${ms(overhead)}`,
+        signedMs(overhead),
         p === 50 ? '≤ +2 ms' : '',
         judged,
       ),
@@ -205,7 +255,7 @@ export function buildRows(input: ReportInput): Row[] {
         `through delete-pod with the cluster-wide action budget (one Lease update per action): p${p}`,
         ms(at('function-budget', p)),
         `delete-pod without it p${p}`,
-        `${budget >= 0 ? '+' : ''}${ms(budget)}`,
+        signedMs(budget),
         `≤ 1 round trip (~${ms(roundTrip)})`,
         p === 50 ? verdict(budget <= 1.5 * roundTrip) : '',
       ),
@@ -219,10 +269,32 @@ export function buildRows(input: ReportInput): Row[] {
         `the same calls through the function's KubeClient, in-process (no HTTP hop, no second process): p${p}`,
         ms(at('kubeclient', p)),
         `kept-alive direct p${p}`,
-        `${wrapper >= 0 ? '+' : ''}${ms(wrapper)}`,
+        signedMs(wrapper),
       ),
     );
   }
+
+  // Where the rest sits: the same direct calls behind HTTP in a bare process of their own (the
+  // hop alone), and delete-pod against that.
+  for (const p of [50, 99]) {
+    rows.push(
+      row(
+        `the same direct calls made by a bare Node server of their own, reached over HTTP (the hop alone: no parser, guard rail or log line): p${p}`,
+        ms(at('direct-hop', p)),
+        `kept-alive direct p${p}`,
+        signedMs(at('direct-hop', p) - at('direct-kept', p)),
+      ),
+    );
+  }
+  for (const p of [50, 99])
+    rows.push(
+      row(
+        `through delete-pod over HTTP against the hop alone (what the function adds beyond it): p${p}`,
+        ms(at('function', p)),
+        `hop alone p${p}`,
+        signedMs(at('function', p) - at('direct-hop', p)),
+      ),
+    );
 
   const callsOf = (way: string) => {
     const kinds = remediation

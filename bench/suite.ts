@@ -9,7 +9,18 @@ import { repoRoot } from './lib/bundle-like-functions.ts';
 import { startBenchCluster } from './lib/cluster.ts';
 import { BENCH_FUNCTIONS } from './lib/functions.ts';
 import { currentLoad, describeMachine } from './lib/machine.ts';
-import { deployedEnv, fastifyHello, floor, functionEnv, shipped, shippedWithoutCache, unbundled, withBudget } from './lib/targets.ts';
+import {
+  deployedEnv,
+  directDeleteServer,
+  fastifyHello,
+  floor,
+  functionEnv,
+  plainNodeAlertServer,
+  shipped,
+  shippedWithoutCache,
+  unbundled,
+  withBudget,
+} from './lib/targets.ts';
 import { buildRows, evidenceRows, markdownTable, writeResults, type ReportInput } from './report.ts';
 import { measureEvidence, type EvidencePlan } from './sections/evidence.ts';
 import { measureBundleSizes } from './sections/bundle-size.ts';
@@ -99,6 +110,8 @@ export async function runBench(options: BenchOptions): Promise<void> {
           { name: 'floor', launchable: floor },
           { name: 'fastify-hello', launchable: fastifyHello(builds) },
         ],
+        // The floor of an acting function: Node, client-node and the four calls, nothing else.
+        actingReferences: [{ name: 'direct-delete-server', launchable: directDeleteServer(builds, cluster.kubeconfigPath('delete-pod')) }],
         functions,
         variants: coldVariants,
         cluster,
@@ -133,6 +146,8 @@ export async function runBench(options: BenchOptions): Promise<void> {
         targets: [
           { key: 'floor', launchable: floor, body: unselectedAlert },
           { key: 'fastify-hello', launchable: fastifyHello(builds), body: unselectedAlert },
+          // What fastify costs, and what is left without it: delete-pod's own parts in a bare Node handler.
+          { key: 'plain-node-alert-server', launchable: plainNodeAlertServer(builds, deletePodAsDeployed), body: unselectedAlert },
           ...functions.flatMap((fn) => [
             {
               key: `${fn.name}/filtered`,
@@ -204,6 +219,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
         cluster,
         deletePod: shipped(builds, 'delete-pod', env('delete-pod')),
         deletePodWithBudget: shipped(builds, 'delete-pod', withBudget(env('delete-pod'))),
+        directOverHttp: directDeleteServer(builds, cluster.kubeconfigPath('delete-pod')),
       },
       progress,
     );

@@ -12,6 +12,10 @@ export interface Builds {
   /** The same app.cjs, kube.cjs and start.cjs without the caches. */
   noCacheDir(fn: string): string;
   fastifyHello: string;
+  /** delete-pod's parser, pipeline, observers and reply in a bare Node handler (fixtures/plain-node-alert-server.ts). */
+  plainNodeAlertServer: string;
+  /** The four calls delete-pod makes, behind a bare Node server (fixtures/direct-delete-server.ts). */
+  directDeleteServer: string;
   /**
    * Bytes of a bundle of only the client-node APIs the functions import (the names in
    * shared/k8s/client-node-apis.ts, which KubeClient shares, so the same for all three).
@@ -38,6 +42,8 @@ export async function buildAll(functions: string[]): Promise<Builds> {
 
   const refs = join(benchCache, 'ref');
   await bundleLikeFunctions(join(repoRoot, 'bench', 'fixtures', 'fastify-hello.ts'), join(refs, 'fastify-hello'));
+  for (const fixture of ['plain-node-alert-server', 'direct-delete-server'])
+    await bundleLikeFunctions(join(repoRoot, 'bench', 'fixtures', `${fixture}.ts`), join(refs, fixture));
 
   const clientNodeOnlyBytes = await bundleLikeFunctions(
     join(repoRoot, 'shared', 'k8s', 'client-node-apis.ts'),
@@ -47,6 +53,8 @@ export async function buildAll(functions: string[]): Promise<Builds> {
     functionDir: (fn) => join(dist, fn),
     noCacheDir: (fn) => join(noCache, fn),
     fastifyHello: join(refs, 'fastify-hello', 'index.mjs'),
+    plainNodeAlertServer: join(refs, 'plain-node-alert-server', 'index.mjs'),
+    directDeleteServer: join(refs, 'direct-delete-server', 'index.mjs'),
     clientNodeOnlyBytes,
   };
 }

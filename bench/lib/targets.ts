@@ -16,6 +16,16 @@ export function fastifyHello(builds: Builds): Launchable {
   return { args: [builds.fastifyHello] };
 }
 
+/** delete-pod's own parts with fastify taken out (fixtures/plain-node-alert-server.ts), bundled like the functions. */
+export function plainNodeAlertServer(builds: Builds, env: Record<string, string>): Launchable {
+  return { args: [builds.plainNodeAlertServer], env };
+}
+
+/** The four calls delete-pod makes, made directly by a bare Node server on each POST {"namespace","pod"} (fixtures/direct-delete-server.ts), bundled like the functions. */
+export function directDeleteServer(builds: Builds, kubeconfig: string): Launchable {
+  return { args: [builds.directDeleteServer], env: { KUBECONFIG: kubeconfig } };
+}
+
 /**
  * The environment every function runs with here: its own ServiceAccount's kubeconfig, default
  * guard rails except the blast-radius limit (lifted so 200 deletes in a row all act), info logs.

@@ -7,6 +7,7 @@ import type { BenchCluster } from '../lib/cluster.ts';
 import type { BenchFunction } from '../lib/functions.ts';
 import { coldStart, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
+import { createPod } from '../../testbed/workloads/hand-made.ts';
 
 export interface ColdStartVariant {
   /** e.g. "shipped", "no-cache", "unbundled". */
@@ -17,12 +18,14 @@ export interface ColdStartVariant {
 export interface ColdStartPlan {
   rounds: number;
   references: Array<{ name: string; launchable: Launchable }>;
+  /** Servers that act on a POST {"namespace","pod"} (fixtures/direct-delete-server.ts): timed until a bare pod is deleted. */
+  actingReferences?: Array<{ name: string; launchable: Launchable }>;
   functions: BenchFunction[];
   variants: ColdStartVariant[];
   cluster: BenchCluster;
 }
 
-/** Keys: `<reference>`, `<fn>/<variant>/filtered`, `<fn>/<variant>/acting`; RSS after the answer under `rss:<key>`. */
+/** Keys: `<reference>`, `<acting reference>/acting`, `<fn>/<variant>/filtered`, `<fn>/<variant>/acting`; RSS after the answer under `rss:<key>`. */
 export async function measureColdStarts(plan: ColdStartPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
   let targets = 0;
@@ -40,6 +43,11 @@ export async function measureColdStarts(plan: ColdStartPlan, progress: (line: st
   };
   for (let round = 1; round <= plan.rounds; round++) {
     for (const reference of plan.references) await time(reference.name, reference.launchable, filteredAlert());
+    for (const reference of plan.actingReferences ?? []) {
+      const pod = `cold-${reference.name}-${++targets}`;
+      await createPod(plan.cluster.api, plan.cluster.namespace, pod);
+      await time(`${reference.name}/acting`, reference.launchable, JSON.stringify({ namespace: plan.cluster.namespace, pod }), 'acted');
+    }
     for (const fn of plan.functions) {
       for (const variant of plan.variants) {
         await time(`${fn.name}/${variant.name}/filtered`, variant.launchable(fn.name), filteredAlert(), 'skipped');

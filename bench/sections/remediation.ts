@@ -3,25 +3,17 @@
 // against the same four calls issued directly with @kubernetes/client-node in this process
 // with the same ServiceAccount token, two ways: client-node as it comes (a new connection per
 // call) and with one kept-alive connection as the function's KubeClient does (the fair
-// reference for what the function itself adds). The three alternate pod by pod, so the API
-// server's load is shared alike.
+// reference for what the function itself adds); the same calls made behind HTTP by a bare Node
+// process of their own (the hop alone); and the function's KubeClient in this process. All
+// alternate pod by pod, so the API server's load is shared alike.
 import { Agent } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import {
-  CoreV1Api,
-  EventsV1Api,
-  KubeConfig,
-  Observable,
-  V1MicroTime,
-  type ConfigurationOptions,
-  type RequestContext,
-} from '@kubernetes/client-node';
-import { DispatcherReuse } from '../../shared/k8s/connection-reuse.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../shared/k8s/kube-client.ts';
 import { loadClient } from '../../shared/k8s/load-client.ts';
 import { actingAlert, filteredAlert, outcomeOf } from '../lib/alerts.ts';
 import type { BenchCluster } from '../lib/cluster.ts';
 import { post } from '../lib/http.ts';
+import { deleteDirectly, directClient, type DirectClient } from '../lib/direct-delete.ts';
 import { coldStart, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
 import { createPod } from '../../testbed/workloads/hand-made.ts';
@@ -36,56 +28,8 @@ export interface RemediationPlan {
   deletePod: Launchable;
   /** The same, taking a slot of the cluster-wide action budget (a Lease update) before each delete. */
   deletePodWithBudget: Launchable;
-}
-
-type DirectClient = { core: CoreV1Api; events: EventsV1Api; options?: ConfigurationOptions };
-
-function directClient(kubeconfigPath: string, keepConnection: boolean): DirectClient {
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfigPath);
-  const client: DirectClient = { core: config.makeApiClient(CoreV1Api), events: config.makeApiClient(EventsV1Api) };
-  if (keepConnection) {
-    const reuse = new DispatcherReuse();
-    const pre = (context: RequestContext) => {
-      reuse.apply(context);
-      return new Observable(Promise.resolve(context));
-    };
-    client.options = {
-      middleware: [{ pre, post: (response) => new Observable(Promise.resolve(response)) }],
-      middlewareMergeStrategy: 'append',
-    } as ConfigurationOptions;
-  }
-  return client;
-}
-
-/** What delete-pod does for a bare pod, call for call. */
-async function deleteDirectly(client: DirectClient, namespace: string, name: string): Promise<void> {
-  const o = client.options;
-  // As the function does: the pod and its namespace read in parallel.
-  const [pod] = await Promise.all([
-    client.core.readNamespacedPod({ namespace, name }, o),
-    client.core.readNamespace({ name: namespace }, o),
-  ]);
-  const { uid, resourceVersion } = pod.metadata!;
-  await client.core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid: uid!, resourceVersion: resourceVersion! } } }, o);
-  const now = new Date();
-  await client.events.createNamespacedEvent(
-    {
-      namespace,
-      body: {
-        metadata: { name: `${name}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`, namespace },
-        eventTime: new V1MicroTime(now.getTime()),
-        reportingController: 'falco-response.dev/bench-direct',
-        reportingInstance: 'bench',
-        action: 'Delete',
-        reason: 'Deleted',
-        note: 'benchmark: the same delete issued directly',
-        type: 'Normal',
-        regarding: { apiVersion: 'v1', kind: 'Pod', name, namespace, uid: uid! },
-      },
-    },
-    o,
-  );
+  /** The same four calls made directly, behind HTTP in a bare Node process (fixtures/direct-delete-server.ts): the hop alone. */
+  directOverHttp: Launchable;
 }
 
 /** The same calls through the function's own KubeClient, in this process: the wrapper's share of the overhead without the process hop. */
@@ -103,7 +47,9 @@ async function deleteThroughKubeClient(kube: KubeClient, namespace: string, name
   });
 }
 
-type Way = 'function' | 'function-budget' | 'direct' | 'direct-kept' | 'kubeclient';
+type Way = 'function' | 'function-budget' | 'direct' | 'direct-kept' | 'direct-hop' | 'kubeclient';
+
+const WAYS: readonly Way[] = ['function', 'function-budget', 'direct', 'direct-kept', 'direct-hop', 'kubeclient'];
 
 /** API calls (every verb: the audit policy records the functions' reads too) the delete-pod identity made while each way ran, per pod. */
 function countCalls(samples: Samples, cluster: BenchCluster, windows: Map<Way, Array<[number, number]>>, pods: number): void {
@@ -120,7 +66,7 @@ function countCalls(samples: Samples, cluster: BenchCluster, windows: Map<Way, A
   }
 }
 
-/** Keys: `function`, `function-budget` (with the cluster-wide budget), `kubeclient` (the function's wrapper in this process), `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), ms per pod; `calls:<way>` API calls per pod, `calls:<way>:<verb> <resource>` by kind (from the audit log). */
+/** Keys: `function`, `function-budget` (with the cluster-wide budget), `kubeclient` (the function's wrapper in this process), `direct` (client-node as it comes), `direct-kept` (one kept-alive connection), `direct-hop` (the same behind HTTP in a process of its own), ms per pod; `calls:<way>` API calls per pod, `calls:<way>:<verb> <resource>` by kind (from the audit log). */
 export async function measureRemediation(plan: RemediationPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
   const { api, namespace } = plan.cluster;
@@ -135,12 +81,12 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
     instance: 'bench',
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const windows = new Map<Way, Array<[number, number]>>(
-    (['function', 'function-budget', 'direct', 'direct-kept', 'kubeclient'] as const).map((way) => [way, []]),
-  );
+  const windows = new Map<Way, Array<[number, number]>>(WAYS.map((way) => [way, []]));
   const fn = await coldStart(plan.deletePod, filteredAlert());
   const fnBudget = await coldStart(plan.deletePodWithBudget, filteredAlert());
+  const hop = await coldStart(plan.directOverHttp, '{}');
   const budgetAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const hopAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const viaFunction = async (pod: string, through = fn, via = agent) => {
       const started = performance.now();
@@ -160,6 +106,7 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
         'function-budget': `ttr-budget-${i}`,
         direct: `ttr-direct-${i}`,
         'direct-kept': `ttr-kept-${i}`,
+        'direct-hop': `ttr-hop-${i}`,
         kubeclient: `ttr-kc-${i}`,
       };
       for (const pod of Object.values(names)) await createPod(api, namespace, pod);
@@ -168,6 +115,14 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
         'function-budget': () => viaFunction(names['function-budget'], fnBudget, budgetAgent),
         direct: () => viaClient(direct, names.direct),
         'direct-kept': () => viaClient(directKept, names['direct-kept']),
+        'direct-hop': async () => {
+          const started = performance.now();
+          const answer = await post(hop.port, JSON.stringify({ namespace, pod: names['direct-hop'] }), {}, hopAgent);
+          const ms = performance.now() - started;
+          if (outcomeOf(answer.body) !== 'acted')
+            throw new Error(`the direct-calls server did not delete ${names['direct-hop']}: ${answer.body}\n${hop.stderr()}`);
+          return ms;
+        },
         kubeclient: async () => {
           const started = performance.now();
           await deleteThroughKubeClient(kube, namespace, names.kubeclient);
@@ -175,9 +130,7 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
         },
       };
       // Rotate which goes first, so none always meets a just-written etcd.
-      const order = (['function', 'function-budget', 'direct', 'direct-kept', 'kubeclient'] as const).map(
-        (_, k, all) => all[(i + k) % all.length]!,
-      );
+      const order = WAYS.map((_, k, all) => all[(i + k) % all.length]!);
       const measured: Partial<Record<keyof typeof names, number>> = {};
       for (const key of order) {
         const from = Date.now();
@@ -186,13 +139,15 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
       }
       if (i >= plan.warmupPods) for (const key of order) samples.add(key, measured[key]!);
     }
-    progress(`time to remediation: ${plan.pods} pods each of five ways`);
+    progress(`time to remediation: ${plan.pods} pods each of ${WAYS.length} ways`);
     countCalls(samples, plan.cluster, windows, plan.pods);
   } finally {
     agent.destroy();
     budgetAgent.destroy();
+    hopAgent.destroy();
     await fn.stop();
     await fnBudget.stop();
+    await hop.stop();
   }
   return samples;
 }

@@ -3,11 +3,15 @@
 // floor (a bare Node http server) and a bundled fastify hello-world answering the same POST.
 // A function's own count of the alerts it received (falco_response_alerts_total) must cover
 // every answer the load got and no more than the requests it sent: otherwise the run fails.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { actingAlert, outcomeOf } from '../lib/alerts.ts';
 import { postLoad } from '../lib/http.ts';
 import { coldStart, peakRss, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 export interface LoadTarget {
   /** e.g. "fastify-hello", "delete-pod/filtered". */
@@ -29,7 +33,19 @@ export interface ThroughputPlan {
   seconds: number;
 }
 
-/** Keys: `rps:<key>`, `peak:<key>` (MiB). */
+/** CPU time (user + system) a process has used so far, in µs, from /proc/<pid>/stat. */
+function cpuMicros(pid: number): number {
+  // Fields after the command name (which may hold spaces, so split after its closing paren):
+  // utime and stime are the 12th and 13th, in clock ticks.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Keys: `rps:<key>`, `peak:<key>` (MiB), `cpu:<key>` (µs of the server's CPU per answered
+ * request over the load: unlike alerts/s, it barely moves when a neighbour takes the cores).
+ */
 export async function measureThroughput(plan: ThroughputPlan, progress: (line: string) => void): Promise<Samples> {
   const samples = new Samples();
   for (let round = 1; round <= plan.rounds; round++) {
@@ -44,6 +60,7 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
         if (warmup.non2xx > 0 || warmup.errors > 0)
           throw new Error(`${target.key}: ${warmup.non2xx} non-2xx, ${warmup.errors} errors in the warm-up`);
         const peak = peakRss(started);
+        const cpuBefore = cpuMicros(started.child.pid!);
         let result: Awaited<ReturnType<typeof autocannon>>;
         try {
           result = await autocannon({ ...load, duration: plan.seconds });
@@ -58,6 +75,7 @@ export async function measureThroughput(plan: ThroughputPlan, progress: (line: s
         }
         samples.add(`rps:${target.key}`, result['2xx'] / result.duration);
         samples.add(`peak:${target.key}`, peak.read());
+        samples.add(`cpu:${target.key}`, (cpuMicros(started.child.pid!) - cpuBefore) / result['2xx']);
         if (target.accounted) {
           // The cold start's own alert, the warm-up's and the load's; the requests still in flight
           // when a run's duration ended were received (and counted) but their answers not read.
