@@ -10,7 +10,7 @@ import { controllerOf } from './k8s/keys.ts';
 import { loadKubeConfig } from './k8s/kube-config.ts';
 import { KubeClient } from './k8s/kube-client.ts';
 import { loadClient } from './k8s/load-client.ts';
-import { allOf } from './respond/decision-observer.ts';
+import { allOf, type DecisionObserver } from './respond/decision-observer.ts';
 import { createPipeline, type Pipeline } from './respond/pipeline.ts';
 import type { ResponseFunctionSpec } from './respond/function-spec.ts';
 import { listenAndServe } from './runtime/lifecycle.ts';
@@ -27,6 +27,8 @@ export interface BuiltFunction {
   app: FastifyInstance;
   pipeline: Pipeline;
   metrics: FunctionMetrics;
+  /** Hears of each decision and refusal: the decision log line and the metrics. */
+  observer: DecisionObserver;
 }
 
 export interface BuildOptions {
@@ -70,7 +72,7 @@ export function buildFunction(unconfigured: ResponseFunctionSpec, config: Functi
     decisionLog.close();
     done();
   });
-  return { app, pipeline, metrics };
+  return { app, pipeline, metrics, observer };
 }
 
 /** The entry point of every function: exits 1 with a clear message on bad configuration. */

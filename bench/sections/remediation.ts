@@ -14,7 +14,7 @@ import { actingAlert, filteredAlert, outcomeOf } from '../lib/alerts.ts';
 import type { BenchCluster } from '../lib/cluster.ts';
 import { post } from '../lib/http.ts';
 import { deleteDirectly, directClient, type DirectClient } from '../lib/direct-delete.ts';
-import { coldStart, type Launchable } from '../lib/launch.ts';
+import { coldStart, type ColdStart, type Launchable } from '../lib/launch.ts';
 import { Samples } from '../lib/samples.ts';
 import { createPod } from '../../testbed/workloads/hand-made.ts';
 import { callsOf, receivedAtMs } from '../../testbed/cluster/audit.ts';
@@ -88,13 +88,16 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
   const budgetAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   const hopAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const viaFunction = async (pod: string, through = fn, via = agent) => {
+    // One POST on a kept-alive agent to a server that acts (delete-pod, or the direct calls behind HTTP), timed.
+    const viaHttp = async (through: ColdStart, via: Agent, body: string, pod: string) => {
       const started = performance.now();
-      const answer = await post(through.port, actingAlert(namespace, pod), {}, via);
+      const answer = await post(through.port, body, {}, via);
       const ms = performance.now() - started;
-      if (outcomeOf(answer.body) !== 'acted') throw new Error(`delete-pod did not act on ${pod}: ${answer.body}\n${fn.stderr()}`);
+      if (outcomeOf(answer.body) !== 'acted')
+        throw new Error(`no action on ${pod} (its name says which way): ${answer.body}\n${through.stderr()}`);
       return ms;
     };
+    const viaFunction = (pod: string, through = fn, via = agent) => viaHttp(through, via, actingAlert(namespace, pod), pod);
     const viaClient = async (client: DirectClient, pod: string) => {
       const started = performance.now();
       await deleteDirectly(client, namespace, pod);
@@ -115,14 +118,7 @@ export async function measureRemediation(plan: RemediationPlan, progress: (line:
         'function-budget': () => viaFunction(names['function-budget'], fnBudget, budgetAgent),
         direct: () => viaClient(direct, names.direct),
         'direct-kept': () => viaClient(directKept, names['direct-kept']),
-        'direct-hop': async () => {
-          const started = performance.now();
-          const answer = await post(hop.port, JSON.stringify({ namespace, pod: names['direct-hop'] }), {}, hopAgent);
-          const ms = performance.now() - started;
-          if (outcomeOf(answer.body) !== 'acted')
-            throw new Error(`the direct-calls server did not delete ${names['direct-hop']}: ${answer.body}\n${hop.stderr()}`);
-          return ms;
-        },
+        'direct-hop': () => viaHttp(hop, hopAgent, JSON.stringify({ namespace, pod: names['direct-hop'] }), names['direct-hop']),
         kubeclient: async () => {
           const started = performance.now();
           await deleteThroughKubeClient(kube, namespace, names.kubeclient);

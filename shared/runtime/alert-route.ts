@@ -26,9 +26,10 @@ interface AlertRouteOptions {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-function bodyText(request: FastifyRequest): string {
+/** A request body as text, refused (400) unless it is valid UTF-8. */
+export function utf8Body(bytes: Buffer | undefined): string {
   try {
-    return UTF8.decode((request.body as Buffer | undefined) ?? Buffer.alloc(0));
+    return UTF8.decode(bytes ?? Buffer.alloc(0));
   } catch {
     throw new AlertRejection(400, 'body', 'not valid UTF-8');
   }
@@ -37,7 +38,10 @@ function bodyText(request: FastifyRequest): string {
 /** The parsed alert, or undefined once the request was refused. */
 function parse(request: FastifyRequest, reply: FastifyReply, config: AlertRouteOptions['config']): ParsedAlert | undefined {
   try {
-    return parseAlertRequest({ headers: request.headers, body: bodyText(request) }, { checkEnvelope: envelopeCheck(request, config) });
+    return parseAlertRequest(
+      { headers: request.headers, body: utf8Body(request.body as Buffer | undefined) },
+      { checkEnvelope: envelopeCheck(request, config) },
+    );
   } catch (error) {
     if (error instanceof EnvelopeUnauthorized) return void reply.reject(401, 'authorization', error.reason);
     if (!(error instanceof AlertRejection)) throw error;
@@ -47,8 +51,10 @@ function parse(request: FastifyRequest, reply: FastifyReply, config: AlertRouteO
   }
 }
 
-function alertSummary(alert: FalcoAlert) {
-  return { uuid: alert.uuid, rule: alert.rule, priority: alert.priority, time: alert.timeText };
+/** What the answer to a decided alert says: the decision without its internal flags, and which alert it was. */
+export function decisionAnswer(decision: Decision, alert: FalcoAlert): Record<string, unknown> {
+  const { retryable: _retryable, notSelected: _notSelected, ...body } = decision;
+  return { ...body, alert: { uuid: alert.uuid, rule: alert.rule, priority: alert.priority, time: alert.timeText } };
 }
 
 export const alertRoute = rootPlugin<AlertRouteOptions>('falco-response-alerts', (app, { config, handle, inFlight, observer }, done) => {
@@ -74,8 +80,7 @@ export const alertRoute = rootPlugin<AlertRouteOptions>('falco-response-alerts',
     observer.decided(decision, alert, { requestId: request.id, transport, durationMs });
     const status = statusForDecision(decision);
     if (status === 503) reply.header('retry-after', '5');
-    const { retryable: _retryable, notSelected: _notSelected, ...body } = decision;
-    return reply.answer(status, transport, { ...body, alert: alertSummary(alert) });
+    return reply.answer(status, transport, decisionAnswer(decision, alert));
   });
   done();
 });
